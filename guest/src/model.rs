@@ -1,0 +1,413 @@
+//! Domain types: what a contact, a note and a caller are, independent of WIT.
+//!
+//! Documents are stored as JSON through the `store` capability, so the stored
+//! shapes (`Contact`, `Note`) derive serde with defaults: a document written by
+//! an older build still reads.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub type ContactId = u64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OwnerKind {
+    Customer,
+    Prospect,
+}
+
+impl OwnerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OwnerKind::Customer => "customer",
+            OwnerKind::Prospect => "prospect",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OwnerRef {
+    pub kind: OwnerKind,
+    pub id: u64,
+}
+
+/// A platform record that owns contacts, as the directory describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    pub owner: OwnerRef,
+    pub name: String,
+    pub account: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PhoneType {
+    Mobile,
+    Landline,
+    Work,
+    Home,
+    Fax,
+    Other,
+}
+
+impl PhoneType {
+    /// Reads a client's type name; anything unknown is a mobile (spec §4 relatecrm).
+    pub fn parse_lenient(name: Option<&str>) -> PhoneType {
+        match name.map(|n| n.trim().to_ascii_lowercase()).as_deref() {
+            Some("landline") => PhoneType::Landline,
+            Some("work") => PhoneType::Work,
+            Some("home") => PhoneType::Home,
+            Some("fax") => PhoneType::Fax,
+            Some("other") => PhoneType::Other,
+            _ => PhoneType::Mobile,
+        }
+    }
+}
+
+/// A value that keeps its JSON type (BlueRockTEL `civility` and `service`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Integer(i64),
+    Text(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    pub id: u64,
+    pub number: String,
+    #[serde(default)]
+    pub e164: Option<String>,
+    pub kind: PhoneType,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub national: String,
+    #[serde(default)]
+    pub extension: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn admin() -> String {
+    "admin".to_owned()
+}
+
+/// The one canonical contact of spec §1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(default)]
+    pub owner: Option<OwnerRef>,
+    #[serde(default)]
+    pub civility: Option<Scalar>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub alternate_emails: Vec<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    #[serde(default)]
+    pub service: Option<Scalar>,
+    #[serde(default)]
+    pub phones: Vec<Phone>,
+    #[serde(default)]
+    pub legal_representative: bool,
+    #[serde(default)]
+    pub invoices_recipient: bool,
+    #[serde(default = "yes")]
+    pub newsletters_recipient: bool,
+    #[serde(default)]
+    pub is_signer_contract: bool,
+    #[serde(default)]
+    pub is_signer_iban: bool,
+    #[serde(default)]
+    pub profunction_id: Option<i64>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default = "admin")]
+    pub source: String,
+    #[serde(default)]
+    pub blocked: bool,
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    #[serde(default)]
+    pub custom_attributes: Map<String, Value>,
+    #[serde(default)]
+    pub user_id: Option<i64>,
+    #[serde(default)]
+    pub source_id: Option<i64>,
+    #[serde(default)]
+    pub street: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    #[serde(default)]
+    pub country_id: Option<i64>,
+    #[serde(default)]
+    pub custom_fields: Map<String, Value>,
+    #[serde(default)]
+    pub companies: Vec<u64>,
+    #[serde(default)]
+    pub deals: Vec<u64>,
+    #[serde(default)]
+    pub activities: Vec<u64>,
+    #[serde(default)]
+    pub sync_needed: bool,
+}
+
+impl Contact {
+    /// A blank contact with the defaults of spec §1.
+    pub fn new(id: ContactId, now: &str) -> Contact {
+        Contact {
+            id,
+            created_at: now.to_owned(),
+            updated_at: now.to_owned(),
+            owner: None,
+            civility: None,
+            first_name: None,
+            last_name: None,
+            email: None,
+            alternate_emails: Vec::new(),
+            role: None,
+            service: None,
+            phones: Vec::new(),
+            legal_representative: false,
+            invoices_recipient: false,
+            newsletters_recipient: true,
+            is_signer_contract: false,
+            is_signer_iban: false,
+            profunction_id: None,
+            comment: None,
+            permissions: Vec::new(),
+            source: admin(),
+            blocked: false,
+            avatar_url: None,
+            custom_attributes: Map::new(),
+            user_id: None,
+            source_id: None,
+            street: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            country_id: None,
+            custom_fields: Map::new(),
+            companies: Vec::new(),
+            deals: Vec::new(),
+            activities: Vec::new(),
+            sync_needed: false,
+        }
+    }
+
+    /// The first phone of a type, in list order.
+    pub fn phone_of(&self, kind: PhoneType) -> Option<&Phone> {
+        self.phones.iter().find(|p| p.kind == kind)
+    }
+
+    /// "First Last", trimmed, for display and search.
+    pub fn full_name(&self) -> String {
+        let first = self.first_name.as_deref().unwrap_or("");
+        let last = self.last_name.as_deref().unwrap_or("");
+        format!("{first} {last}").trim().to_owned()
+    }
+}
+
+/// A contact with what the platform knows about its owner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactView {
+    pub contact: Contact,
+    pub owner: Option<Owner>,
+    pub has_client: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub id: u64,
+    pub contact_id: ContactId,
+    pub content: String,
+    pub author_id: u64,
+    pub author_first_name: String,
+    pub author_last_name: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    BlueRockTel,
+    HelperIq,
+    RelateCrm,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub agent_id: u64,
+    pub first_name: String,
+    pub last_name: String,
+    /// Empty means every scope (spec §4).
+    pub scopes: Vec<String>,
+}
+
+/// Who calls, and through which API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    pub caller: Caller,
+    pub dialect: Dialect,
+}
+
+/// Tenant settings, fixed for the life of an engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub default_region: String,
+    pub free_mail_domains: Vec<String>,
+    pub custom_fields: Vec<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            default_region: "FR".to_owned(),
+            free_mail_domains: DEFAULT_FREE_MAIL.iter().map(|d| (*d).to_owned()).collect(),
+            custom_fields: Vec::new(),
+        }
+    }
+}
+
+/// Domains that never identify an organization (coworkers).
+pub const DEFAULT_FREE_MAIL: &[&str] = &[
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "hotmail.com",
+    "hotmail.fr",
+    "live.com",
+    "live.fr",
+    "msn.com",
+    "yahoo.com",
+    "yahoo.fr",
+    "icloud.com",
+    "me.com",
+    "aol.com",
+    "gmx.com",
+    "gmx.de",
+    "gmx.fr",
+    "web.de",
+    "orange.fr",
+    "wanadoo.fr",
+    "free.fr",
+    "sfr.fr",
+    "laposte.net",
+    "protonmail.com",
+    "proton.me",
+    "yandex.ru",
+    "mail.ru",
+];
+
+/// A phone as a client sent it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PhoneInput {
+    pub number: String,
+    pub kind: Option<String>,
+    pub region: Option<String>,
+}
+
+/// Changes to a contact: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ContactPatch {
+    pub civility: Option<Option<Scalar>>,
+    pub first_name: Option<Option<String>>,
+    pub last_name: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub role: Option<Option<String>>,
+    pub service: Option<Option<Scalar>>,
+    pub mobile_phone: Option<Option<String>>,
+    pub landline_phone: Option<Option<String>>,
+    pub primary_phone: Option<Option<PhoneInput>>,
+    pub phones: Option<Vec<PhoneInput>>,
+    pub legal_representative: Option<Option<bool>>,
+    pub invoices_recipient: Option<Option<bool>>,
+    pub newsletters_recipient: Option<Option<bool>>,
+    pub is_signer_contract: Option<Option<bool>>,
+    pub is_signer_iban: Option<Option<bool>>,
+    pub profunction_id: Option<Option<i64>>,
+    pub comment: Option<Option<String>>,
+    pub permissions: Option<Option<Vec<String>>>,
+    pub source: Option<Option<String>>,
+    pub avatar_url: Option<Option<String>>,
+    /// A JSON object, merged into the current attributes.
+    pub custom_attributes: Option<String>,
+    pub user_id: Option<Option<i64>>,
+    pub source_id: Option<Option<i64>>,
+    pub street: Option<Option<String>>,
+    pub city: Option<Option<String>>,
+    pub state: Option<Option<String>>,
+    pub postal_code: Option<Option<String>>,
+    pub country_id: Option<Option<i64>>,
+    /// `cf_*` name and JSON value text.
+    pub custom_fields: Vec<(String, String)>,
+    pub companies: Option<Vec<u64>>,
+    pub deals: Option<Vec<u64>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every way an operation can fail; each dialect maps these to its statuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    NotFound(String),
+    Forbidden(String),
+    Invalid(Vec<FieldError>),
+    BadRequest(String),
+    Conflict(String),
+    Unavailable(String),
+}
+
+impl Error {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+        Error::Invalid(vec![FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        }])
+    }
+
+    pub fn contact_not_found() -> Error {
+        Error::NotFound("Contact not found".to_owned())
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::NotFound(m)
+            | Error::Forbidden(m)
+            | Error::BadRequest(m)
+            | Error::Conflict(m)
+            | Error::Unavailable(m) => f.write_str(m),
+            Error::Invalid(errors) => match errors.first() {
+                Some(first) => f.write_str(&first.message),
+                None => f.write_str("The given data was invalid."),
+            },
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,99 @@
+//! Search terms and text folding.
+//!
+//! A contact is indexed under the folded words of its name, its email (whole
+//! and local part) and its phone digits, so a search is a few prefix scans
+//! over the `term` index rather than a scan of every contact.
+
+use crate::email;
+use crate::model::Contact;
+use crate::phone;
+
+/// Lowercases and strips the accents of Latin letters, so that `Élodie`
+/// matches `elodie`. Other scripts pass through lowercased.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        let base = match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ą' => 'a',
+            'ç' | 'ć' | 'č' => 'c',
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ę' | 'ě' => 'e',
+            'ì' | 'í' | 'î' | 'ï' | 'ī' => 'i',
+            'ñ' | 'ń' | 'ň' => 'n',
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' => 'u',
+            'ý' | 'ÿ' => 'y',
+            'ś' | 'š' => 's',
+            'ź' | 'ż' | 'ž' => 'z',
+            'ł' => 'l',
+            'ř' => 'r',
+            'ß' => {
+                out.push_str("ss");
+                continue;
+            }
+            'œ' => {
+                out.push_str("oe");
+                continue;
+            }
+            'æ' => {
+                out.push_str("ae");
+                continue;
+            }
+            c => c,
+        };
+        out.push(base);
+    }
+    out
+}
+
+/// Folded words of a text: split on anything that is not a letter or digit.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(fold)
+}
+
+/// Every search term of a contact, tagged by kind so ranking can tell an
+/// email hit from a name hit: `n:` name word, `e:` email, `l:` email local
+/// part, `p:` phone digits.
+pub fn terms(c: &Contact) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in [&c.first_name, &c.last_name].into_iter().flatten() {
+        out.extend(words(name).map(|w| format!("n:{w}")));
+    }
+    for address in c.email.iter().chain(&c.alternate_emails) {
+        let key = email::key(address);
+        if let Some((local, _)) = key.split_once('@') {
+            out.push(format!("l:{}", fold(local)));
+        }
+        out.push(format!("e:{key}"));
+    }
+    for p in &c.phones {
+        if let Some(e164) = &p.e164 {
+            out.push(format!("p:{}", phone::digits(e164)));
+        }
+        let national = phone::digits(&p.national);
+        if !national.is_empty() {
+            out.push(format!("p:{national}"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_accents_and_case() {
+        assert_eq!(fold("Élodie MÜLLER"), "elodie muller");
+        assert_eq!(fold("Straße"), "strasse");
+    }
+
+    #[test]
+    fn words_split_on_punctuation() {
+        let w: Vec<String> = words("Jean-Pierre  O'Neil").collect();
+        assert_eq!(w, ["jean", "pierre", "o", "neil"]);
+    }
+}

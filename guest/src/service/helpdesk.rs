@@ -1,0 +1,180 @@
+//! Helpdesk operations: blocking, quick-create, conversations and notes.
+
+use serde_json::json;
+
+use super::{Engine, Tx, encode};
+use crate::email;
+use crate::index;
+use crate::model::{ContactId, ContactPatch, ContactView, Context, Error, Note, Result};
+use crate::permissions::{Scope, may_delete_note, require};
+use crate::ports::{Conversation, Directory, Put, Range, Store, Write};
+
+const MAX_NOTE: usize = 65_535;
+
+impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
+    pub fn set_blocked(&self, cx: &Context, id: ContactId, blocked: bool) -> Result<ContactView> {
+        require(&cx.caller, Scope::Block)?;
+        let (mut contact, version) = self.load(id)?;
+        if contact.blocked == blocked {
+            return Ok(self.view(contact));
+        }
+        contact.blocked = blocked;
+        contact.updated_at = self.store.now();
+        contact.sync_needed = true;
+        let mut tx = Tx::default();
+        tx.put_contact(&contact, Some(version));
+        tx.event(
+            "contact.blocked",
+            id,
+            json!({ "id": id, "blocked": blocked }),
+        );
+        tx.commit(self.store)?;
+        Ok(self.view(contact))
+    }
+
+    /// Upsert by email: the oldest contact with that email, else a new one.
+    pub fn quick_upsert(
+        &self,
+        cx: &Context,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        email_address: Option<String>,
+    ) -> Result<ContactView> {
+        require(&cx.caller, Scope::Write)?;
+        let raw = email_address
+            .map(|e| e.trim().to_lowercase())
+            .unwrap_or_default();
+        if raw.is_empty() {
+            return Err(Error::invalid("email", "Email is required"));
+        }
+        let normalized =
+            email::normalize(&raw).map_err(|_| Error::invalid("email", "Invalid email address"))?;
+        let existing = self
+            .store
+            .find(index::CONTACTS, index::BY_EMAIL, &email::key(&normalized));
+        if let Some(oldest) = existing.into_iter().min() {
+            let (contact, _) = self.load(oldest)?;
+            return Ok(self.view(contact));
+        }
+        let patch = ContactPatch {
+            first_name: Some(first_name),
+            last_name: Some(last_name),
+            email: Some(Some(normalized)),
+            ..ContactPatch::default()
+        };
+        self.create(cx, None, patch)
+    }
+
+    pub fn conversations(&self, cx: &Context, id: ContactId) -> Result<Vec<Conversation>> {
+        require(&cx.caller, Scope::Read)?;
+        self.load(id)?;
+        let mut list = self.directory.conversations(id);
+        list.sort_by(|a, b| (&b.created_at, b.id).cmp(&(&a.created_at, a.id)));
+        Ok(list)
+    }
+
+    /// Ids and versions of a contact's notes, oldest first.
+    pub(super) fn notes_of(&self, contact: ContactId) -> Vec<(u64, u64)> {
+        let prefix = index::note_contact_prefix(contact);
+        let range = Range::prefix(index::NOTES_BY_CONTACT, &prefix, u32::MAX);
+        let ids: Vec<u64> = self
+            .store
+            .scan(index::NOTES, &range)
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        self.store
+            .get_many(index::NOTES, &ids)
+            .into_iter()
+            .map(|d| (d.id, d.version))
+            .collect()
+    }
+
+    /// A contact's notes, newest first.
+    pub fn list_notes(&self, cx: &Context, id: ContactId) -> Result<Vec<Note>> {
+        require(&cx.caller, Scope::NotesRead)?;
+        self.load(id)?;
+        let prefix = index::note_contact_prefix(id);
+        let mut range = Range::prefix(index::NOTES_BY_CONTACT, &prefix, u32::MAX);
+        range.reverse = true;
+        let ids: Vec<u64> = self
+            .store
+            .scan(index::NOTES, &range)
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        let docs = self.store.get_many(index::NOTES, &ids);
+        let mut notes = Vec::with_capacity(docs.len());
+        for id in ids {
+            if let Some(doc) = docs.iter().find(|d| d.id == id) {
+                notes.push(decode_note(&doc.body)?);
+            }
+        }
+        Ok(notes)
+    }
+
+    pub fn add_note(
+        &self,
+        cx: &Context,
+        id: ContactId,
+        content: &str,
+        notify: &[u64],
+    ) -> Result<Note> {
+        require(&cx.caller, Scope::NotesWrite)?;
+        self.load(id)?;
+        let content = content.trim();
+        if content.is_empty() {
+            return Err(Error::invalid("content", "Note content is required"));
+        }
+        if content.chars().count() > MAX_NOTE {
+            return Err(Error::invalid("content", "Note is too long"));
+        }
+        let now = self.store.now();
+        let note = Note {
+            id: self.store.allocate_id(index::NOTES),
+            contact_id: id,
+            content: content.to_owned(),
+            author_id: cx.caller.agent_id,
+            author_first_name: cx.caller.first_name.clone(),
+            author_last_name: cx.caller.last_name.clone(),
+            created_at: now.clone(),
+            updated_at: now,
+        };
+        let mut tx = Tx::default();
+        tx.writes.push(Write::Put(Put {
+            collection: index::NOTES.to_owned(),
+            id: note.id,
+            body: encode(&note),
+            entries: index::note_entries(&note),
+            expected_version: None,
+        }));
+        tx.event(
+            "note.created",
+            id,
+            json!({ "id": note.id, "author_id": note.author_id, "notify_user_ids": notify }),
+        );
+        tx.commit(self.store)?;
+        Ok(note)
+    }
+
+    pub fn delete_note(&self, cx: &Context, id: ContactId, note_id: u64) -> Result<()> {
+        // Authorship decides, so the note is read before the scope check.
+        let doc = self
+            .store
+            .get(index::NOTES, note_id)
+            .ok_or_else(|| Error::NotFound("Note not found".to_owned()))?;
+        let note = decode_note(&doc.body)?;
+        if note.contact_id != id {
+            return Err(Error::NotFound("Note not found".to_owned()));
+        }
+        may_delete_note(&cx.caller, &note)?;
+        let mut tx = Tx::default();
+        tx.remove(index::NOTES, note_id, Some(doc.version));
+        tx.event("note.deleted", id, json!({ "id": note_id }));
+        tx.commit(self.store)
+    }
+}
+
+fn decode_note(body: &str) -> Result<Note> {
+    serde_json::from_str(body).map_err(|e| Error::Unavailable(format!("unreadable note: {e}")))
+}

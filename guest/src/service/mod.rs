@@ -1,0 +1,150 @@
+//! The operations of the `api` interface, written against the ports.
+//!
+//! One module per group of operations. Each public operation checks the
+//! caller's scope first, then validates, then writes everything it changes in
+//! one commit ([`Tx`]), so a request that fails writes nothing.
+
+mod contacts;
+mod fields;
+mod helpdesk;
+mod lookup;
+
+pub use lookup::PhoneMatch;
+
+use crate::index;
+use crate::model::{Contact, ContactId, ContactView, Error, Result, Settings};
+use crate::ports::{CommitError, Directory, Document, Event, Put, Store, Write};
+
+/// The contact engine over one store and one directory.
+pub struct Engine<'a, S: Store + ?Sized, D: Directory + ?Sized> {
+    pub settings: &'a Settings,
+    pub store: &'a S,
+    pub directory: &'a D,
+}
+
+impl<'a, S: Store + ?Sized, D: Directory + ?Sized> Engine<'a, S, D> {
+    pub fn new(settings: &'a Settings, store: &'a S, directory: &'a D) -> Self {
+        Engine {
+            settings,
+            store,
+            directory,
+        }
+    }
+
+    /// A contact and the version it was read at.
+    fn load(&self, id: ContactId) -> Result<(Contact, u64)> {
+        let doc = self
+            .store
+            .get(index::CONTACTS, id)
+            .ok_or_else(Error::contact_not_found)?;
+        Ok((decode_contact(&doc)?, doc.version))
+    }
+
+    fn load_many(&self, ids: &[u64]) -> Result<Vec<Contact>> {
+        self.store
+            .get_many(index::CONTACTS, ids)
+            .iter()
+            .map(decode_contact)
+            .collect()
+    }
+
+    /// Attaches what the directory knows of each contact's owner.
+    fn views(&self, contacts: Vec<Contact>) -> Vec<ContactView> {
+        let mut refs: Vec<_> = contacts.iter().filter_map(|c| c.owner).collect();
+        refs.sort();
+        refs.dedup();
+        let owners = if refs.is_empty() {
+            Vec::new()
+        } else {
+            self.directory.owners(&refs)
+        };
+        contacts
+            .into_iter()
+            .map(|contact| ContactView {
+                owner: contact
+                    .owner
+                    .and_then(|r| owners.iter().find(|o| o.owner == r).cloned()),
+                has_client: false,
+                contact,
+            })
+            .collect()
+    }
+
+    /// One contact's view, with its portal account looked up.
+    fn view(&self, contact: Contact) -> ContactView {
+        let has_client = self.directory.client_account_of(contact.id).is_some();
+        let mut views = self.views(vec![contact]);
+        let mut view = views.remove(0);
+        view.has_client = has_client;
+        view
+    }
+}
+
+fn decode_contact(doc: &Document) -> Result<Contact> {
+    serde_json::from_str(&doc.body)
+        .map_err(|e| Error::Unavailable(format!("contact {} is unreadable: {e}", doc.id)))
+}
+
+/// A unit of work: the writes and events of one operation, committed at once.
+#[derive(Default)]
+struct Tx {
+    writes: Vec<Write>,
+    events: Vec<Event>,
+}
+
+impl Tx {
+    fn put_contact(&mut self, c: &Contact, expected_version: Option<u64>) {
+        self.writes.push(Write::Put(Put {
+            collection: index::CONTACTS.to_owned(),
+            id: c.id,
+            body: encode(c),
+            entries: index::contact_entries(c),
+            expected_version,
+        }));
+    }
+
+    fn remove(&mut self, collection: &str, id: u64, expected_version: Option<u64>) {
+        self.writes.push(Write::Remove {
+            collection: collection.to_owned(),
+            id,
+            expected_version,
+        });
+    }
+
+    fn event(&mut self, kind: &str, contact_id: ContactId, body: serde_json::Value) {
+        self.events.push(Event {
+            kind: kind.to_owned(),
+            contact_id,
+            body: body.to_string(),
+        });
+    }
+
+    fn commit(self, store: &(impl Store + ?Sized)) -> Result<()> {
+        store.commit(self.writes, self.events).map_err(|e| match e {
+            CommitError::Stale(m) => Error::Conflict(format!(
+                "The record was changed by another request; retry. ({m})"
+            )),
+            CommitError::Unavailable(m) => Error::Unavailable(m),
+        })
+    }
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> String {
+    // Serializing our own plain structs cannot fail (no maps with non-string keys).
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Orders contacts by last name, first name, then id (spec §4 bluerocktel).
+fn by_name(a: &Contact, b: &Contact) -> std::cmp::Ordering {
+    let key = |c: &Contact| {
+        (
+            c.last_name.as_deref().map(crate::search::fold),
+            c.first_name.as_deref().map(crate::search::fold),
+            c.id,
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,382 @@
+//! Operation-level tests over the in-memory ports.
+
+use super::*;
+use crate::memory::{MemoryDirectory, MemoryStore};
+use crate::model::{
+    Caller, ContactPatch, Context, Dialect, Owner, OwnerKind, OwnerRef, PhoneInput, PhoneType,
+};
+use crate::phone::MatchKind;
+use crate::ports::ClientAccount;
+
+const ACME: OwnerRef = OwnerRef {
+    kind: OwnerKind::Customer,
+    id: 10,
+};
+const GLOBEX: OwnerRef = OwnerRef {
+    kind: OwnerKind::Prospect,
+    id: 11,
+};
+
+fn directory() -> MemoryDirectory {
+    MemoryDirectory {
+        owners: vec![
+            Owner {
+                owner: ACME,
+                name: "ACME".into(),
+                account: "CL000010".into(),
+            },
+            Owner {
+                owner: GLOBEX,
+                name: "Globex".into(),
+                account: "PR000011".into(),
+            },
+        ],
+        ..MemoryDirectory::default()
+    }
+}
+
+fn cx(dialect: Dialect, scopes: &[&str]) -> Context {
+    Context {
+        caller: Caller {
+            agent_id: 1,
+            first_name: "Agent".into(),
+            last_name: "Smith".into(),
+            scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        },
+        dialect,
+    }
+}
+
+fn brt() -> Context {
+    cx(Dialect::BlueRockTel, &[])
+}
+
+fn person(last: &str, email: &str, mobile: Option<&str>) -> ContactPatch {
+    ContactPatch {
+        first_name: Some(Some("Jane".into())),
+        last_name: Some(Some(last.into())),
+        email: Some(Some(email.into())),
+        mobile_phone: mobile.map(|m| Some(m.to_owned())),
+        ..ContactPatch::default()
+    }
+}
+
+struct Fixture {
+    settings: Settings,
+    store: MemoryStore,
+    directory: MemoryDirectory,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        Fixture {
+            settings: Settings::default(),
+            store: MemoryStore::new(),
+            directory: directory(),
+        }
+    }
+
+    fn engine(&self) -> Engine<'_, MemoryStore, MemoryDirectory> {
+        Engine::new(&self.settings, &self.store, &self.directory)
+    }
+}
+
+#[test]
+fn create_requires_last_name_and_email_and_writes_nothing_on_error() {
+    let f = Fixture::new();
+    let err = f
+        .engine()
+        .create(&brt(), Some(ACME), ContactPatch::default())
+        .unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!("expected invalid, got {err:?}")
+    };
+    let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["last_name", "email_address"]);
+    assert_eq!(f.store.len(index::CONTACTS), 0);
+    assert!(f.store.events().is_empty());
+}
+
+#[test]
+fn create_normalizes_and_emits_an_event() {
+    let f = Fixture::new();
+    let view = f
+        .engine()
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Doe", "  Jane.Doe@EXAMPLE.com ", Some("06 12 34 56 78")),
+        )
+        .unwrap();
+    let c = &view.contact;
+    assert_eq!(c.email.as_deref(), Some("Jane.Doe@example.com"));
+    assert_eq!(c.phones.len(), 1);
+    assert_eq!(c.phones[0].e164.as_deref(), Some("+33612345678"));
+    assert_eq!(c.phones[0].kind, PhoneType::Mobile);
+    assert!(c.sync_needed && c.newsletters_recipient && !c.legal_representative);
+    assert_eq!(
+        view.owner.as_ref().map(|o| o.account.as_str()),
+        Some("CL000010")
+    );
+    let events = f.store.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, "contact.created");
+}
+
+#[test]
+fn create_refuses_unknown_owner() {
+    let f = Fixture::new();
+    let missing = OwnerRef {
+        kind: OwnerKind::Customer,
+        id: 999,
+    };
+    let err = f
+        .engine()
+        .create(&brt(), Some(missing), person("Doe", "j@example.com", None))
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(ref f) if f[0].field == "contactable_id"));
+}
+
+#[test]
+fn permission_is_checked_before_validation() {
+    let f = Fixture::new();
+    let reader = cx(Dialect::BlueRockTel, &["contacts:read"]);
+    let err = f
+        .engine()
+        .create(&reader, Some(ACME), ContactPatch::default())
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)));
+}
+
+#[test]
+fn lookup_finds_every_3cx_form() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let id = e
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Doe", "j@example.com", Some("06 12 34 56 78")),
+        )
+        .unwrap()
+        .contact
+        .id;
+    for (query, how) in [
+        ("+33612345678", MatchKind::Exact),
+        ("0033612345678", MatchKind::Exact),
+        (" 33612345678", MatchKind::Exact),
+        ("33612345678", MatchKind::InternationalDigits),
+        ("06 12 34 56 78", MatchKind::National),
+        ("612345678", MatchKind::National),
+        ("2345678", MatchKind::Suffix),
+    ] {
+        let m = e
+            .lookup_phone(&brt(), query)
+            .unwrap()
+            .unwrap_or_else(|| panic!("{query:?} found nothing"));
+        assert_eq!(m.view.contact.id, id, "{query:?}");
+        assert_eq!(m.how, how, "{query:?}");
+    }
+    assert!(e.lookup_phone(&brt(), "anonymous").unwrap().is_none());
+    assert!(e.lookup_phone(&brt(), "+33699999999").unwrap().is_none());
+    assert!(e.lookup_phone(&brt(), "12345").unwrap().is_none());
+}
+
+#[test]
+fn lookup_prefers_mobile_then_recent_then_lowest_id() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let landline = ContactPatch {
+        landline_phone: Some(Some("+33 6 12 34 56 78".into())),
+        ..person("Land", "a@example.com", None)
+    };
+    e.create(&brt(), Some(ACME), landline).unwrap();
+    f.store.tick();
+    let mobile_id = e
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Mob", "b@example.com", Some("0612345678")),
+        )
+        .unwrap()
+        .contact
+        .id;
+    let m = e.lookup_phone(&brt(), "+33612345678").unwrap().unwrap();
+    assert_eq!(m.view.contact.id, mobile_id);
+    assert_eq!(m.phone.kind, PhoneType::Mobile);
+}
+
+#[test]
+fn update_is_partial_and_null_clears() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let id = e
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Doe", "j@example.com", Some("0612345678")),
+        )
+        .unwrap()
+        .contact
+        .id;
+    let patch = ContactPatch {
+        role: Some(Some("CFO".into())),
+        first_name: Some(None),
+        ..ContactPatch::default()
+    };
+    let c = e.update(&brt(), id, patch).unwrap().contact;
+    assert_eq!(c.role.as_deref(), Some("CFO"));
+    assert_eq!(c.first_name, None);
+    assert_eq!(c.last_name.as_deref(), Some("Doe"));
+    assert_eq!(c.phones.len(), 1);
+    // Clearing a required field is refused and changes nothing.
+    let err = e
+        .update(
+            &brt(),
+            id,
+            ContactPatch {
+                last_name: Some(None),
+                role: Some(Some("CEO".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(_)));
+    let c = e.get(&brt(), id).unwrap().contact;
+    assert_eq!(c.role.as_deref(), Some("CFO"));
+}
+
+#[test]
+fn update_syncs_portal_permissions() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let id = e
+        .create(&brt(), Some(ACME), person("Doe", "j@example.com", None))
+        .unwrap()
+        .contact
+        .id;
+    f.directory.clients.borrow_mut().push(ClientAccount {
+        id: 5,
+        contact_id: id,
+        permissions: vec![],
+    });
+    let patch = ContactPatch {
+        permissions: Some(Some(vec!["invoices".into(), "tickets".into()])),
+        ..ContactPatch::default()
+    };
+    let view = e.update(&brt(), id, patch).unwrap();
+    assert!(view.has_client);
+    assert_eq!(
+        f.directory.clients.borrow()[0].permissions,
+        ["invoices", "tickets"]
+    );
+}
+
+#[test]
+fn accounts_and_coworkers() {
+    let mut f = Fixture::new();
+    f.settings.free_mail_domains = vec!["gmail.com".into()];
+    let e = f.engine();
+    let a = e
+        .create(&brt(), Some(ACME), person("Doe", "jane@acme.fr", None))
+        .unwrap()
+        .contact
+        .id;
+    e.create(&brt(), Some(GLOBEX), person("Doe", "JANE@acme.fr", None))
+        .unwrap();
+    e.create(&brt(), Some(GLOBEX), person("Able", "bob@acme.fr", None))
+        .unwrap();
+    let free = e
+        .create(&brt(), Some(GLOBEX), person("Zed", "x@gmail.com", None))
+        .unwrap()
+        .contact
+        .id;
+    e.create(&brt(), Some(ACME), person("Yu", "y@gmail.com", None))
+        .unwrap();
+    let accounts = e.accounts(&brt(), a).unwrap();
+    let names: Vec<_> = accounts.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["ACME", "Globex"]);
+    let coworkers = e.coworkers(&brt(), a).unwrap();
+    let lasts: Vec<_> = coworkers
+        .iter()
+        .map(|v| v.contact.last_name.clone().unwrap())
+        .collect();
+    // Same domain (Able, Doe at Globex) and same owner (Yu); never itself.
+    assert_eq!(lasts, ["Able", "Doe", "Yu"]);
+    // A free-mail domain is no organization: only the same owner counts.
+    let lasts: Vec<_> = e
+        .coworkers(&brt(), free)
+        .unwrap()
+        .iter()
+        .map(|v| v.contact.last_name.clone().unwrap())
+        .collect();
+    assert_eq!(lasts, ["Able", "Doe"]);
+}
+
+#[test]
+fn list_by_owner_orders_by_name() {
+    let f = Fixture::new();
+    let e = f.engine();
+    for last in ["Martin", "Bernard", "Dubois"] {
+        e.create(&brt(), Some(ACME), person(last, "x@example.com", None))
+            .unwrap();
+    }
+    e.create(&brt(), Some(GLOBEX), person("Alpha", "y@example.com", None))
+        .unwrap();
+    let names: Vec<_> = e
+        .list_by_owner(&brt(), ACME)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.contact.last_name.unwrap())
+        .collect();
+    assert_eq!(names, ["Bernard", "Dubois", "Martin"]);
+}
+
+#[test]
+fn delete_removes_contact_and_notes() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let hq = cx(Dialect::HelperIq, &[]);
+    let id = e
+        .create(&brt(), Some(ACME), person("Doe", "j@example.com", None))
+        .unwrap()
+        .contact
+        .id;
+    e.add_note(&hq, id, "called back", &[]).unwrap();
+    e.delete(&brt(), id).unwrap();
+    assert_eq!(f.store.len(index::CONTACTS), 0);
+    assert_eq!(f.store.len(index::NOTES), 0);
+    assert!(matches!(e.get(&brt(), id), Err(Error::NotFound(_))));
+}
+
+#[test]
+fn relatecrm_refuses_duplicate_email_and_phone() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let rc = cx(Dialect::RelateCrm, &[]);
+    let first = ContactPatch {
+        first_name: Some(Some("Ann".into())),
+        email: Some(Some("ann@example.com".into())),
+        phones: Some(vec![PhoneInput {
+            number: "+33612345678".into(),
+            kind: Some("work".into()),
+            region: None,
+        }]),
+        ..ContactPatch::default()
+    };
+    e.create(&rc, None, first.clone()).unwrap();
+    let dup = ContactPatch {
+        email: Some(Some("ANN@example.com".into())),
+        phones: Some(vec![PhoneInput {
+            number: "06 12 34 56 78".into(),
+            kind: None,
+            region: None,
+        }]),
+        ..first
+    };
+    let Error::Invalid(fields) = e.create(&rc, None, dup).unwrap_err() else {
+        panic!("expected invalid")
+    };
+    let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(names, ["email", "phones.0.number"]);
+}
