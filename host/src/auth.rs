@@ -1,0 +1,367 @@
+//! Agents, bearer tokens and password logins.
+//!
+//! Tokens are random and stored as SHA-256 digests; passwords as Argon2id
+//! hashes. A token carries the scopes and dialect it was created with.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use crate::db::{Db, now_rfc3339};
+
+/// Every scope a token may hold (spec §4).
+pub const SCOPES: &[&str] = &[
+    "contacts:read_all",
+    "contacts:read",
+    "contacts:write",
+    "contacts:delete",
+    "contacts:block",
+    "contact_notes:read",
+    "contact_notes:write",
+    "contact_notes:delete",
+];
+
+pub const DIALECTS: &[&str] = &["bluerocktel", "helperiq", "relatecrm"];
+
+/// The agent behind a valid token.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub id: u64,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: Option<String>,
+    /// Empty means every scope.
+    pub scopes: Vec<String>,
+    /// The dialect the token was created for, if any.
+    pub dialect: Option<String>,
+}
+
+impl Agent {
+    /// The scopes to show a client: all of them when none are listed.
+    pub fn effective_scopes(&self) -> Vec<String> {
+        if self.scopes.is_empty() {
+            SCOPES.iter().map(|s| (*s).to_owned()).collect()
+        } else {
+            self.scopes.clone()
+        }
+    }
+}
+
+pub struct NewAgent<'a> {
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub password: Option<&'a str>,
+    pub scopes: Vec<String>,
+    pub dialect: Option<&'a str>,
+}
+
+/// Splits "Agent Smith" into first and last name (the last word is the last name).
+pub fn split_name(name: &str) -> (String, String) {
+    let name = name.trim();
+    match name.rsplit_once(char::is_whitespace) {
+        Some((first, last)) => (first.trim().to_owned(), last.to_owned()),
+        None => (name.to_owned(), String::new()),
+    }
+}
+
+/// Checks scope names from the command line.
+pub fn parse_scopes(list: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for s in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !SCOPES.contains(&s) {
+            bail!("unknown scope {s:?}; known scopes: {}", SCOPES.join(", "));
+        }
+        if !out.iter().any(|o| o == s) {
+            out.push(s.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+fn digest(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Bytes from the operating system's secure random source.
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no secure randomness: {e}"))?;
+    Ok(bytes)
+}
+
+fn new_token() -> Result<String> {
+    let bytes: [u8; 32] = random_bytes()?;
+    Ok(format!(
+        "ct_{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    ))
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    let salt: [u8; 16] = random_bytes()?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("hashing password: {e}"))?;
+    Ok(hash.to_string())
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// How many failed logins lock an email, and for how long a window.
+const MAX_FAILURES: usize = 5;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+
+pub enum Login {
+    Ok {
+        agent: Agent,
+        token: String,
+    },
+    Invalid,
+    /// Too many failures: retry after this many seconds.
+    Locked(u64),
+}
+
+pub struct Auth {
+    db: Arc<Db>,
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+}
+
+impl Auth {
+    pub fn new(db: Arc<Db>) -> Auth {
+        Auth {
+            db,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Creates an agent, or updates the one with the same email, and issues
+    /// a token for it.
+    pub fn create_agent(&self, new: &NewAgent<'_>) -> Result<(Agent, String)> {
+        if let Some(d) = new.dialect
+            && !DIALECTS.contains(&d)
+        {
+            bail!(
+                "unknown dialect {d:?}; expected one of {}",
+                DIALECTS.join(", ")
+            );
+        }
+        let (first, last) = split_name(new.name);
+        if first.is_empty() {
+            bail!("--name must not be empty");
+        }
+        let password = new.password.map(hash_password).transpose()?;
+        let scopes = serde_json::to_string(&new.scopes)?;
+        let conn = self.db.conn()?;
+        let existing: Option<i64> = match new.email {
+            Some(email) => conn
+                .query_row(
+                    "SELECT id FROM agents WHERE email = ?1",
+                    params![email],
+                    |r| r.get(0),
+                )
+                .optional()?,
+            None => None,
+        };
+        let id = match existing {
+            Some(id) => {
+                conn.execute(
+                    "UPDATE agents SET first_name = ?1, last_name = ?2, \
+                     password_hash = coalesce(?3, password_hash), dialect = ?4, scopes = ?5 \
+                     WHERE id = ?6",
+                    params![first, last, password, new.dialect, scopes, id],
+                )?;
+                id
+            }
+            None => conn.query_row(
+                "INSERT INTO agents (first_name, last_name, email, password_hash, dialect, scopes, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+                params![first, last, new.email, password, new.dialect, scopes, now_rfc3339()],
+                |r| r.get(0),
+            )?,
+        };
+        drop(conn);
+        let agent = Agent {
+            id: id as u64,
+            first_name: first,
+            last_name: last,
+            email: new.email.map(str::to_owned),
+            scopes: new.scopes.clone(),
+            dialect: new.dialect.map(str::to_owned),
+        };
+        let token = self.issue(&agent)?;
+        Ok((agent, token))
+    }
+
+    fn issue(&self, agent: &Agent) -> Result<String> {
+        let token = new_token()?;
+        let conn = self.db.conn()?;
+        conn.execute(
+            "INSERT INTO tokens (hash, agent_id, dialect, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                digest(&token),
+                agent.id as i64,
+                agent.dialect,
+                serde_json::to_string(&agent.scopes)?,
+                now_rfc3339()
+            ],
+        )?;
+        Ok(token)
+    }
+
+    /// The agent behind a bearer token, if it is valid.
+    pub fn verify(&self, token: &str) -> Result<Option<Agent>> {
+        let conn = self.db.conn()?;
+        let row = conn
+            .prepare_cached(
+                "SELECT a.id, a.first_name, a.last_name, a.email, t.scopes, t.dialect \
+                 FROM tokens t JOIN agents a ON a.id = t.agent_id WHERE t.hash = ?1",
+            )?
+            .query_row(params![digest(token)], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .optional()?;
+        let Some((id, first_name, last_name, email, scopes, dialect)) = row else {
+            return Ok(None);
+        };
+        Ok(Some(Agent {
+            id: id as u64,
+            first_name,
+            last_name,
+            email,
+            scopes: serde_json::from_str(&scopes)?,
+            dialect,
+        }))
+    }
+
+    /// Email and password login. Five failures for one email within 60 s
+    /// lock it until the window ends, whatever the password; a success resets.
+    pub fn login(&self, email: &str, password: &str) -> Result<Login> {
+        let key = email.trim().to_lowercase();
+        if let Some(wait) = self.locked_for(&key) {
+            return Ok(Login::Locked(wait));
+        }
+        let conn = self.db.conn()?;
+        let row = conn
+            .query_row(
+                "SELECT id, first_name, last_name, email, password_hash, dialect, scopes \
+                 FROM agents WHERE email = ?1",
+                params![key],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, Option<String>>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        drop(conn);
+        let agent = match row {
+            Some((id, first_name, last_name, email, Some(hash), dialect, scopes))
+                if verify_password(password, &hash) =>
+            {
+                Agent {
+                    id: id as u64,
+                    first_name,
+                    last_name,
+                    email,
+                    scopes: serde_json::from_str(&scopes)?,
+                    dialect: Some(dialect.unwrap_or_else(|| "bluerocktel".to_owned())),
+                }
+            }
+            _ => {
+                self.fail(&key);
+                return Ok(Login::Invalid);
+            }
+        };
+        if let Ok(mut f) = self.failures.lock() {
+            f.remove(&key);
+        }
+        let token = self.issue(&agent)?;
+        Ok(Login::Ok { agent, token })
+    }
+
+    fn locked_for(&self, key: &str) -> Option<u64> {
+        let mut failures = self.failures.lock().ok()?;
+        let list = failures.get_mut(key)?;
+        let now = Instant::now();
+        list.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
+        if list.len() < MAX_FAILURES {
+            return None;
+        }
+        let oldest = list.first()?;
+        let left = FAILURE_WINDOW.saturating_sub(now.duration_since(*oldest));
+        Some(left.as_secs().max(1))
+    }
+
+    fn fail(&self, key: &str) {
+        if let Ok(mut failures) = self.failures.lock() {
+            failures
+                .entry(key.to_owned())
+                .or_default()
+                .push(Instant::now());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_names() {
+        assert_eq!(split_name("Agent Smith"), ("Agent".into(), "Smith".into()));
+        assert_eq!(
+            split_name("Jean Pierre Martin"),
+            ("Jean Pierre".into(), "Martin".into())
+        );
+        assert_eq!(split_name("Cher"), ("Cher".into(), String::new()));
+    }
+
+    #[test]
+    fn checks_scopes() {
+        assert_eq!(
+            parse_scopes("contacts:read, contacts:write").unwrap(),
+            ["contacts:read", "contacts:write"]
+        );
+        assert!(parse_scopes("contacts:everything").is_err());
+        assert!(parse_scopes("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn passwords_verify() {
+        let h = hash_password("s3cret").unwrap();
+        assert!(verify_password("s3cret", &h));
+        assert!(!verify_password("wrong", &h));
+        assert_ne!(h, "s3cret");
+    }
+}

@@ -1,0 +1,34 @@
+//! The `store` capability: documents, the index entries the component
+//! computes for them, and atomic commits that also append to the outbox.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use anyhow::Result;
+
+use crate::bindings::store::{CommitError, Document, Hit, Range, Write};
+use crate::bindings::types::Event;
+
+/// A backend of the `store` capability.
+///
+/// Backends serve `find`, `scan` and `count` from real indexes: the component
+/// relies on them to never scan every document. `commit` is all or nothing,
+/// and checks `expected-version`s so concurrent replicas cannot lose updates.
+pub trait DocumentStore: Send + Sync + 'static {
+    fn get(&self, collection: &str, id: u64) -> Result<Option<Document>>;
+    fn get_many(&self, collection: &str, ids: &[u64]) -> Result<Vec<Document>>;
+    fn find(&self, collection: &str, index: &str, key: &str) -> Result<Vec<u64>>;
+    fn scan(&self, collection: &str, range: &Range) -> Result<Vec<Hit>>;
+    fn count(
+        &self,
+        collection: &str,
+        index: &str,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) -> Result<u64>;
+    fn allocate_id(&self, collection: &str) -> Result<u64>;
+    /// `Ok(Err(_))` is a refusal the component handles (a stale version);
+    /// `Err(_)` is a backend failure.
+    fn commit(&self, writes: &[Write], events: &[Event]) -> Result<Result<(), CommitError>>;
+}

@@ -1,0 +1,268 @@
+//! The embedded SQLite database: connection pool and schema migrations.
+//!
+//! One file holds the contact store, the platform directory, agents, tokens
+//! and the event outbox. WAL mode lets readers run beside the one writer;
+//! writers wait on `busy_timeout` instead of failing, so the CLI can create
+//! tokens while a server runs on the same file.
+
+use std::ops::{Deref, DerefMut};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use rusqlite::Connection;
+
+/// Migrations in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE documents (
+    collection TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE TABLE index_entries (
+    collection TEXT NOT NULL,
+    idx TEXT NOT NULL,
+    key TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    PRIMARY KEY (collection, idx, key, id)
+) WITHOUT ROWID;
+CREATE INDEX index_entries_by_document ON index_entries (collection, id);
+CREATE TABLE sequences (collection TEXT PRIMARY KEY, next INTEGER NOT NULL);
+CREATE TABLE outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    contact_id INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE owners (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL CHECK (kind IN ('customer', 'prospect')),
+    name TEXT NOT NULL,
+    account TEXT NOT NULL
+);
+CREATE TABLE companies (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, domain TEXT);
+CREATE TABLE deals (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL);
+CREATE TABLE activities (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL);
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    uuid TEXT NOT NULL,
+    contact_id INTEGER NOT NULL,
+    subject TEXT NOT NULL,
+    last_message TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_message_at TEXT NOT NULL
+);
+CREATE INDEX conversations_by_contact ON conversations (contact_id, created_at);
+CREATE TABLE clients (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    contact_id INTEGER NOT NULL UNIQUE,
+    permissions TEXT NOT NULL DEFAULT '[]'
+);
+CREATE TABLE agents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    email TEXT UNIQUE COLLATE NOCASE,
+    password_hash TEXT,
+    dialect TEXT,
+    scopes TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL
+);
+CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,
+    agent_id INTEGER NOT NULL REFERENCES agents (id),
+    dialect TEXT,
+    scopes TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL
+);
+"#];
+
+/// A `sqlite:PATH` database URL, or a bare path.
+pub fn sqlite_path(url: &str) -> Result<PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"));
+    match path {
+        Some(p) if !p.is_empty() => Ok(PathBuf::from(p)),
+        Some(_) => bail!("empty SQLite path in {url:?}"),
+        None if url.contains("://") => {
+            bail!("unsupported database URL {url:?}: this build serves sqlite:PATH")
+        }
+        None => Ok(PathBuf::from(url)),
+    }
+}
+
+/// A small pool of connections to one SQLite file.
+pub struct Db {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A pooled connection, returned to the pool when dropped.
+pub struct Conn<'a> {
+    db: &'a Db,
+    conn: Option<Connection>,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database.
+    pub fn open(path: &Path) -> Result<Db> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        let db = Db {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+        };
+        let mut conn = db.connect()?;
+        migrate(&mut conn)?;
+        db.idle.lock().map_err(poisoned)?.push(conn);
+        Ok(db)
+    }
+
+    fn connect(&self) -> Result<Connection> {
+        let conn = Connection::open(&self.path)
+            .with_context(|| format!("opening {}", self.path.display()))?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        Ok(conn)
+    }
+
+    pub fn conn(&self) -> Result<Conn<'_>> {
+        let idle = self.idle.lock().map_err(poisoned)?.pop();
+        let conn = match idle {
+            Some(c) => c,
+            None => self.connect()?,
+        };
+        Ok(Conn {
+            db: self,
+            conn: Some(conn),
+        })
+    }
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> anyhow::Error {
+    anyhow::anyhow!("database pool lock poisoned")
+}
+
+impl Deref for Conn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("connection present until drop")
+    }
+}
+
+impl DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("connection present until drop")
+    }
+}
+
+impl Drop for Conn<'_> {
+    fn drop(&mut self) {
+        // A connection left inside a transaction (after a panic) is not reused.
+        if let Some(conn) = self.conn.take()
+            && conn.is_autocommit()
+            && let Ok(mut idle) = self.db.idle.lock()
+            && idle.len() < 16
+        {
+            idle.push(conn);
+        }
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let done: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if done > MIGRATIONS.len() {
+        bail!(
+            "the database schema is version {done}, newer than this build ({})",
+            MIGRATIONS.len()
+        );
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.execute_batch(sql)
+            .with_context(|| format!("migration {}", i + 1))?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The current time as RFC 3339 UTC with seconds (`2026-11-22T10:00:00Z`).
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Formats Unix seconds as RFC 3339 UTC (civil-from-days, proleptic Gregorian).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_860_000), "2026-11-28T10:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn reads_database_urls() {
+        assert_eq!(
+            sqlite_path("sqlite:./a.db").unwrap(),
+            PathBuf::from("./a.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/a.db").unwrap(),
+            PathBuf::from("/tmp/a.db")
+        );
+        assert!(sqlite_path("postgres://x").is_err());
+    }
+
+    #[test]
+    fn migrates_once() {
+        let dir = std::env::temp_dir().join(format!("contacts-db-{}", std::process::id()));
+        let path = dir.join("t.db");
+        let _ = std::fs::remove_file(&path);
+        Db::open(&path).unwrap();
+        let db = Db::open(&path).unwrap();
+        let v: usize = db
+            .conn()
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, MIGRATIONS.len());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

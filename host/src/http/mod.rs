@@ -1,0 +1,297 @@
+//! HTTP: the router, authentication, the choice of dialect (spec §2), and
+//! the plumbing every dialect shares. Each dialect module only maps HTTP to
+//! `api` calls and renders that dialect's shapes; the rules are the component's.
+
+// Handlers return a ready `Response` as their error: that is axum's idiom, and
+// errors are the cold path, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+pub mod bluerocktel;
+pub mod body;
+mod platform;
+mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::auth::{Agent, Auth};
+use crate::bindings::api;
+use crate::bindings::types::{Caller, Context, Dialect, Error};
+use crate::capabilities::directory::SqliteDirectory;
+use crate::capabilities::events::Outbox;
+use crate::runtime::Runtime;
+
+/// What every handler can reach.
+pub struct App {
+    pub runtime: Runtime,
+    pub auth: Auth,
+    pub directory: Arc<SqliteDirectory>,
+    pub outbox: Outbox,
+    pub default_dialect: Dialect,
+}
+
+pub type Shared = Arc<App>;
+
+pub fn router(app: Shared) -> Router {
+    Router::new()
+        .route("/api/login", post(session::login))
+        .route("/api/v1/agents/me", get(session::me))
+        .route("/api/v1/events", get(session::events))
+        .route(
+            "/api/v1/contacts",
+            get(contacts_index).post(bluerocktel::create),
+        )
+        .route("/api/v1/contacts/numbers", get(bluerocktel::numbers))
+        .route(
+            "/api/v1/contacts/{id}",
+            get(contacts_show)
+                .put(contacts_update)
+                .delete(contacts_destroy),
+        )
+        .route("/api/v1/contacts/{id}/accounts", get(bluerocktel::accounts))
+        .route(
+            "/api/v1/contacts/{id}/coworkers",
+            get(bluerocktel::coworkers),
+        )
+        .merge(platform::routes())
+        .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(body::MAX_BODY))
+        .with_state(app)
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(json!({"message": "Not found."})),
+    )
+        .into_response()
+}
+
+/// An authenticated request: the agent and the dialect it speaks.
+pub struct Authed {
+    pub agent: Agent,
+    pub dialect: Dialect,
+}
+
+impl Authed {
+    pub fn context(&self, dialect: Dialect) -> Context {
+        Context {
+            caller: Caller {
+                agent_id: self.agent.id,
+                first_name: self.agent.first_name.clone(),
+                last_name: self.agent.last_name.clone(),
+                scopes: self.agent.scopes.clone(),
+            },
+            dialect,
+        }
+    }
+}
+
+pub fn parse_dialect(name: &str) -> Option<Dialect> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "bluerocktel" => Some(Dialect::Bluerocktel),
+        "helperiq" => Some(Dialect::Helperiq),
+        "relatecrm" => Some(Dialect::Relatecrm),
+        _ => None,
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<Shared> for Authed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
+        let token = bearer(&parts.headers)
+            .ok_or_else(unauthenticated)?
+            .to_owned();
+        let app2 = app.clone();
+        let agent = tokio::task::spawn_blocking(move || app2.auth.verify(&token))
+            .await
+            .map_err(|e| internal(&e.to_string()))?
+            .map_err(|e| internal(&format!("{e:#}")))?
+            .ok_or_else(unauthenticated)?;
+        // Spec §2: header, then the token's dialect, then the server default.
+        let dialect = parts
+            .headers
+            .get("x-contacts-dialect")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_dialect)
+            .or_else(|| agent.dialect.as_deref().and_then(parse_dialect))
+            .unwrap_or(app.default_dialect);
+        Ok(Authed { agent, dialect })
+    }
+}
+
+pub fn unauthenticated() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({"message": "Unauthenticated."})),
+    )
+        .into_response()
+}
+
+pub fn internal(detail: &str) -> Response {
+    tracing::error!("internal error: {detail}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        axum::Json(json!({"message": "Internal error; nothing was written."})),
+    )
+        .into_response()
+}
+
+/// Runs one `api` call on a blocking worker. A trap becomes a 500 for this
+/// request only; the guest's own errors come back to the caller to render.
+pub async fn call<T: Send + 'static>(
+    app: &Shared,
+    f: impl FnOnce(&api::Guest, &mut wasmtime::Store<crate::runtime::State>) -> wasmtime::Result<T>
+    + Send
+    + 'static,
+) -> Result<T, Response> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || app.runtime.call(f))
+        .await
+        .map_err(|e| internal(&e.to_string()))?
+        .map_err(|e| internal(&format!("{e:#}")))
+}
+
+/// A path id: digits only.
+pub fn path_id(raw: &str) -> Option<u64> {
+    if raw.is_empty() || raw.len() > 19 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    raw.parse().ok()
+}
+
+/// The absolute URL of this server, as the client reached it.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get("host"))
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// Shared paths whose dialect is not served by this build yet.
+fn dialect_not_served(dialect: Dialect) -> Response {
+    let name = match dialect {
+        Dialect::Bluerocktel => "bluerocktel",
+        Dialect::Helperiq => "helperiq",
+        Dialect::Relatecrm => "relatecrm",
+    };
+    (
+        StatusCode::NOT_IMPLEMENTED,
+        axum::Json(json!({
+            "message": format!("The {name} dialect of this route is not served by this build yet."),
+        })),
+    )
+        .into_response()
+}
+
+// ---- routes shared by dialects (spec §2) ----
+
+async fn contacts_index(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
+    match auth.dialect {
+        Dialect::Bluerocktel => bluerocktel::index(app, auth, req).await,
+        other => dialect_not_served(other),
+    }
+}
+
+async fn contacts_show(
+    State(app): State<Shared>,
+    auth: Authed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match auth.dialect {
+        Dialect::Bluerocktel => bluerocktel::show(app, auth, id, headers).await,
+        other => dialect_not_served(other),
+    }
+}
+
+async fn contacts_update(
+    State(app): State<Shared>,
+    auth: Authed,
+    Path(id): Path<String>,
+    req: Request,
+) -> Response {
+    match auth.dialect {
+        Dialect::Bluerocktel => bluerocktel::update(app, auth, id, req).await,
+        other => dialect_not_served(other),
+    }
+}
+
+async fn contacts_destroy(
+    State(app): State<Shared>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Response {
+    match auth.dialect {
+        Dialect::Bluerocktel => bluerocktel::destroy(app, auth, id).await,
+        other => dialect_not_served(other),
+    }
+}
+
+/// The first message and the per-field map of a validation error.
+pub fn field_errors(errors: &[crate::bindings::types::FieldError]) -> (String, Value) {
+    let mut map = serde_json::Map::new();
+    for e in errors {
+        let entry = map
+            .entry(e.field.clone())
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = entry {
+            list.push(Value::String(e.message.clone()));
+        }
+    }
+    let first = errors.first().map_or_else(
+        || "The given data was invalid.".to_owned(),
+        |e| e.message.clone(),
+    );
+    let message = match errors.len() {
+        0 | 1 => first,
+        n => format!(
+            "{first} (and {} more error{})",
+            n - 1,
+            if n == 2 { "" } else { "s" }
+        ),
+    };
+    (message, Value::Object(map))
+}
+
+/// The Laravel-style error body shared by bluerocktel and relatecrm.
+pub fn laravel_error(e: Error) -> Response {
+    let (status, body) = match e {
+        Error::NotFound(m) => (StatusCode::NOT_FOUND, json!({"message": m})),
+        Error::Forbidden(m) => (StatusCode::FORBIDDEN, json!({"message": m})),
+        Error::Invalid(list) => {
+            let (message, errors) = field_errors(&list);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"message": message, "errors": errors}),
+            )
+        }
+        Error::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),
+        Error::Conflict(m) => (StatusCode::CONFLICT, json!({"message": m})),
+        Error::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, json!({"message": m})),
+    };
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,246 @@
+//! `contacts-host`: the reference server for the contacts component, and the
+//! command line operators use to run it and to create agents' tokens (spec §8).
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+
+use contacts_host::auth::{Auth, NewAgent, parse_scopes};
+use contacts_host::bindings::api;
+use contacts_host::capabilities::directory::SqliteDirectory;
+use contacts_host::capabilities::events::Outbox;
+use contacts_host::capabilities::store::SqliteStore;
+use contacts_host::db::{Db, sqlite_path};
+use contacts_host::http;
+use contacts_host::runtime::{self, Capabilities, Limits, Runtime};
+
+#[derive(Parser)]
+#[command(
+    name = "contacts-host",
+    version,
+    about = "Contacts engine server (WebAssembly component on wasmtime)"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the contacts APIs over HTTP.
+    Serve(ServeArgs),
+    /// Manage agents' bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an agent and print its new bearer token on the last line.
+    Create(TokenArgs),
+}
+
+#[derive(Args)]
+struct DbArg {
+    /// Database URL: sqlite:PATH.
+    #[arg(long, env = "CONTACTS_DB", default_value = "sqlite:./contacts.db")]
+    db: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, env = "CONTACTS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    db: DbArg,
+    /// Region for numbers written without a country code (ISO 3166 alpha-2).
+    #[arg(long, env = "CONTACTS_REGION", default_value = "FR")]
+    region: String,
+    /// Dialect of shared routes when neither the header nor the token says.
+    #[arg(long, env = "CONTACTS_DEFAULT_DIALECT", default_value = "bluerocktel")]
+    default_dialect: String,
+    /// Free-mail domains (comma-separated) that never group coworkers; replaces the built-in list.
+    #[arg(long, env = "CONTACTS_FREE_MAIL_DOMAINS")]
+    free_mail_domains: Option<String>,
+    /// Defined custom fields (comma-separated `cf_*` names).
+    #[arg(long, env = "CONTACTS_CUSTOM_FIELDS", default_value = "")]
+    custom_fields: String,
+    /// Run this component build instead of the one built into the binary.
+    #[arg(long, env = "CONTACTS_COMPONENT")]
+    component: Option<PathBuf>,
+    /// Where compiled machine code is cached across starts.
+    #[arg(long, env = "CONTACTS_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Memory one component instance may use, in MiB.
+    #[arg(long, env = "CONTACTS_MEMORY_MIB", default_value_t = 256)]
+    memory_mib: usize,
+    /// Time one call may run, in milliseconds.
+    #[arg(long, env = "CONTACTS_DEADLINE_MS", default_value_t = 10_000)]
+    deadline_ms: u64,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// The agent's name: "First Last".
+    #[arg(long)]
+    name: String,
+    /// Comma-separated scopes; none means every scope.
+    #[arg(long, default_value = "")]
+    scopes: String,
+    /// The dialect this token's integration speaks.
+    #[arg(long)]
+    dialect: Option<String>,
+    /// Lets the agent log in with POST /api/login.
+    #[arg(long)]
+    email: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, requires = "email")]
+    password_stdin: bool,
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "contacts_host=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve(args) => serve(args),
+        Command::Token {
+            command: TokenCommand::Create(args),
+        } => create_token(args),
+    }
+}
+
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("contacts-host"))
+}
+
+fn list(raw: &str) -> Vec<String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let started = Instant::now();
+    let default_dialect = http::parse_dialect(&args.default_dialect)
+        .with_context(|| format!("unknown dialect {:?}", args.default_dialect))?;
+    let db = Arc::new(Db::open(&sqlite_path(&args.db.db)?)?);
+    let store = Arc::new(SqliteStore::new(db.clone()));
+    let directory = Arc::new(SqliteDirectory::new(db.clone()));
+    let settings = api::Settings {
+        default_region: args.region.trim().to_ascii_uppercase(),
+        free_mail_domains: args.free_mail_domains.as_deref().map(list),
+        custom_fields: list(&args.custom_fields),
+    };
+    let engine = runtime::engine()?;
+    let wasm = runtime::component_bytes(args.component.as_deref())?;
+    let cache_dir = args.cache_dir.clone().or_else(default_cache_dir);
+    let component = runtime::load_component(&engine, &wasm, cache_dir.as_deref())?;
+    let limits = Limits {
+        memory: args.memory_mib << 20,
+        deadline: std::time::Duration::from_millis(args.deadline_ms),
+        ..Limits::default()
+    };
+    let caps = Capabilities {
+        store,
+        directory: directory.clone(),
+    };
+    let runtime = Runtime::new(engine, &component, caps, settings, limits)?;
+    let app = Arc::new(http::App {
+        runtime,
+        auth: Auth::new(db.clone()),
+        directory,
+        outbox: Outbox::new(db),
+        default_dialect,
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        tracing::info!("ready in {} ms", started.elapsed().as_millis());
+        // Scripts and tests read the address from this line.
+        println!("listening on http://{addr}");
+        axum::serve(listener, http::router(app))
+            .with_graceful_shutdown(shutdown())
+            .await?;
+        Ok(())
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+fn create_token(args: TokenArgs) -> Result<()> {
+    let scopes = parse_scopes(&args.scopes)?;
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            bail!("--password-stdin read an empty password");
+        }
+        Some(password)
+    } else {
+        None
+    };
+    let db = Arc::new(Db::open(&sqlite_path(&args.db.db)?)?);
+    let auth = Auth::new(db);
+    let email = args.email.as_deref().map(str::trim);
+    let (agent, token) = auth.create_agent(&NewAgent {
+        name: &args.name,
+        email,
+        password: password.as_deref(),
+        scopes,
+        dialect: args.dialect.as_deref(),
+    })?;
+    println!(
+        "agent {} ({} {}) scopes: {}",
+        agent.id,
+        agent.first_name,
+        agent.last_name,
+        if agent.scopes.is_empty() {
+            "all".to_owned()
+        } else {
+            agent.scopes.join(",")
+        }
+    );
+    println!("{token}");
+    Ok(())
+}
