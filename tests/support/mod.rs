@@ -1,0 +1,278 @@
+//! Test support: the real `contacts-host` binary on a temporary SQLite file,
+//! driven over real HTTP by a deliberately small client that sends bytes
+//! exactly as written (raw query strings, malformed bodies).
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_contacts-host");
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+pub struct Server {
+    child: Child,
+    pub addr: String,
+    pub dir: PathBuf,
+    pub db: String,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.body)
+    }
+}
+
+fn scratch_dir() -> PathBuf {
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("it-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts the binary with extra `serve` flags and waits until it listens.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let dir = scratch_dir();
+        let db = format!("sqlite:{}", dir.join("contacts.db").display());
+        let (child, addr) = spawn(&db, extra);
+        Server {
+            child,
+            addr,
+            dir,
+            db,
+        }
+    }
+
+    /// Stops the server and starts it again on the same database.
+    pub fn restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let (child, addr) = spawn(&self.db, &[]);
+        self.child = child;
+        self.addr = addr;
+    }
+}
+
+fn spawn(db: &str, extra: &[&str]) -> (Child, String) {
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compiled-cache");
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            db,
+            "--region",
+            "FR",
+        ])
+        .arg("--cache-dir")
+        .arg(&cache)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn contacts-host");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    (child, addr)
+}
+
+impl Server {
+    /// Creates an agent through the CLI and returns its bearer token.
+    pub fn token(&self, args: &[&str]) -> String {
+        let out = Command::new(BIN)
+            .args(["token", "create", "--db", &self.db])
+            .args(args)
+            .output()
+            .expect("run token create");
+        assert!(out.status.success(), "token create failed: {out:?}");
+        let stdout = String::from_utf8(out.stdout).expect("utf-8");
+        stdout
+            .lines()
+            .last()
+            .expect("a token line")
+            .trim()
+            .to_owned()
+    }
+
+    /// A token with every scope.
+    pub fn admin(&self) -> String {
+        self.token(&["--name", "Admin Agent"])
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Sends one request; `target` is the path and raw query string.
+    pub fn send(
+        &self,
+        method: &str,
+        target: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        let mut req = format!(
+            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\n",
+            self.addr
+        );
+        if let Some(t) = token {
+            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        let body = body.unwrap_or_default();
+        if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") {
+            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+        }
+        req.push_str("\r\n");
+        stream.write_all(req.as_bytes()).expect("write head");
+        stream.write_all(body).expect("write body");
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).expect("read reply");
+        parse_reply(&raw)
+    }
+
+    pub fn get(&self, target: &str, token: &str) -> Reply {
+        self.send("GET", target, Some(token), &[], None)
+    }
+
+    pub fn json(&self, method: &str, target: &str, token: &str, body: &Value) -> Reply {
+        let bytes = serde_json::to_vec(body).expect("serialize");
+        self.send(
+            method,
+            target,
+            Some(token),
+            &[("Content-Type", "application/json")],
+            Some(&bytes),
+        )
+    }
+
+    /// Creates a customer (or prospect) through the directory routes; returns its id.
+    pub fn owner(&self, token: &str, kind: &str, name: &str, account: &str) -> u64 {
+        let r = self.json(
+            "POST",
+            &format!("/api/v1/{kind}"),
+            token,
+            &serde_json::json!({"name": name, "customer_account": account}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_u64().expect("id")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn parse_reply(raw: &[u8]) -> Reply {
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no header end in {:?}", String::from_utf8_lossy(raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let mut body = raw[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"));
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        body = dechunk(&body);
+    }
+    Reply {
+        status,
+        headers,
+        body: String::from_utf8(body).expect("utf-8 body"),
+    }
+}
+
+fn dechunk(mut raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let Some(eol) = raw.windows(2).position(|w| w == b"\r\n") else {
+            return out;
+        };
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&raw[..eol]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return out;
+        }
+        let start = eol + 2;
+        out.extend_from_slice(&raw[start..start + size]);
+        raw = &raw[start + size + 2..];
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved kept).
+pub fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
