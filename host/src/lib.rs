@@ -11,3 +11,4 @@ pub mod capabilities;
 pub mod db;
 pub mod http;
 pub mod runtime;
+pub mod server;

@@ -10,13 +10,10 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 
 use contacts_host::auth::{Auth, NewAgent, parse_scopes};
-use contacts_host::bindings::api;
-use contacts_host::capabilities::directory::SqliteDirectory;
-use contacts_host::capabilities::events::Outbox;
-use contacts_host::capabilities::store::SqliteStore;
 use contacts_host::db::{Db, sqlite_path};
 use contacts_host::http;
-use contacts_host::runtime::{self, Capabilities, Limits, Runtime};
+use contacts_host::runtime::Limits;
+use contacts_host::server;
 
 #[derive(Parser)]
 #[command(
@@ -122,13 +119,6 @@ fn main() -> Result<()> {
     }
 }
 
-fn default_cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
-    Some(base.join("contacts-host"))
-}
-
 fn list(raw: &str) -> Vec<String> {
     raw.split(',')
         .map(str::trim)
@@ -139,37 +129,21 @@ fn list(raw: &str) -> Vec<String> {
 
 fn serve(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
-    let default_dialect = http::parse_dialect(&args.default_dialect)
-        .with_context(|| format!("unknown dialect {:?}", args.default_dialect))?;
-    let db = Arc::new(Db::open(&sqlite_path(&args.db.db)?)?);
-    let store = Arc::new(SqliteStore::new(db.clone()));
-    let directory = Arc::new(SqliteDirectory::new(db.clone()));
-    let settings = api::Settings {
-        default_region: args.region.trim().to_ascii_uppercase(),
+    let cfg = server::Config {
+        db: args.db.db.clone(),
+        region: args.region.clone(),
+        default_dialect: args.default_dialect.clone(),
         free_mail_domains: args.free_mail_domains.as_deref().map(list),
         custom_fields: list(&args.custom_fields),
+        component: args.component.clone(),
+        cache_dir: args.cache_dir.clone().or_else(server::default_cache_dir),
+        limits: Limits {
+            memory: args.memory_mib << 20,
+            deadline: std::time::Duration::from_millis(args.deadline_ms),
+            ..Limits::default()
+        },
     };
-    let engine = runtime::engine()?;
-    let wasm = runtime::component_bytes(args.component.as_deref())?;
-    let cache_dir = args.cache_dir.clone().or_else(default_cache_dir);
-    let component = runtime::load_component(&engine, &wasm, cache_dir.as_deref())?;
-    let limits = Limits {
-        memory: args.memory_mib << 20,
-        deadline: std::time::Duration::from_millis(args.deadline_ms),
-        ..Limits::default()
-    };
-    let caps = Capabilities {
-        store,
-        directory: directory.clone(),
-    };
-    let runtime = Runtime::new(engine, &component, caps, settings, limits)?;
-    let app = Arc::new(http::App {
-        runtime,
-        auth: Auth::new(db.clone()),
-        directory,
-        outbox: Outbox::new(db),
-        default_dialect,
-    });
+    let app = server::build(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -1,0 +1,83 @@
+//! Assembling a server: database, capabilities, runtime and HTTP state, from
+//! the settings the command line (or a benchmark, or an embedder) gives.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::auth::Auth;
+use crate::bindings::api;
+use crate::capabilities::directory::SqliteDirectory;
+use crate::capabilities::events::Outbox;
+use crate::capabilities::store::SqliteStore;
+use crate::db::{Db, sqlite_path};
+use crate::http::{self, App};
+use crate::runtime::{self, Capabilities, Limits, Runtime};
+
+/// What a server needs to start; the command line fills it from flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `sqlite:PATH`.
+    pub db: String,
+    pub region: String,
+    pub default_dialect: String,
+    /// None keeps the component's built-in free-mail list.
+    pub free_mail_domains: Option<Vec<String>>,
+    pub custom_fields: Vec<String>,
+    /// Another build of the component instead of the embedded one.
+    pub component: Option<PathBuf>,
+    pub cache_dir: Option<PathBuf>,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            db: "sqlite:./contacts.db".to_owned(),
+            region: "FR".to_owned(),
+            default_dialect: "bluerocktel".to_owned(),
+            free_mail_domains: None,
+            custom_fields: Vec::new(),
+            component: None,
+            cache_dir: default_cache_dir(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// `$XDG_CACHE_HOME/contacts-host`, or `~/.cache/contacts-host`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("contacts-host"))
+}
+
+/// Opens the database, loads the component and warms the first instance.
+pub fn build(cfg: &Config) -> Result<Arc<App>> {
+    let default_dialect = http::parse_dialect(&cfg.default_dialect)
+        .with_context(|| format!("unknown dialect {:?}", cfg.default_dialect))?;
+    let db = Arc::new(Db::open(&sqlite_path(&cfg.db)?)?);
+    let directory = Arc::new(SqliteDirectory::new(db.clone()));
+    let settings = api::Settings {
+        default_region: cfg.region.trim().to_ascii_uppercase(),
+        free_mail_domains: cfg.free_mail_domains.clone(),
+        custom_fields: cfg.custom_fields.clone(),
+    };
+    let engine = runtime::engine()?;
+    let wasm = runtime::component_bytes(cfg.component.as_deref())?;
+    let component = runtime::load_component(&engine, &wasm, cfg.cache_dir.as_deref())?;
+    let caps = Capabilities {
+        store: Arc::new(SqliteStore::new(db.clone())),
+        directory: directory.clone(),
+    };
+    let runtime = Runtime::new(engine, &component, caps, settings, cfg.limits.clone())?;
+    Ok(Arc::new(App {
+        runtime,
+        auth: Auth::new(db.clone()),
+        directory,
+        outbox: Outbox::new(db),
+        default_dialect,
+    }))
+}
