@@ -28,6 +28,10 @@ use crate::db::now_rfc3339;
 /// How often the epoch advances; deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);
 
+/// Budget for creating an instance: `configure` builds the phone metadata
+/// (about 70 ms), which a short per-call deadline must not cut off.
+const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
+
 /// The backends the component's imports are served from.
 #[derive(Clone)]
 pub struct Capabilities {
@@ -154,6 +158,19 @@ struct Warm {
 struct Pool {
     idle: Vec<Warm>,
     live: usize,
+    created: u64,
+    discarded: u64,
+}
+
+/// What the pool has done so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub idle: usize,
+    pub live: usize,
+    /// Instances created since start.
+    pub created: u64,
+    /// Instances dropped after a trap.
+    pub discarded: u64,
 }
 
 /// The compiled component and its warm instances.
@@ -273,8 +290,8 @@ impl Runtime {
         Ok(runtime)
     }
 
-    fn deadline_ticks(&self) -> u64 {
-        (self.limits.deadline.as_millis() / TICK.as_millis()).max(1) as u64
+    fn ticks(budget: Duration) -> u64 {
+        (budget.as_millis() / TICK.as_millis()).max(1) as u64
     }
 
     fn instantiate(&self) -> Result<Warm> {
@@ -289,12 +306,13 @@ impl Runtime {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        store.set_epoch_deadline(self.deadline_ticks());
+        store.set_epoch_deadline(Self::ticks(STARTUP_DEADLINE.max(self.limits.deadline)));
         let contacts = self.pre.instantiate(&mut store)?;
         contacts
             .contacts_core_api()
             .call_configure(&mut store, &self.settings)?
             .map_err(|e| anyhow!("the component refused its settings: {e}"))?;
+        self.count(|p| p.created += 1);
         Ok(Warm { store, contacts })
     }
 
@@ -330,6 +348,29 @@ impl Runtime {
         self.freed.notify_one();
     }
 
+    pub fn stats(&self) -> PoolStats {
+        match self.pool.lock() {
+            Ok(p) => PoolStats {
+                idle: p.idle.len(),
+                live: p.live,
+                created: p.created,
+                discarded: p.discarded,
+            },
+            Err(_) => PoolStats {
+                idle: 0,
+                live: 0,
+                created: 0,
+                discarded: 0,
+            },
+        }
+    }
+
+    fn count(&self, f: impl FnOnce(&mut Pool)) {
+        if let Ok(mut p) = self.pool.lock() {
+            f(&mut p);
+        }
+    }
+
     /// Runs one API call on a warm instance. `Err` is a trap or a failure to
     /// instantiate; the guest's own errors come back inside `Ok`.
     pub fn call<T>(
@@ -346,7 +387,8 @@ impl Runtime {
                 }
             },
         };
-        warm.store.set_epoch_deadline(self.deadline_ticks());
+        warm.store
+            .set_epoch_deadline(Self::ticks(self.limits.deadline));
         let result = f(warm.contacts.contacts_core_api(), &mut warm.store);
         match result {
             Ok(value) => {
@@ -356,6 +398,7 @@ impl Runtime {
             Err(e) => {
                 // The instance may be in any state after a trap: drop it.
                 drop(warm);
+                self.count(|p| p.discarded += 1);
                 self.release(None);
                 Err(anyhow::Error::new(Trap(e.into())))
             }
