@@ -56,9 +56,14 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         let (mut contact, version) = self.load(id)?;
         let before = contact.clone();
         let permissions_sent = patch.permissions.is_some();
+        let first_name_sent = patch.first_name.is_some();
         let mut ck = Checker::new(cx.dialect);
         self.apply(&mut contact, patch, &mut ck);
         self.check_required(&contact, &mut ck);
+        // HelperIQ: a first name that is sent must not be blank.
+        if cx.dialect == Dialect::HelperIq && first_name_sent && contact.first_name.is_none() {
+            ck.required("first_name");
+        }
         if contact.email != before.email || contact.phones != before.phones {
             self.check_unique(&contact, &mut ck);
         }

@@ -188,6 +188,7 @@ pub fn render(view: &ContactView) -> Value {
         "permissions": c.permissions,
         "source": c.source,
         "sync_needed": c.sync_needed,
+        "blocked": c.blocked,
         "created_at": c.created_at,
         "updated_at": c.updated_at,
         "company": owner.map(|o| o.name.clone()),

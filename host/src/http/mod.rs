@@ -8,6 +8,7 @@
 
 pub mod bluerocktel;
 pub mod body;
+pub mod helperiq;
 mod platform;
 mod session;
 
@@ -18,7 +19,7 @@ use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use serde_json::{Value, json};
 
 use crate::auth::{Agent, Auth};
@@ -49,6 +50,23 @@ pub fn router(app: Shared) -> Router {
             get(contacts_index).post(bluerocktel::create),
         )
         .route("/api/v1/contacts/numbers", get(bluerocktel::numbers))
+        .route("/api/v1/contacts/quick", post(helperiq::quick))
+        .route("/api/v1/contacts/search", get(helperiq::search))
+        .route("/api/v1/contacts/{id}/block", put(helperiq::block))
+        .route(
+            "/api/v1/contacts/{id}/conversations",
+            get(helperiq::conversations),
+        )
+        .route(
+            "/api/v1/contacts/{id}/notes",
+            get(helperiq::notes).post(helperiq::add_note),
+        )
+        .route(
+            "/api/v1/contacts/{id}/notes/{note_id}",
+            delete(helperiq::delete_note)
+                .put(helperiq::note_not_editable)
+                .patch(helperiq::note_not_editable),
+        )
         .route(
             "/api/v1/contacts/{id}",
             get(contacts_show)
@@ -212,6 +230,7 @@ fn dialect_not_served(dialect: Dialect) -> Response {
 async fn contacts_index(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::index(app, auth, req).await,
+        Dialect::Helperiq => helperiq::index(app, auth, req).await,
         other => dialect_not_served(other),
     }
 }
@@ -224,6 +243,7 @@ async fn contacts_show(
 ) -> Response {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::show(app, auth, id, headers).await,
+        Dialect::Helperiq => helperiq::show(app, auth, id).await,
         other => dialect_not_served(other),
     }
 }
@@ -236,6 +256,7 @@ async fn contacts_update(
 ) -> Response {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::update(app, auth, id, req).await,
+        Dialect::Helperiq => helperiq::update(app, auth, id, req).await,
         other => dialect_not_served(other),
     }
 }
@@ -247,6 +268,7 @@ async fn contacts_destroy(
 ) -> Response {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::destroy(app, auth, id).await,
+        Dialect::Helperiq => helperiq::destroy(app, auth, id).await,
         other => dialect_not_served(other),
     }
 }

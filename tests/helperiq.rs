@@ -1,0 +1,409 @@
+//! The HelperIQ dialect end to end, over the same store as BlueRockTEL.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::{Reply, Server};
+
+const HQ: (&str, &str) = ("X-Contacts-Dialect", "helperiq");
+
+fn hq(s: &Server, method: &str, path: &str, token: &str, body: Option<&Value>) -> Reply {
+    let bytes = body.map(|b| serde_json::to_vec(b).unwrap());
+    let mut headers = vec![HQ];
+    if bytes.is_some() {
+        headers.push(("Content-Type", "application/json"));
+    }
+    s.send(method, path, Some(token), &headers, bytes.as_deref())
+}
+
+fn data(r: &Reply) -> Value {
+    let j = r.json();
+    assert_eq!(j["status"], "success", "{r:?}");
+    assert_eq!(j["message"], Value::Null);
+    j["data"].clone()
+}
+
+fn error_type(r: &Reply) -> String {
+    let j = r.json();
+    assert_eq!(j["status"], "error", "{r:?}");
+    assert_eq!(j["data"]["message"], j["message"]);
+    j["error_type"].as_str().unwrap().to_owned()
+}
+
+/// A contact made through the BlueRockTEL API, as another integration would.
+fn seeded(s: &Server, admin: &str) -> u64 {
+    let owner = s.owner(admin, "customers", "ACME", "CL1");
+    let r = s.json(
+        "POST",
+        &format!("/api/v1/contacts?contactable_type=App%5CCustomer&contactable_id={owner}"),
+        admin,
+        &json!({"first_name": "Linda", "last_name": "Olsen", "email": "linda@example.com",
+               "mobile_phone": "06 12 34 56 78"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    r.json()["id"].as_u64().unwrap()
+}
+
+fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "----contacts-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+#[test]
+fn get_shows_the_contact_with_its_channels() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let r = hq(&s, "GET", &format!("/api/v1/contacts/{id}"), &admin, None);
+    assert_eq!(r.status, 200, "{r:?}");
+    let d = data(&r);
+    assert_eq!(d["first_name"], "Linda");
+    assert_eq!(d["email"], "linda@example.com");
+    assert_eq!(d["blocked"], false);
+    assert_eq!(d["enabled"], true);
+    assert_eq!(d["phone"], "06 12 34 56 78");
+    assert_eq!(d["phone_number"], "612345678");
+    assert_eq!(d["phone_number_country_code"], "FR");
+    assert_eq!(d["custom_attributes"], json!({}));
+    assert_eq!(d["emails"], json!(["linda@example.com"]));
+    assert_eq!(d["phones"][0]["e164"], "+33612345678");
+    assert_eq!(d["phones"][0]["type"], "mobile");
+
+    let r = hq(&s, "GET", "/api/v1/contacts/abc", &admin, None);
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(error_type(&r), "InputException");
+    let r = hq(&s, "GET", "/api/v1/contacts/99999", &admin, None);
+    assert_eq!(r.status, 404);
+    assert_eq!(error_type(&r), "NotFoundException");
+}
+
+#[test]
+fn update_by_json_and_by_the_ui_form() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let path = format!("/api/v1/contacts/{id}");
+    let r = hq(
+        &s,
+        "PUT",
+        &path,
+        &admin,
+        Some(&json!({"last_name": "Olsen-Berg",
+        "custom_attributes": {"tier": "gold", "lang": "fr"}})),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let d = data(&r);
+    assert_eq!(d["last_name"], "Olsen-Berg");
+    assert_eq!(d["first_name"], "Linda");
+    // Attributes merge; null removes a key.
+    let r = hq(
+        &s,
+        "PUT",
+        &path,
+        &admin,
+        Some(&json!({"custom_attributes": {"lang": null, "vip": true}})),
+    );
+    assert_eq!(
+        data(&r)["custom_attributes"],
+        json!({"tier": "gold", "vip": true})
+    );
+
+    // The agent UI's multipart form: phone as national digits plus region.
+    let (ct, body) = multipart(&[
+        ("first_name", "Lin"),
+        ("last_name", "undefined"),
+        ("email", "lin@example.com"),
+        ("phone_number", "7400123456"),
+        ("phone_number_country_code", "GB"),
+        ("avatar_url", "null"),
+        ("enabled", "false"),
+    ]);
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(&body),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let d = data(&r);
+    assert_eq!(d["first_name"], "Lin");
+    assert_eq!(d["last_name"], "Olsen-Berg");
+    assert_eq!(d["email"], "lin@example.com");
+    assert_eq!(d["phone_number"], "7400123456");
+    assert_eq!(d["phone_number_country_code"], "GB");
+    assert_eq!(d["enabled"], true, "blocking has its own route");
+    let full = data(&hq(&s, "GET", &path, &admin, None));
+    assert_eq!(full["phones"][0]["e164"], "+447400123456");
+
+    for (body, why) in [
+        (json!({"email": "not-an-email"}), "Invalid email address"),
+        (json!({"first_name": ""}), "First name"),
+        (json!({"custom_attributes": [1, 2]}), "custom_attributes"),
+    ] {
+        let r = hq(&s, "PUT", &path, &admin, Some(&body));
+        assert_eq!(r.status, 400, "{body}: {r:?}");
+        assert!(r.json()["message"].as_str().unwrap().contains(why), "{r:?}");
+    }
+    // Unique email among contacts.
+    let other = data(&hq(
+        &s,
+        "POST",
+        "/api/v1/contacts/quick",
+        &admin,
+        Some(&json!({"email": "taken@example.com"})),
+    ));
+    let r = hq(
+        &s,
+        "PUT",
+        &path,
+        &admin,
+        Some(&json!({"email": "TAKEN@example.com"})),
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(
+        r.json()["message"],
+        "Another contact with same email already exists"
+    );
+    assert_ne!(other["id"], json!(id));
+}
+
+#[test]
+fn quick_create_is_an_upsert_by_email() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let r = hq(
+        &s,
+        "POST",
+        "/api/v1/contacts/quick",
+        &admin,
+        Some(&json!({"first_name": "X", "email": "  LINDA@example.com "})),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(data(&r)["id"], id);
+    let r = hq(
+        &s,
+        "POST",
+        "/api/v1/contacts/quick",
+        &admin,
+        Some(&json!({"first_name": "New", "email": "new@example.com"})),
+    );
+    let d = data(&r);
+    assert_ne!(d["id"], id);
+    assert_eq!(d["last_name"], "");
+    let r = hq(
+        &s,
+        "POST",
+        "/api/v1/contacts/quick",
+        &admin,
+        Some(&json!({"first_name": "No"})),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.json()["message"], "Email is required");
+}
+
+#[test]
+fn block_and_unblock_show_in_both_dialects() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let path = format!("/api/v1/contacts/{id}/block");
+    let r = hq(&s, "PUT", &path, &admin, Some(&json!({"blocked": true})));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(data(&r)["enabled"], false);
+    let brt = s.get(&format!("/api/v1/contacts/{id}"), &admin).json();
+    assert_eq!(brt["blocked"], true);
+    // LibreDesk's UI sends `enabled`; `blocked` wins when both come.
+    let r = hq(&s, "PUT", &path, &admin, Some(&json!({"enabled": true})));
+    assert_eq!(data(&r)["blocked"], false);
+    let r = hq(
+        &s,
+        "PUT",
+        &path,
+        &admin,
+        Some(&json!({"enabled": true, "blocked": true})),
+    );
+    assert_eq!(data(&r)["blocked"], true);
+    let r = hq(&s, "PUT", &path, &admin, Some(&json!({"name": "x"})));
+    assert_eq!(r.status, 400, "{r:?}");
+    // Blocking needs its own scope.
+    let writer = s.token(&[
+        "--name",
+        "Writer Agent",
+        "--scopes",
+        "contacts:read,contacts:write",
+    ]);
+    let r = hq(&s, "PUT", &path, &writer, Some(&json!({"blocked": false})));
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(error_type(&r), "PermissionException");
+}
+
+#[test]
+fn notes_are_authored_and_immutable() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let alice = s.token(&[
+        "--name",
+        "Alice Agent",
+        "--scopes",
+        "contacts:read,contact_notes:read,contact_notes:write",
+    ]);
+    let bob = s.token(&[
+        "--name",
+        "Bob Agent",
+        "--scopes",
+        "contact_notes:read,contact_notes:write",
+    ]);
+    let notes = format!("/api/v1/contacts/{id}/notes");
+    let r = hq(
+        &s,
+        "POST",
+        &notes,
+        &alice,
+        Some(&json!({"note": "<p>Wants invoice changes</p>", "notify_user_ids": [2]})),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let first = data(&r);
+    assert_eq!(first["content"], "<p>Wants invoice changes</p>");
+    assert_eq!(first["note"], first["content"]);
+    assert_eq!(first["first_name"], "Alice");
+    assert_eq!(first["last_name"], "Agent");
+    let r = hq(
+        &s,
+        "POST",
+        &notes,
+        &bob,
+        Some(&json!({"content": "Called back"})),
+    );
+    let second = data(&r);
+    let list = data(&hq(&s, "GET", &notes, &alice, None));
+    let ids: Vec<&Value> = list.as_array().unwrap().iter().map(|n| &n["id"]).collect();
+    assert_eq!(ids, [&second["id"], &first["id"]], "newest first");
+
+    let r = hq(&s, "POST", &notes, &alice, Some(&json!({"content": "   "})));
+    assert_eq!(r.status, 400);
+    // Bob may not delete Alice's note; Alice may; an admin may delete anyone's.
+    let alices = format!("{notes}/{}", first["id"]);
+    let r = hq(&s, "DELETE", &alices, &bob, None);
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(r.json()["message"], "You can only delete your own note");
+    let r = hq(
+        &s,
+        "PUT",
+        &alices,
+        &alice,
+        Some(&json!({"content": "edit"})),
+    );
+    assert_eq!(r.status, 405, "{r:?}");
+    assert_eq!(hq(&s, "DELETE", &alices, &alice, None).status, 200);
+    let bobs = format!("{notes}/{}", second["id"]);
+    // A note of another contact is not found.
+    let other = data(&hq(
+        &s,
+        "POST",
+        "/api/v1/contacts/quick",
+        &admin,
+        Some(&json!({"email": "o@example.com"})),
+    ));
+    let r = hq(
+        &s,
+        "DELETE",
+        &format!("/api/v1/contacts/{}/notes/{}", other["id"], second["id"]),
+        &admin,
+        None,
+    );
+    assert_eq!(r.status, 404, "{r:?}");
+    assert_eq!(hq(&s, "DELETE", &bobs, &admin, None).status, 200);
+    assert_eq!(data(&hq(&s, "GET", &notes, &alice, None)), json!([]));
+    // Without the read scope, no notes.
+    let r = hq(
+        &s,
+        "GET",
+        &notes,
+        &s.token(&["--name", "No Notes", "--scopes", "contacts:read"]),
+        None,
+    );
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn conversations_newest_first_and_delete() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    for subject in ["First", "Second"] {
+        let r = s.json(
+            "POST",
+            "/api/v1/conversations",
+            &admin,
+            &json!({"contact_id": id, "subject": subject, "last_message": "hi"}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+    }
+    let list = data(&hq(
+        &s,
+        "GET",
+        &format!("/api/v1/contacts/{id}/conversations"),
+        &admin,
+        None,
+    ));
+    let subjects: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["Second", "First"]);
+    assert!(list[0]["uuid"].as_str().unwrap().len() == 36);
+
+    let reader = s.token(&["--name", "Reader Agent", "--scopes", "contacts:read"]);
+    let r = hq(
+        &s,
+        "DELETE",
+        &format!("/api/v1/contacts/{id}"),
+        &reader,
+        None,
+    );
+    assert_eq!(r.status, 403);
+    let r = hq(
+        &s,
+        "DELETE",
+        &format!("/api/v1/contacts/{id}"),
+        &admin,
+        None,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        hq(&s, "GET", &format!("/api/v1/contacts/{id}"), &admin, None).status,
+        404
+    );
+}
+
+#[test]
+fn a_token_bound_to_helperiq_speaks_it_without_the_header() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let agent = s.token(&["--name", "Help Desk", "--dialect", "helperiq"]);
+    let r = s.get(&format!("/api/v1/contacts/{id}"), &agent);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(data(&r)["enabled"], true);
+    let me = s.get("/api/v1/agents/me", &agent).json();
+    assert_eq!(me["data"]["first_name"], "Help");
+    assert_eq!(me["data"]["permissions"].as_array().unwrap().len(), 8);
+    let r = s.send("GET", "/api/v1/contacts/search?q=x", Some("bad"), &[], None);
+    assert_eq!(r.status, 401);
+    assert_eq!(error_type(&r), "UnauthorizedException");
+}
