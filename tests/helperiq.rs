@@ -407,3 +407,119 @@ fn a_token_bound_to_helperiq_speaks_it_without_the_header() {
     assert_eq!(r.status, 401);
     assert_eq!(error_type(&r), "UnauthorizedException");
 }
+
+#[test]
+fn list_pages_orders_and_filters_as_the_ui_asks() {
+    let s = Server::start();
+    let admin = s.admin();
+    for i in 0..7 {
+        let r = hq(
+            &s,
+            "POST",
+            "/api/v1/contacts/quick",
+            &admin,
+            Some(&json!({"first_name": format!("P{i}"), "email": format!("p{i}@example.com")})),
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    let r = hq(
+        &s,
+        "GET",
+        "/api/v1/contacts?page=2&page_size=3&order_by=users.created_at&order=desc",
+        &admin,
+        None,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+    let d = data(&r);
+    assert_eq!(d["total"], 7);
+    assert_eq!(d["total_pages"], 3);
+    assert_eq!(d["page"], 2);
+    assert_eq!(d["page_size"], 3);
+    assert_eq!(d["per_page"], 3);
+    let names: Vec<&str> = d["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["first_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["P3", "P2", "P1"]);
+    // Clamped, never refused; past the end is an empty list, not null.
+    let d = data(&hq(
+        &s,
+        "GET",
+        "/api/v1/contacts?page=0&page_size=100000",
+        &admin,
+        None,
+    ));
+    assert_eq!(d["page"], 1);
+    assert_eq!(d["page_size"], 500);
+    let d = data(&hq(&s, "GET", "/api/v1/contacts?page=99", &admin, None));
+    assert_eq!(d["results"], json!([]));
+    // The UI's email box.
+    let filters =
+        support::enc(r#"[{"model":"users","field":"email","operator":"contains","value":"P5@"}]"#);
+    let d = data(&hq(
+        &s,
+        "GET",
+        &format!("/api/v1/contacts?filters={filters}"),
+        &admin,
+        None,
+    ));
+    assert_eq!(d["total"], 1);
+    assert_eq!(d["results"][0]["email"], "p5@example.com");
+    for bad in [
+        "order_by=password",
+        "order=up",
+        "filters=%7Bnope",
+        "filters=%5B%7B%22field%22%3A%22x%22%7D%5D",
+    ] {
+        let r = hq(&s, "GET", &format!("/api/v1/contacts?{bad}"), &admin, None);
+        assert_eq!(r.status, 400, "{bad}: {r:?}");
+        assert_eq!(error_type(&r), "InputException");
+    }
+    let reader = s.token(&["--name", "Reader Agent", "--scopes", "contacts:read"]);
+    let r = hq(&s, "GET", "/api/v1/contacts", &reader, None);
+    assert_eq!(r.status, 403, "{r:?}");
+}
+
+#[test]
+fn search_finds_contacts_from_every_dialect() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    for q in [
+        "q=linda",
+        "q=olsen",
+        "query=linda%40example.com",
+        "q=0612345678",
+        "q=%2B33%206%2012%2034%2056%2078",
+    ] {
+        let r = hq(
+            &s,
+            "GET",
+            &format!("/api/v1/contacts/search?{q}"),
+            &admin,
+            None,
+        );
+        assert_eq!(r.status, 200, "{q}: {r:?}");
+        let d = data(&r);
+        assert_eq!(d.as_array().unwrap().len(), 1, "{q}: {d}");
+        assert_eq!(d[0]["id"], id, "{q}");
+    }
+    let r = hq(&s, "GET", "/api/v1/contacts/search?q=%25", &admin, None);
+    assert_eq!(data(&r), json!([]));
+    let r = hq(&s, "GET", "/api/v1/contacts/search?q=%20", &admin, None);
+    assert_eq!(r.status, 400, "{r:?}");
+    // At most 20 results.
+    for i in 0..25 {
+        hq(
+            &s,
+            "POST",
+            "/api/v1/contacts/quick",
+            &admin,
+            Some(&json!({"first_name": "Many", "email": format!("many{i}@example.com")})),
+        );
+    }
+    let r = hq(&s, "GET", "/api/v1/contacts/search?q=many", &admin, None);
+    assert_eq!(data(&r).as_array().unwrap().len(), 20);
+}

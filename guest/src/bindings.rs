@@ -115,18 +115,34 @@ impl Guest for Component {
     }
 
     fn list_contacts(
-        _cx: wit::Context,
-        _request: api::ListRequest,
+        cx: wit::Context,
+        request: api::ListRequest,
     ) -> Result<api::ContactPage, wit::Error> {
-        Err(not_yet("paginated listing"))
+        let request = model::ListRequest {
+            page: request.page,
+            page_size: request.page_size,
+            order_by: request.order_by,
+            order: request.order,
+            filters: request.filters,
+        };
+        with_engine(|e| e.list_contacts(&cx.into(), &request))
+            .map(|p| api::ContactPage {
+                items: p.items.into_iter().map(Into::into).collect(),
+                total: p.total,
+                page: p.page,
+                page_size: p.page_size,
+            })
+            .map_err(Into::into)
     }
 
     fn search(
-        _cx: wit::Context,
-        _q: String,
-        _limit: u32,
+        cx: wit::Context,
+        q: String,
+        limit: u32,
     ) -> Result<Vec<api::ContactView>, wit::Error> {
-        Err(not_yet("ranked search"))
+        with_engine(|e| e.search(&cx.into(), &q, limit))
+            .map(|v| v.into_iter().map(Into::into).collect())
+            .map_err(Into::into)
     }
 
     fn quick_upsert(

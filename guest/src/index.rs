@@ -26,6 +26,10 @@ pub const BY_PHONE_SUFFIX: &str = "phone_rev";
 /// Contacts by creation and update time, then id (paging).
 pub const BY_CREATED: &str = "created";
 pub const BY_UPDATED: &str = "updated";
+/// Sort orders of the HelperIQ list: folded value, then id.
+pub const BY_SORT_EMAIL: &str = "sort_email";
+pub const BY_SORT_FIRST: &str = "sort_first";
+pub const BY_SORT_LAST: &str = "sort_last";
 /// Search terms: folded name words, email parts, phone digits.
 pub const BY_TERM: &str = "term";
 /// Notes by contact, then creation time and id.
@@ -79,12 +83,39 @@ pub fn contact_entries(c: &Contact) -> Vec<IndexEntry> {
             push(BY_PHONE_SUFFIX, reversed(&digits));
         }
     }
-    push(BY_CREATED, format!("{}|{}", c.created_at, id_key(c.id)));
-    push(BY_UPDATED, format!("{}|{}", c.updated_at, id_key(c.id)));
+    for index in ORDERS {
+        push(index, order_key(c, index));
+    }
     for term in search::terms(c) {
         push(BY_TERM, term);
     }
     out
+}
+
+/// The indexes a contact list can be ordered by.
+pub const ORDERS: [&str; 5] = [
+    BY_CREATED,
+    BY_UPDATED,
+    BY_SORT_EMAIL,
+    BY_SORT_FIRST,
+    BY_SORT_LAST,
+];
+
+/// A contact's key in one of the [`ORDERS`] indexes: the value, then the id,
+/// so that ties fall in id order.
+pub fn order_key(c: &Contact, index: &str) -> String {
+    let value = match index {
+        BY_CREATED => c.created_at.clone(),
+        BY_UPDATED => c.updated_at.clone(),
+        BY_SORT_EMAIL => c.email.as_deref().map(email::key).unwrap_or_default(),
+        BY_SORT_FIRST => c
+            .first_name
+            .as_deref()
+            .map(search::fold)
+            .unwrap_or_default(),
+        _ => c.last_name.as_deref().map(search::fold).unwrap_or_default(),
+    };
+    format!("{value}|{}", id_key(c.id))
 }
 
 pub fn note_entries(n: &Note) -> Vec<IndexEntry> {

@@ -5,6 +5,7 @@
 //! module) and natively, for fast unit tests and native-vs-wasm benchmarks.
 
 pub mod email;
+pub mod filters;
 pub mod index;
 pub mod memory;
 pub mod model;

@@ -362,6 +362,25 @@ pub struct ContactPatch {
     pub deals: Option<Vec<u64>>,
 }
 
+/// A page of the HelperIQ list, as the agent UI asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListRequest {
+    pub page: u32,
+    pub page_size: u32,
+    pub order_by: Option<String>,
+    pub order: Option<String>,
+    /// The UI's filter JSON, unparsed.
+    pub filters: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactPage {
+    pub items: Vec<ContactView>,
+    pub total: u64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,

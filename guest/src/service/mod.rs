@@ -4,6 +4,7 @@
 //! caller's scope first, then validates, then writes everything it changes in
 //! one commit ([`Tx`]), so a request that fails writes nothing.
 
+mod browse;
 mod contacts;
 mod fields;
 mod helpdesk;

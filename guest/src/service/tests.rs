@@ -380,3 +380,142 @@ fn relatecrm_refuses_duplicate_email_and_phone() {
     let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(names, ["email", "phones.0.number"]);
 }
+
+fn helpdesk_contacts(f: &Fixture) -> Vec<u64> {
+    let e = f.engine();
+    let hq = cx(Dialect::HelperIq, &[]);
+    let mut ids = Vec::new();
+    for (first, last, email, phone) in [
+        ("Linda", "Olsen", "linda@example.com", "+61 412 345 678"),
+        ("Lindsay", "Berg", "lberg@example.com", "06 11 22 33 44"),
+        ("Bob", "Linden", "bob_1%@example.com", "06 99 88 77 66"),
+        ("Élodie", "Martin", "elodie@martin.fr", "01 23 45 67 89"),
+    ] {
+        f.store.tick();
+        let patch = ContactPatch {
+            first_name: Some(Some(first.into())),
+            last_name: Some(Some(last.into())),
+            email: Some(Some(email.into())),
+            primary_phone: Some(Some(PhoneInput {
+                number: phone.into(),
+                kind: None,
+                region: None,
+            })),
+            ..ContactPatch::default()
+        };
+        ids.push(e.create(&hq, None, patch).unwrap().contact.id);
+    }
+    ids
+}
+
+fn list(f: &Fixture, req: crate::model::ListRequest) -> Result<Vec<String>> {
+    let hq = cx(Dialect::HelperIq, &[]);
+    f.engine().list_contacts(&hq, &req).map(|p| {
+        p.items
+            .into_iter()
+            .map(|v| v.contact.first_name.unwrap_or_default())
+            .collect()
+    })
+}
+
+#[test]
+fn list_orders_pages_and_filters() {
+    use crate::model::ListRequest;
+    let f = Fixture::new();
+    helpdesk_contacts(&f);
+    let req =
+        |page, size, by: Option<&str>, order: Option<&str>, filters: Option<&str>| ListRequest {
+            page,
+            page_size: size,
+            order_by: by.map(str::to_owned),
+            order: order.map(str::to_owned),
+            filters: filters.map(str::to_owned),
+        };
+    // Newest first by default.
+    assert_eq!(
+        list(&f, req(1, 50, None, None, None)).unwrap(),
+        ["Élodie", "Bob", "Lindsay", "Linda"]
+    );
+    assert_eq!(list(&f, req(2, 3, None, None, None)).unwrap(), ["Linda"]);
+    assert!(list(&f, req(9, 3, None, None, None)).unwrap().is_empty());
+    assert_eq!(
+        list(&f, req(1, 50, Some("users.first_name"), Some("ASC"), None)).unwrap(),
+        ["Bob", "Élodie", "Linda", "Lindsay"]
+    );
+    let by_email =
+        r#"[{"model":"users","field":"email","operator":"equals","value":"LINDA@example.com"}]"#;
+    assert_eq!(
+        list(&f, req(1, 50, None, None, Some(by_email))).unwrap(),
+        ["Linda"]
+    );
+    let contains = r#"[{"field":"email","operator":"contains","value":"_1%"}]"#;
+    assert_eq!(
+        list(&f, req(1, 50, None, None, Some(contains))).unwrap(),
+        ["Bob"]
+    );
+    let page = f
+        .engine()
+        .list_contacts(
+            &cx(Dialect::HelperIq, &[]),
+            &req(
+                1,
+                1,
+                None,
+                None,
+                Some(r#"[{"field":"first_name","operator":"contains","value":"lin"}]"#),
+            ),
+        )
+        .unwrap();
+    assert_eq!(page.total, 2);
+    assert_eq!(page.items.len(), 1);
+    for bad in [
+        req(1, 50, Some("password"), None, None),
+        req(1, 50, None, Some("sideways"), None),
+        req(1, 50, None, None, Some("{nope")),
+    ] {
+        assert!(matches!(list(&f, bad), Err(Error::BadRequest(_))));
+    }
+    let no_scope = cx(Dialect::HelperIq, &["contacts:read"]);
+    assert!(matches!(
+        f.engine()
+            .list_contacts(&no_scope, &req(1, 50, None, None, None)),
+        Err(Error::Forbidden(_))
+    ));
+}
+
+#[test]
+fn search_ranks_exact_matches_first() {
+    let f = Fixture::new();
+    let ids = helpdesk_contacts(&f);
+    let hq = cx(Dialect::HelperIq, &[]);
+    let names = |q: &str| -> Vec<String> {
+        f.engine()
+            .search(&hq, q, 20)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.contact.first_name.unwrap_or_default())
+            .collect()
+    };
+    // Name prefix over first and last names, accents folded.
+    assert_eq!(names("lind"), ["Linda", "Bob", "Lindsay"]);
+    assert_eq!(names("elodie"), ["Élodie"]);
+    assert_eq!(names("linda olsen"), ["Linda"]);
+    // Exact email beats the name matches of the same text.
+    assert_eq!(names("linda@example.com"), ["Linda"]);
+    // Phone digits, in any written form.
+    assert_eq!(names("0611223344"), ["Lindsay"]);
+    assert_eq!(names("+33 6 11 22 33 44"), ["Lindsay"]);
+    assert_eq!(names("99 88"), Vec::<String>::new());
+    // `%` and `_` are literal.
+    assert_eq!(names("bob_1%"), ["Bob"]);
+    assert!(names("%").is_empty());
+    // Blocked contacts stay; deleted ones go.
+    f.engine().set_blocked(&hq, ids[0], true).unwrap();
+    assert_eq!(names("linda@example.com"), ["Linda"]);
+    f.engine().delete(&hq, ids[0]).unwrap();
+    assert!(names("linda@example.com").is_empty());
+    assert!(matches!(
+        f.engine().search(&hq, "  ", 20),
+        Err(Error::BadRequest(_))
+    ));
+}

@@ -1,0 +1,264 @@
+//! Browsing contacts: the paginated, ordered, filtered list and the ranked
+//! search of the helpdesk (spec §4 helperiq). Both start from index entries
+//! the engine computed, never from a scan of every document, except for a
+//! filtered list that no index can narrow.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Engine;
+use crate::email;
+use crate::filters::{self, Filter};
+use crate::index;
+use crate::model::{Contact, ContactPage, ContactView, Context, Error, ListRequest, Result};
+use crate::permissions::{Scope, require};
+use crate::phone;
+use crate::ports::{Directory, Range, Store};
+use crate::search;
+
+/// Documents read per step when a filter has to look at every contact.
+const CHUNK: u32 = 500;
+/// Index hits weighed per search term; more than this is not a useful result.
+const TERM_HITS: u32 = 200;
+
+/// Which index orders the list, and whether it runs backwards.
+fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, bool)> {
+    let by = order_by.map(|o| {
+        o.trim()
+            .trim_start_matches("users.")
+            .trim_start_matches("contacts.")
+    });
+    let (index, timestamp) = match by {
+        None | Some("created_at") => (index::BY_CREATED, true),
+        Some("updated_at") => (index::BY_UPDATED, true),
+        Some("email") => (index::BY_SORT_EMAIL, false),
+        Some("first_name") => (index::BY_SORT_FIRST, false),
+        Some("last_name") => (index::BY_SORT_LAST, false),
+        Some(other) => {
+            return Err(Error::BadRequest(format!(
+                "Invalid order_by `{other}` (created_at, updated_at, email, first_name, last_name)"
+            )));
+        }
+    };
+    let desc = match order.map(|o| o.trim().to_ascii_lowercase()).as_deref() {
+        None => timestamp,
+        Some("desc") => true,
+        Some("asc") => false,
+        Some(other) => {
+            return Err(Error::BadRequest(format!(
+                "Invalid order `{other}` (asc, desc)"
+            )));
+        }
+    };
+    Ok((index, desc))
+}
+
+/// How strongly a contact matched a search (lower is better).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    ExactEmail,
+    ExactPhone,
+    NamePrefix,
+    EmailPrefix,
+    Weaker,
+}
+
+impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
+    pub fn list_contacts(&self, cx: &Context, req: &ListRequest) -> Result<ContactPage> {
+        require(&cx.caller, Scope::ReadAll)?;
+        let (index, desc) = order(req.order_by.as_deref(), req.order.as_deref())?;
+        let filter = match req.filters.as_deref() {
+            Some(json) => Some(filters::parse(json).map_err(Error::BadRequest)?),
+            None => None,
+        };
+        let page = req.page.max(1);
+        let page_size = req.page_size.clamp(1, 500);
+        let offset = u64::from(page - 1) * u64::from(page_size);
+        let (contacts, total) = match filter {
+            None => self.page_of(index, desc, offset, page_size)?,
+            Some(f) => self.filtered_page(&f, index, desc, offset, page_size)?,
+        };
+        Ok(ContactPage {
+            items: self.views(contacts),
+            total,
+            page,
+            page_size,
+        })
+    }
+
+    fn page_of(
+        &self,
+        index: &str,
+        desc: bool,
+        offset: u64,
+        size: u32,
+    ) -> Result<(Vec<Contact>, u64)> {
+        let total = self.store.count(index::CONTACTS, index, None, None);
+        if offset >= total {
+            return Ok((Vec::new(), total));
+        }
+        let range = Range {
+            index: index.to_owned(),
+            reverse: desc,
+            offset: u32::try_from(offset).unwrap_or(u32::MAX),
+            limit: size,
+            ..Range::default()
+        };
+        let ids: Vec<u64> = self
+            .store
+            .scan(index::CONTACTS, &range)
+            .into_iter()
+            .map(|h| h.id)
+            .collect();
+        Ok((self.in_order(&ids)?, total))
+    }
+
+    /// Documents for ids, in the order of the ids.
+    fn in_order(&self, ids: &[u64]) -> Result<Vec<Contact>> {
+        let mut by_id: HashMap<u64, Contact> = self
+            .load_many(ids)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+    }
+
+    fn filtered_page(
+        &self,
+        filter: &Filter,
+        index: &str,
+        desc: bool,
+        offset: u64,
+        size: u32,
+    ) -> Result<(Vec<Contact>, u64)> {
+        let window = offset..offset + u64::from(size);
+        // The UI's "search by email" pins the list to one address: start there.
+        if let Some(address) = filter.pinned_email() {
+            let ids = self.store.find(
+                index::CONTACTS,
+                index::BY_EMAIL,
+                &email::key(address.trim()),
+            );
+            let mut matched: Vec<Contact> = self
+                .load_many(&ids)?
+                .into_iter()
+                .filter(|c| filter.matches(c))
+                .collect();
+            matched.sort_by_cached_key(|c| index::order_key(c, index));
+            if desc {
+                matched.reverse();
+            }
+            let total = matched.len() as u64;
+            let page = matched
+                .into_iter()
+                .skip(offset as usize)
+                .take(size as usize)
+                .collect();
+            return Ok((page, total));
+        }
+        let mut page = Vec::new();
+        let mut total = 0u64;
+        let mut step = 0u32;
+        loop {
+            let range = Range {
+                index: index.to_owned(),
+                reverse: desc,
+                offset: step.saturating_mul(CHUNK),
+                limit: CHUNK,
+                ..Range::default()
+            };
+            let ids: Vec<u64> = self
+                .store
+                .scan(index::CONTACTS, &range)
+                .into_iter()
+                .map(|h| h.id)
+                .collect();
+            let done = ids.len() < CHUNK as usize;
+            for c in self.in_order(&ids)? {
+                if filter.matches(&c) {
+                    if window.contains(&total) {
+                        page.push(c);
+                    }
+                    total += 1;
+                }
+            }
+            if done {
+                return Ok((page, total));
+            }
+            step += 1;
+        }
+    }
+
+    /// Ranked search over names, emails and phone digits: exact email, exact
+    /// phone, name prefix, email prefix, then weaker matches; at most `limit`.
+    pub fn search(&self, cx: &Context, q: &str, limit: u32) -> Result<Vec<ContactView>> {
+        require(&cx.caller, Scope::Read)?;
+        let q = q.trim();
+        if q.is_empty() {
+            return Err(Error::BadRequest("Search query is required".to_owned()));
+        }
+        let limit = limit.clamp(1, 100) as usize;
+        let mut best: HashMap<u64, (Rank, String)> = HashMap::new();
+        let mut note = |ids: Vec<(u64, String)>, rank: Rank| {
+            for (id, key) in ids {
+                let entry = best.entry(id).or_insert((rank, key.clone()));
+                if rank < entry.0 {
+                    *entry = (rank, key);
+                }
+            }
+        };
+        let folded = search::fold(q);
+        let exact = |key: String| -> Vec<(u64, String)> {
+            self.store
+                .find(index::CONTACTS, index::BY_TERM, &key)
+                .into_iter()
+                .map(|id| (id, key.clone()))
+                .collect()
+        };
+        let prefix = |key: String| -> Vec<(u64, String)> {
+            self.store
+                .scan(
+                    index::CONTACTS,
+                    &Range::prefix(index::BY_TERM, &key, TERM_HITS),
+                )
+                .into_iter()
+                .map(|h| (h.id, h.key))
+                .collect()
+        };
+        if q.contains('@') {
+            note(exact(format!("e:{}", email::key(q))), Rank::ExactEmail);
+        }
+        let digits = phone::digits(q);
+        if digits.len() >= 3 {
+            if let Ok(n) = phone::normalize(q, &self.settings.default_region) {
+                let ids = self.store.find(index::CONTACTS, index::BY_E164, &n.e164);
+                note(
+                    ids.into_iter().map(|id| (id, n.e164.clone())).collect(),
+                    Rank::ExactPhone,
+                );
+            }
+            note(prefix(format!("p:{digits}")), Rank::Weaker);
+        }
+        // Every word must prefix a name word for a name match.
+        let words: Vec<String> = search::words(q).collect();
+        if let Some((first, rest)) = words.split_first() {
+            let mut candidates = prefix(format!("n:{first}"));
+            for w in rest {
+                let ids: HashSet<u64> = prefix(format!("n:{w}"))
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
+                candidates.retain(|(id, _)| ids.contains(id));
+            }
+            note(candidates, Rank::NamePrefix);
+        }
+        note(prefix(format!("e:{folded}")), Rank::EmailPrefix);
+        note(prefix(format!("l:{folded}")), Rank::EmailPrefix);
+        let mut ranked: Vec<(u64, (Rank, String))> = best.into_iter().collect();
+        ranked.sort_by(|(a_id, (a_rank, a_key)), (b_id, (b_rank, b_key))| {
+            (a_rank, a_key, a_id).cmp(&(b_rank, b_key, b_id))
+        });
+        ranked.truncate(limit);
+        let ids: Vec<u64> = ranked.into_iter().map(|(id, _)| id).collect();
+        Ok(self.views(self.in_order(&ids)?))
+    }
+}
