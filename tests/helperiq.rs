@@ -523,3 +523,104 @@ fn search_finds_contacts_from_every_dialect() {
     let r = hq(&s, "GET", "/api/v1/contacts/search?q=many", &admin, None);
     assert_eq!(data(&r).as_array().unwrap().len(), 20);
 }
+
+/// Every route against a token without its scope (403, before any input
+/// check) and a token with only that scope (not 403).
+#[test]
+fn each_route_needs_its_own_scope() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let note = data(&hq(
+        &s,
+        "POST",
+        &format!("/api/v1/contacts/{id}/notes"),
+        &admin,
+        Some(&json!({"content": "x"})),
+    ));
+    let routes: Vec<(&str, String, &str, Option<Value>)> = vec![
+        ("GET", "/api/v1/contacts".into(), "contacts:read_all", None),
+        (
+            "GET",
+            format!("/api/v1/contacts/{id}"),
+            "contacts:read",
+            None,
+        ),
+        (
+            "GET",
+            "/api/v1/contacts/search?q=linda".into(),
+            "contacts:read",
+            None,
+        ),
+        (
+            "GET",
+            format!("/api/v1/contacts/{id}/conversations"),
+            "contacts:read",
+            None,
+        ),
+        (
+            "PUT",
+            format!("/api/v1/contacts/{id}"),
+            "contacts:write",
+            Some(json!({"last_name": "B"})),
+        ),
+        (
+            "POST",
+            "/api/v1/contacts/quick".into(),
+            "contacts:write",
+            Some(json!({"email": "q@example.com"})),
+        ),
+        (
+            "PUT",
+            format!("/api/v1/contacts/{id}/block"),
+            "contacts:block",
+            Some(json!({"blocked": false})),
+        ),
+        (
+            "GET",
+            format!("/api/v1/contacts/{id}/notes"),
+            "contact_notes:read",
+            None,
+        ),
+        (
+            "POST",
+            format!("/api/v1/contacts/{id}/notes"),
+            "contact_notes:write",
+            Some(json!({"content": "y"})),
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/contacts/{id}/notes/{}", note["id"]),
+            "contact_notes:delete",
+            None,
+        ),
+        (
+            "DELETE",
+            format!("/api/v1/contacts/{id}"),
+            "contacts:delete",
+            None,
+        ),
+    ];
+    for (method, path, scope, body) in routes {
+        let others: Vec<&str> = [
+            "contacts:read_all",
+            "contacts:read",
+            "contacts:write",
+            "contacts:delete",
+            "contacts:block",
+            "contact_notes:read",
+            "contact_notes:write",
+            "contact_notes:delete",
+        ]
+        .into_iter()
+        .filter(|s| *s != scope)
+        .collect();
+        let without = s.token(&["--name", "Without Scope", "--scopes", &others.join(",")]);
+        let r = hq(&s, method, &path, &without, body.as_ref());
+        assert_eq!(r.status, 403, "{method} {path} without {scope}: {r:?}");
+        assert_eq!(error_type(&r), "PermissionException");
+        let only = s.token(&["--name", "Only Scope", "--scopes", scope]);
+        let r = hq(&s, method, &path, &only, body.as_ref());
+        assert_eq!(r.status, 200, "{method} {path} with {scope}: {r:?}");
+    }
+}

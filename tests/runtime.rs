@@ -73,37 +73,10 @@ fn cx() -> Context {
 
 fn patch(last: &str) -> api::ContactPatch {
     api::ContactPatch {
-        civility: None,
-        first_name: None,
         last_name: Some(Some(last.into())),
         email: Some(Some(format!("{}@example.com", last.to_lowercase()))),
-        role: None,
-        service: None,
         mobile_phone: Some(Some("0612345678".into())),
-        landline_phone: None,
-        primary_phone: None,
-        phones: None,
-        legal_representative: None,
-        invoices_recipient: None,
-        newsletters_recipient: None,
-        is_signer_contract: None,
-        is_signer_iban: None,
-        profunction_id: None,
-        comment: None,
-        permissions: None,
-        source: None,
-        avatar_url: None,
-        custom_attributes: None,
-        user_id: None,
-        source_id: None,
-        street: None,
-        city: None,
-        state: None,
-        postal_code: None,
-        country_id: None,
-        custom_fields: Vec::new(),
-        companies: None,
-        deals: None,
+        ..api::ContactPatch::empty()
     }
 }
 

@@ -78,37 +78,11 @@ fn patch(i: u64, rng: &mut Rng) -> ContactPatch {
 
 fn wit_patch(p: &ContactPatch) -> api::ContactPatch {
     api::ContactPatch {
-        civility: None,
         first_name: p.first_name.clone(),
         last_name: p.last_name.clone(),
         email: p.email.clone(),
-        role: None,
-        service: None,
         mobile_phone: p.mobile_phone.clone(),
-        landline_phone: None,
-        primary_phone: None,
-        phones: None,
-        legal_representative: None,
-        invoices_recipient: None,
-        newsletters_recipient: None,
-        is_signer_contract: None,
-        is_signer_iban: None,
-        profunction_id: None,
-        comment: None,
-        permissions: None,
-        source: None,
-        avatar_url: None,
-        custom_attributes: None,
-        user_id: None,
-        source_id: None,
-        street: None,
-        city: None,
-        state: None,
-        postal_code: None,
-        country_id: None,
-        custom_fields: Vec::new(),
-        companies: None,
-        deals: None,
+        ..api::ContactPatch::empty()
     }
 }
 
@@ -486,9 +460,13 @@ impl Conn {
     }
 
     fn get(&mut self, target: &str, token: &str) -> u16 {
+        self.get_as(target, token, "bluerocktel")
+    }
+
+    fn get_as(&mut self, target: &str, token: &str, dialect: &str) -> u16 {
         write!(
             self.stream,
-            "GET {target} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\n\r\n"
+            "GET {target} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nX-Contacts-Dialect: {dialect}\r\n\r\n"
         )
         .expect("write");
         let mut line = String::new();
@@ -515,7 +493,7 @@ impl Conn {
     }
 }
 
-fn http(f: &Fixture, cache: &Path, qs: &[String]) -> (Stats, f64) {
+fn http(f: &Fixture, cache: &Path, qs: &[String]) -> Http {
     let app = app_for(f, cache);
     let (_, token) = app
         .auth
@@ -576,8 +554,60 @@ fn http(f: &Fixture, cache: &Path, qs: &[String]) -> (Stats, f64) {
         }
     });
     let rps = (4 * per_client) as f64 / started.elapsed().as_secs_f64();
+    // HelperIQ: ranked search and deep list pages, same connection.
+    let mut rng = Rng(11);
+    let searches: Vec<String> = (0..samples_of(&targets))
+        .map(|k| {
+            let q = match k % 4 {
+                0 => rng.pick(LAST).to_lowercase(),
+                1 => format!("{} {}", rng.pick(FIRST), &rng.pick(LAST)[..3]).to_lowercase(),
+                2 => format!(
+                    "{}.{}",
+                    rng.pick(FIRST).to_lowercase().replace('é', "e"),
+                    rng.pick(LAST).to_lowercase()
+                ),
+                _ => mobile(rng.next() % 1_000),
+            };
+            format!("/api/v1/contacts/search?q={}", q.replace(' ', "%20"))
+        })
+        .collect();
+    let mut search_lat = Vec::new();
+    for t in &searches {
+        let (status, us) = time(|| conn.get_as(t, &token, "helperiq"));
+        assert_eq!(status, 200, "{t}");
+        search_lat.push(us);
+    }
+    let mut pages = Vec::new();
+    for page in [1u64, 1_600] {
+        let t = format!("/api/v1/contacts?page={page}&page_size=50");
+        let mut lat = Vec::new();
+        for _ in 0..200 {
+            let (status, us) = time(|| conn.get_as(&t, &token, "helperiq"));
+            assert_eq!(status, 200, "{t}");
+            lat.push(us);
+        }
+        pages.push(stats(lat));
+    }
     drop(rt);
-    (stats(lat), rps)
+    Http {
+        numbers: stats(lat),
+        rps,
+        search: stats(search_lat),
+        page_1: pages.remove(0),
+        page_1600: pages.remove(0),
+    }
+}
+
+fn samples_of<T>(v: &[T]) -> usize {
+    v.len() / 2
+}
+
+struct Http {
+    numbers: Stats,
+    rps: f64,
+    search: Stats,
+    page_1: Stats,
+    page_1600: Stats,
 }
 
 /// Time from spawning the built binary to its "listening" line, warm cache.
@@ -647,7 +677,7 @@ fn main() {
     let create = creates(&big, &big_app, 1_000, 10_000_000);
     drop(small_app);
     drop(big_app);
-    let (http_lat, rps) = http(&big, &cache, &queries(large, samples));
+    let web = http(&big, &cache, &queries(large, samples));
     let restart = restart(&big, &cache);
 
     let ratio = |w: &Stats, n: &Stats| w.mean / n.mean;
@@ -687,9 +717,24 @@ fn main() {
     println!();
     println!(
         "HTTP `GET /api/v1/contacts/numbers` at {large} contacts, loopback: p50 {:.2} ms, p99 {:.2} ms (one keep-alive client); {:.0} requests/s (4 clients).",
-        http_lat.p50 / 1e3,
-        http_lat.p99 / 1e3,
-        rps
+        web.numbers.p50 / 1e3,
+        web.numbers.p99 / 1e3,
+        web.rps
+    );
+    println!();
+    println!(
+        "HTTP `GET /api/v1/contacts/search` (helperiq) at {large} contacts: p50 {:.2} ms, p99 {:.2} ms.",
+        web.search.p50 / 1e3,
+        web.search.p99 / 1e3
+    );
+    println!();
+    println!(
+        "HTTP `GET /api/v1/contacts?page_size=50` (helperiq): page 1 p50 {:.2} ms / p99 {:.2} ms; page 1,600 p50 {:.2} ms / p99 {:.2} ms; page 1,600 ÷ page 1 (p50) = {:.2}×.",
+        web.page_1.p50 / 1e3,
+        web.page_1.p99 / 1e3,
+        web.page_1600.p50 / 1e3,
+        web.page_1600.p99 / 1e3,
+        web.page_1600.p50 / web.page_1.p50
     );
     if let Some(r) = restart {
         println!();

@@ -12,3 +12,42 @@ wasmtime::component::bindgen!({
 
 pub use contacts::core::{directory, store, types};
 pub use exports::contacts::core::api;
+
+impl api::ContactPatch {
+    /// A patch that changes nothing; set the fields a request names.
+    pub fn empty() -> api::ContactPatch {
+        api::ContactPatch {
+            civility: None,
+            first_name: None,
+            last_name: None,
+            email: None,
+            role: None,
+            service: None,
+            mobile_phone: None,
+            landline_phone: None,
+            primary_phone: None,
+            phones: None,
+            legal_representative: None,
+            invoices_recipient: None,
+            newsletters_recipient: None,
+            is_signer_contract: None,
+            is_signer_iban: None,
+            profunction_id: None,
+            comment: None,
+            permissions: None,
+            source: None,
+            avatar_url: None,
+            custom_attributes: None,
+            user_id: None,
+            source_id: None,
+            street: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            country_id: None,
+            custom_fields: Vec::new(),
+            companies: None,
+            deals: None,
+        }
+    }
+}

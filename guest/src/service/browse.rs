@@ -103,13 +103,15 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             limit: size,
             ..Range::default()
         };
-        let ids: Vec<u64> = self
-            .store
-            .scan(index::CONTACTS, &range)
+        Ok((self.in_order(&self.ids_in(&range))?, total))
+    }
+
+    fn ids_in(&self, range: &Range) -> Vec<u64> {
+        self.store
+            .scan(index::CONTACTS, range)
             .into_iter()
             .map(|h| h.id)
-            .collect();
-        Ok((self.in_order(&ids)?, total))
+            .collect()
     }
 
     /// Documents for ids, in the order of the ids.
@@ -166,12 +168,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 limit: CHUNK,
                 ..Range::default()
             };
-            let ids: Vec<u64> = self
-                .store
-                .scan(index::CONTACTS, &range)
-                .into_iter()
-                .map(|h| h.id)
-                .collect();
+            let ids = self.ids_in(&range);
             let done = ids.len() < CHUNK as usize;
             for c in self.in_order(&ids)? {
                 if filter.matches(&c) {

@@ -237,7 +237,7 @@ fn text(map: &Map<String, Value>, key: &str) -> Result<Option<Option<String>>, R
 
 /// The update body as a patch: absent keys untouched.
 fn patch_from(map: &Map<String, Value>) -> Result<ContactPatch, Response> {
-    let mut patch = empty_patch();
+    let mut patch = ContactPatch::empty();
     patch.first_name = text(map, "first_name")?;
     patch.last_name = text(map, "last_name")?;
     patch.email = text(map, "email")?;
@@ -280,42 +280,6 @@ fn patch_from(map: &Map<String, Value>) -> Result<ContactPatch, Response> {
         }
     }
     Ok(patch)
-}
-
-pub fn empty_patch() -> ContactPatch {
-    ContactPatch {
-        civility: None,
-        first_name: None,
-        last_name: None,
-        email: None,
-        role: None,
-        service: None,
-        mobile_phone: None,
-        landline_phone: None,
-        primary_phone: None,
-        phones: None,
-        legal_representative: None,
-        invoices_recipient: None,
-        newsletters_recipient: None,
-        is_signer_contract: None,
-        is_signer_iban: None,
-        profunction_id: None,
-        comment: None,
-        permissions: None,
-        source: None,
-        avatar_url: None,
-        custom_attributes: None,
-        user_id: None,
-        source_id: None,
-        street: None,
-        city: None,
-        state: None,
-        postal_code: None,
-        country_id: None,
-        custom_fields: Vec::new(),
-        companies: None,
-        deals: None,
-    }
 }
 
 // ---- handlers ----
