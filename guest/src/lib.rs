@@ -12,6 +12,7 @@ pub mod model;
 pub mod permissions;
 pub mod phone;
 pub mod ports;
+pub mod query;
 pub mod search;
 pub mod service;
 
