@@ -5,7 +5,7 @@ use std::sync::{LazyLock, Mutex};
 
 use crate::model;
 use crate::ports;
-use crate::service::{Engine, PhoneMatch};
+use crate::service::{Engine, Mode, PhoneMatch};
 
 wit_bindgen::generate!({ world: "contacts", path: "../wit" });
 
@@ -196,22 +196,47 @@ impl Guest for Component {
         with_engine(|e| e.delete_note(&cx.into(), id, note)).map_err(Into::into)
     }
 
-    fn query(_cx: wit::Context, _request: api::QueryRequest) -> Result<api::QueryPage, wit::Error> {
-        Err(not_yet("the query grammar"))
+    fn query(cx: wit::Context, request: api::QueryRequest) -> Result<api::QueryPage, wit::Error> {
+        let params = crate::query::QueryParams {
+            q: request.q,
+            search_fields: request.search_fields,
+            search_match: request.search_match,
+            order: request.order,
+            per_page: request.per_page,
+            page: request.page,
+            take: request.take,
+            select: request.select,
+        };
+        with_engine(|e| e.query(&cx.into(), &params))
+            .map(|p| api::QueryPage {
+                items: p.items.into_iter().map(Into::into).collect(),
+                total: p.total,
+                page: p.page,
+                per_page: p.per_page,
+                select: p.select,
+            })
+            .map_err(Into::into)
     }
 
     fn associate(
-        _cx: wit::Context,
-        _id: u64,
-        _mode: api::AssociationMode,
-        _changes: Vec<api::AssociationChange>,
+        cx: wit::Context,
+        id: u64,
+        mode: api::AssociationMode,
+        changes: Vec<api::AssociationChange>,
     ) -> Result<api::ContactView, wit::Error> {
-        Err(not_yet("associations"))
+        let mode = match mode {
+            api::AssociationMode::Attach => Mode::Attach,
+            api::AssociationMode::Detach => Mode::Detach,
+            api::AssociationMode::Sync => Mode::Sync,
+        };
+        let changes: Vec<(String, Vec<u64>)> = changes
+            .into_iter()
+            .map(|c| (c.resource_name, c.ids))
+            .collect();
+        with_engine(|e| e.associate(&cx.into(), id, mode, &changes))
+            .map(Into::into)
+            .map_err(Into::into)
     }
-}
-
-fn not_yet(what: &str) -> wit::Error {
-    wit::Error::Unavailable(format!("{what} is not available in this build yet"))
 }
 
 // ---- ports over the imports ----

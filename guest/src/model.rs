@@ -381,6 +381,17 @@ pub struct ContactPage {
     pub page_size: u32,
 }
 
+/// A page of the RelateCRM list or search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryPage {
+    pub items: Vec<ContactView>,
+    pub total: u64,
+    pub page: u32,
+    pub per_page: u32,
+    /// Fields to render, `id` first; empty renders every field.
+    pub select: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,

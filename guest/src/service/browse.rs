@@ -9,10 +9,13 @@ use super::Engine;
 use crate::email;
 use crate::filters::{self, Filter};
 use crate::index;
-use crate::model::{Contact, ContactPage, ContactView, Context, Error, ListRequest, Result};
+use crate::model::{
+    Contact, ContactPage, ContactView, Context, Error, ListRequest, QueryPage, Result,
+};
 use crate::permissions::{Scope, require};
 use crate::phone;
 use crate::ports::{Directory, Range, Store};
+use crate::query::{self, Query, QueryError, QueryParams};
 use crate::search;
 
 /// Documents read per step when a filter has to look at every contact.
@@ -51,6 +54,9 @@ fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, b
     };
     Ok((index, desc))
 }
+
+/// At most this many contacts in one RelateCRM `/search` answer.
+const MAX_TAKE: u32 = 1_000;
 
 /// How strongly a contact matched a search (lower is better).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,6 +186,88 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             }
             if done {
                 return Ok((page, total));
+            }
+            step += 1;
+        }
+    }
+
+    /// The RelateCRM list and search: the query grammar, then a page. With
+    /// `take` it is a search: one page of at most `take` contacts.
+    pub fn query(&self, cx: &Context, params: &QueryParams) -> Result<QueryPage> {
+        let searching = params.take.is_some();
+        require(
+            &cx.caller,
+            if searching {
+                Scope::Read
+            } else {
+                Scope::ReadAll
+            },
+        )?;
+        let q = query::parse_with_region(params, &self.settings.default_region).map_err(
+            |e| match e {
+                QueryError::NoAcceptedField(m) => Error::Forbidden(m),
+                QueryError::AllSkipped(m) => Error::invalid("q", m),
+                QueryError::Invalid { field, message } => Error::invalid(&field, message),
+            },
+        )?;
+        let (offset, size, page) = if searching {
+            (0, q.take().unwrap_or(MAX_TAKE).min(MAX_TAKE), 1)
+        } else {
+            (q.offset(), q.per_page(), q.page())
+        };
+        let (contacts, total) = match (q.has_search(), q.sort_index()) {
+            (false, Some((index, desc))) => self.page_of(index, desc, offset, size)?,
+            _ => {
+                let mut matched = self.query_candidates(&q)?;
+                matched.sort_by(|a, b| q.compare(a, b));
+                let total = matched.len() as u64;
+                let page = matched
+                    .into_iter()
+                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                    .take(size as usize)
+                    .collect();
+                (page, total)
+            }
+        };
+        Ok(QueryPage {
+            items: self.views(contacts),
+            total,
+            page,
+            per_page: size,
+            select: q.select(),
+        })
+    }
+
+    /// Every contact the query matches, from an index when the query pins
+    /// ids or an email, else from a walk over all contacts.
+    fn query_candidates(&self, q: &Query) -> Result<Vec<Contact>> {
+        let pinned = match (q.pinned_ids(), q.pinned_email()) {
+            (Some(ids), _) => Some(ids),
+            (None, Some(address)) => Some(self.store.find(
+                index::CONTACTS,
+                index::BY_EMAIL,
+                &email::key(&address),
+            )),
+            (None, None) => None,
+        };
+        if let Some(ids) = pinned {
+            let found = self.load_many(&ids)?;
+            return Ok(found.into_iter().filter(|c| q.matches(c)).collect());
+        }
+        let mut matched = Vec::new();
+        let mut step = 0u32;
+        loop {
+            let range = Range {
+                index: index::BY_CREATED.to_owned(),
+                offset: step.saturating_mul(CHUNK),
+                limit: CHUNK,
+                ..Range::default()
+            };
+            let ids = self.ids_in(&range);
+            let done = ids.len() < CHUNK as usize;
+            matched.extend(self.load_many(&ids)?.into_iter().filter(|c| q.matches(c)));
+            if done {
+                return Ok(matched);
             }
             step += 1;
         }

@@ -13,7 +13,7 @@ use crate::model::{
     Contact, ContactPatch, Dialect, Error, FieldError, Phone, PhoneInput, PhoneType, Result, Scalar,
 };
 use crate::phone::{self, PhoneError};
-use crate::ports::{Directory, Store};
+use crate::ports::{Directory, RecordKind, Store};
 
 const SHORT_TEXT: usize = 191;
 const LONG_TEXT: usize = 65_535;
@@ -255,11 +255,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 Err(_) => ck.fail(&name, format!("The {name} field is not valid JSON.")),
             }
         }
+        // Ids the platform does not know are skipped, as on the association routes.
         if let Some(ids) = p.companies {
-            c.companies = dedup(ids);
+            c.companies = dedup(self.directory.existing(RecordKind::Company, &ids));
         }
         if let Some(ids) = p.deals {
-            c.deals = dedup(ids);
+            c.deals = dedup(self.directory.existing(RecordKind::Deal, &ids));
         }
         if let Some(v) = p.mobile_phone {
             self.replace_typed_phone(c, ck, "mobile_phone", PhoneType::Mobile, v);

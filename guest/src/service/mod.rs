@@ -4,12 +4,14 @@
 //! caller's scope first, then validates, then writes everything it changes in
 //! one commit ([`Tx`]), so a request that fails writes nothing.
 
+mod associations;
 mod browse;
 mod contacts;
 mod fields;
 mod helpdesk;
 mod lookup;
 
+pub use associations::Mode;
 pub use lookup::PhoneMatch;
 
 use crate::index;

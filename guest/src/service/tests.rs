@@ -519,3 +519,69 @@ fn search_ranks_exact_matches_first() {
         Err(Error::BadRequest(_))
     ));
 }
+
+#[test]
+fn associations_attach_detach_sync() {
+    use super::Mode;
+    let mut f = Fixture::new();
+    f.directory.companies = vec![1, 2, 3];
+    f.directory.deals = vec![7];
+    let rc = cx(Dialect::RelateCrm, &[]);
+    let e = f.engine();
+    let patch = ContactPatch {
+        first_name: Some(Some("Ann".into())),
+        companies: Some(vec![1, 99]),
+        ..ContactPatch::default()
+    };
+    let id = e.create(&rc, None, patch).unwrap().contact.id;
+    assert_eq!(
+        e.get(&rc, id).unwrap().contact.companies,
+        [1],
+        "unknown ids skipped"
+    );
+    let change = |r: &str, ids: &[u64]| vec![(r.to_owned(), ids.to_vec())];
+    let c = e
+        .associate(&rc, id, Mode::Attach, &change("companies", &[2, 3, 42]))
+        .unwrap()
+        .contact;
+    assert_eq!(c.companies, [1, 2, 3]);
+    assert!(matches!(
+        e.associate(&rc, id, Mode::Attach, &change("companies", &[2])),
+        Err(Error::Conflict(_))
+    ));
+    let c = e
+        .associate(&rc, id, Mode::Detach, &change("companies", &[1, 55]))
+        .unwrap()
+        .contact;
+    assert_eq!(c.companies, [2, 3]);
+    let c = e
+        .associate(&rc, id, Mode::Sync, &change("deals", &[7]))
+        .unwrap()
+        .contact;
+    assert_eq!(
+        (c.companies.as_slice(), c.deals.as_slice()),
+        (&[2u64, 3][..], &[7u64][..])
+    );
+    let c = e
+        .associate(&rc, id, Mode::Sync, &change("companies", &[]))
+        .unwrap()
+        .contact;
+    assert!(c.companies.is_empty());
+    let Err(Error::Conflict(m)) = e.associate(&rc, id, Mode::Attach, &change("widgets", &[1]))
+    else {
+        panic!("unknown resource")
+    };
+    assert_eq!(
+        m,
+        "The provided resource name \"widgets\" cannot be associated to contact."
+    );
+    assert!(matches!(
+        e.associate(&rc, id, Mode::Attach, &[]),
+        Err(Error::Invalid(_))
+    ));
+    let kinds: Vec<String> = f.store.events().into_iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "association.changed").count(),
+        4
+    );
+}

@@ -10,6 +10,7 @@ pub mod bluerocktel;
 pub mod body;
 pub mod helperiq;
 mod platform;
+pub mod relatecrm;
 mod session;
 
 use std::sync::Arc;
@@ -77,6 +78,23 @@ pub fn router(app: Shared) -> Router {
         .route(
             "/api/v1/contacts/{id}/coworkers",
             get(bluerocktel::coworkers),
+        )
+        .route(
+            "/api/contacts",
+            get(relatecrm::index).post(relatecrm::create),
+        )
+        .route("/api/contacts/search", get(relatecrm::search))
+        .route(
+            "/api/contacts/{id}",
+            get(relatecrm::show)
+                .put(relatecrm::update)
+                .delete(relatecrm::destroy),
+        )
+        .route(
+            "/api/associations/contacts/{id}",
+            put(relatecrm::attach)
+                .delete(relatecrm::detach)
+                .post(relatecrm::sync),
         )
         .merge(platform::routes())
         .fallback(not_found)
