@@ -244,6 +244,11 @@ fn list_pages_orders_selects_and_searches() {
         ("q=last_name:lee;city:paris", vec!["Ann", "Bob", "Cid"]),
         ("q=last_name:lee;city:paris&search_match=and", vec!["Cid"]),
         ("q=acme&search_fields=email:like", vec!["Bob", "Cid"]),
+        (
+            "q=email:ann@example.com,cid@acme.fr&search_fields=email:in",
+            vec!["Ann", "Cid"],
+        ),
+        ("q=Lyon&search_fields=city:unknowncondition", vec!["Ann"]),
         ("q=bob@acme.fr&search_fields=email:%3D", vec!["Bob"]),
         (&format!("q={}", enc("_1%")), vec!["Dee"]),
     ] {

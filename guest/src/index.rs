@@ -32,6 +32,9 @@ pub const BY_SORT_FIRST: &str = "sort_first";
 pub const BY_SORT_LAST: &str = "sort_last";
 /// Search terms: folded name words, email parts, phone digits.
 pub const BY_TERM: &str = "term";
+/// One entry per contact holding its searchable fields (see [`query_text`]):
+/// a query that no index narrows scans these keys instead of the documents.
+pub const BY_QUERY_TEXT: &str = "qtext";
 /// Notes by contact, then creation time and id.
 pub const NOTES_BY_CONTACT: &str = "contact";
 
@@ -89,6 +92,7 @@ pub fn contact_entries(c: &Contact) -> Vec<IndexEntry> {
     for term in search::terms(c) {
         push(BY_TERM, term);
     }
+    push(BY_QUERY_TEXT, query_text(c));
     out
 }
 
@@ -116,6 +120,137 @@ pub fn order_key(c: &Contact, index: &str) -> String {
         _ => c.last_name.as_deref().map(search::fold).unwrap_or_default(),
     };
     format!("{value}|{}", id_key(c.id))
+}
+
+const FIELD: char = '\u{1f}';
+const ITEM: char = '\u{1e}';
+
+/// The id, then every field the RelateCRM grammar searches, separated by
+/// control characters that user text cannot carry (they are dropped).
+pub fn query_text(c: &Contact) -> String {
+    fn clean(s: Option<&str>) -> String {
+        s.unwrap_or("")
+            .chars()
+            .filter(|ch| *ch != FIELD && *ch != ITEM)
+            .collect()
+    }
+    fn num(n: Option<i64>) -> String {
+        n.map(|n| n.to_string()).unwrap_or_default()
+    }
+    let phones: Vec<String> = c
+        .phones
+        .iter()
+        .map(|p| {
+            format!(
+                "{}{ITEM}{}",
+                clean(Some(&p.number)),
+                p.e164.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    [
+        id_key(c.id),
+        clean(c.first_name.as_deref()),
+        clean(c.last_name.as_deref()),
+        clean(c.email.as_deref()),
+        clean(c.role.as_deref()),
+        clean(c.street.as_deref()),
+        clean(c.city.as_deref()),
+        clean(c.state.as_deref()),
+        clean(c.postal_code.as_deref()),
+        num(c.user_id),
+        num(c.source_id),
+        num(c.country_id),
+        phones.join(&ITEM.to_string()),
+    ]
+    .join(&FIELD.to_string())
+}
+
+/// A contact holding only what [`query_text`] kept: enough to match a query.
+pub fn from_query_text(key: &str) -> Option<Contact> {
+    let f: Vec<&str> = key.split(FIELD).collect();
+    let [
+        id,
+        first,
+        last,
+        email,
+        role,
+        street,
+        city,
+        state,
+        postal,
+        user,
+        source,
+        country,
+        phones,
+    ] = f.as_slice()
+    else {
+        return None;
+    };
+    let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let num = |s: &str| s.parse::<i64>().ok();
+    let mut c = Contact::new(id.parse().ok()?, "");
+    c.first_name = text(first);
+    c.last_name = text(last);
+    c.email = text(email);
+    c.role = text(role);
+    c.street = text(street);
+    c.city = text(city);
+    c.state = text(state);
+    c.postal_code = text(postal);
+    c.user_id = num(user);
+    c.source_id = num(source);
+    c.country_id = num(country);
+    let items: Vec<&str> = if phones.is_empty() {
+        Vec::new()
+    } else {
+        phones.split(ITEM).collect()
+    };
+    c.phones = items
+        .chunks(2)
+        .map(|pair| crate::model::Phone {
+            id: 0,
+            number: pair[0].to_owned(),
+            e164: pair.get(1).and_then(|e| text(e)),
+            kind: crate::model::PhoneType::Mobile,
+            region: None,
+            national: String::new(),
+            extension: None,
+        })
+        .collect();
+    Some(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Phone, PhoneType};
+
+    #[test]
+    fn query_text_round_trips_the_searchable_fields() {
+        let mut c = Contact::new(42, "2026-01-01T00:00:00Z");
+        c.first_name = Some("Ann\u{1f}x".into());
+        c.city = Some("Lyon".into());
+        c.user_id = Some(7);
+        c.phones = vec![Phone {
+            id: 1,
+            number: "06 12".into(),
+            e164: Some("+33612".into()),
+            kind: PhoneType::Work,
+            region: None,
+            national: String::new(),
+            extension: None,
+        }];
+        let back = from_query_text(&query_text(&c)).unwrap();
+        assert_eq!(back.id, 42);
+        assert_eq!(back.first_name.as_deref(), Some("Annx"));
+        assert_eq!(back.city.as_deref(), Some("Lyon"));
+        assert_eq!(back.last_name, None);
+        assert_eq!(back.user_id, Some(7));
+        assert_eq!(back.phones[0].number, "06 12");
+        assert_eq!(back.phones[0].e164.as_deref(), Some("+33612"));
+        assert!(from_query_text("garbage").is_none());
+    }
 }
 
 pub fn note_entries(n: &Note) -> Vec<IndexEntry> {

@@ -588,6 +588,25 @@ fn http(f: &Fixture, cache: &Path, qs: &[String]) -> Http {
         }
         pages.push(stats(lat));
     }
+    // RelateCRM: the default list, and a plain `q` over every searchable field.
+    let mut crm_list = Vec::new();
+    for _ in 0..200 {
+        let (status, us) = time(|| conn.get_as("/api/contacts?per_page=15", &token, "relatecrm"));
+        assert_eq!(status, 200);
+        crm_list.push(us);
+    }
+    let mut crm_q = Vec::new();
+    for k in 0..40 {
+        let t = format!("/api/contacts?q={}", rng.pick(LAST).to_lowercase());
+        let t = if k % 2 == 0 {
+            t
+        } else {
+            format!("{t}&per_page=50&page=3")
+        };
+        let (status, us) = time(|| conn.get_as(&t, &token, "relatecrm"));
+        assert_eq!(status, 200, "{t}");
+        crm_q.push(us);
+    }
     drop(rt);
     Http {
         numbers: stats(lat),
@@ -595,6 +614,8 @@ fn http(f: &Fixture, cache: &Path, qs: &[String]) -> Http {
         search: stats(search_lat),
         page_1: pages.remove(0),
         page_1600: pages.remove(0),
+        crm_list: stats(crm_list),
+        crm_q: stats(crm_q),
     }
 }
 
@@ -608,6 +629,8 @@ struct Http {
     search: Stats,
     page_1: Stats,
     page_1600: Stats,
+    crm_list: Stats,
+    crm_q: Stats,
 }
 
 /// Time from spawning the built binary to its "listening" line, warm cache.
@@ -735,6 +758,14 @@ fn main() {
         web.page_1600.p50 / 1e3,
         web.page_1600.p99 / 1e3,
         web.page_1600.p50 / web.page_1.p50
+    );
+    println!();
+    println!(
+        "HTTP `GET /api/contacts?per_page=15` (relatecrm) at {large} contacts: p50 {:.2} ms, p99 {:.2} ms; `GET /api/contacts?q=<last name>` (every searchable field, a scan): p50 {:.1} ms, p99 {:.1} ms.",
+        web.crm_list.p50 / 1e3,
+        web.crm_list.p99 / 1e3,
+        web.crm_q.p50 / 1e3,
+        web.crm_q.p99 / 1e3
     );
     if let Some(r) = restart {
         println!();

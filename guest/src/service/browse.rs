@@ -55,6 +55,8 @@ fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, b
     Ok((index, desc))
 }
 
+/// Projection keys read per step of a query scan.
+const SCAN_CHUNK: u32 = 5_000;
 /// At most this many contacts in one RelateCRM `/search` answer.
 const MAX_TAKE: u32 = 1_000;
 
@@ -254,23 +256,35 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             let found = self.load_many(&ids)?;
             return Ok(found.into_iter().filter(|c| q.matches(c)).collect());
         }
-        let mut matched = Vec::new();
-        let mut step = 0u32;
+        // Walk the compact projections by key (no OFFSET, so the walk is
+        // linear), match them, then read only the matching documents.
+        let mut ids = Vec::new();
+        let mut start: Option<String> = None;
         loop {
             let range = Range {
-                index: index::BY_CREATED.to_owned(),
-                offset: step.saturating_mul(CHUNK),
-                limit: CHUNK,
+                index: index::BY_QUERY_TEXT.to_owned(),
+                start: start.take(),
+                limit: SCAN_CHUNK,
                 ..Range::default()
             };
-            let ids = self.ids_in(&range);
-            let done = ids.len() < CHUNK as usize;
-            matched.extend(self.load_many(&ids)?.into_iter().filter(|c| q.matches(c)));
-            if done {
-                return Ok(matched);
+            let hits = self.store.scan(index::CONTACTS, &range);
+            let done = hits.len() < SCAN_CHUNK as usize;
+            for hit in &hits {
+                if index::from_query_text(&hit.key).is_some_and(|c| q.matches(&c)) {
+                    ids.push(hit.id);
+                }
             }
-            step += 1;
+            match hits.last() {
+                // The smallest key after the last one read.
+                Some(last) if !done => start = Some(format!("{}\u{0}", last.key)),
+                _ => break,
+            }
         }
+        let mut matched = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK as usize) {
+            matched.extend(self.load_many(chunk)?.into_iter().filter(|c| q.matches(c)));
+        }
+        Ok(matched)
     }
 
     /// Ranked search over names, emails and phone digits: exact email, exact
