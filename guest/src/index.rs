@@ -221,6 +221,18 @@ pub fn from_query_text(key: &str) -> Option<Contact> {
     Some(c)
 }
 
+pub fn note_entries(n: &Note) -> Vec<IndexEntry> {
+    vec![IndexEntry {
+        index: NOTES_BY_CONTACT.to_owned(),
+        key: format!(
+            "{}{}|{}",
+            note_contact_prefix(n.contact_id),
+            n.created_at,
+            id_key(n.id)
+        ),
+    }]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,16 +263,4 @@ mod tests {
         assert_eq!(back.phones[0].e164.as_deref(), Some("+33612"));
         assert!(from_query_text("garbage").is_none());
     }
-}
-
-pub fn note_entries(n: &Note) -> Vec<IndexEntry> {
-    vec![IndexEntry {
-        index: NOTES_BY_CONTACT.to_owned(),
-        key: format!(
-            "{}{}|{}",
-            note_contact_prefix(n.contact_id),
-            n.created_at,
-            id_key(n.id)
-        ),
-    }]
 }
