@@ -125,8 +125,9 @@ pub fn order_key(c: &Contact, index: &str) -> String {
 const FIELD: char = '\u{1f}';
 const ITEM: char = '\u{1e}';
 
-/// The id, then every field the RelateCRM grammar searches, separated by
-/// control characters that user text cannot carry (they are dropped).
+/// The id, then every field the RelateCRM grammar searches, then a blob of
+/// their searchable forms (folded text, email key, phone digits), separated
+/// by control characters that user text cannot carry (they are dropped).
 pub fn query_text(c: &Contact) -> String {
     fn clean(s: Option<&str>) -> String {
         s.unwrap_or("")
@@ -142,12 +143,43 @@ pub fn query_text(c: &Contact) -> String {
         .iter()
         .map(|p| {
             format!(
-                "{}{ITEM}{}",
+                "{}{ITEM}{}{ITEM}{}",
                 clean(Some(&p.number)),
-                p.e164.as_deref().unwrap_or("")
+                p.e164.as_deref().unwrap_or(""),
+                clean(Some(&p.national))
             )
         })
         .collect();
+    let mut blob = vec![search::fold(&c.full_name())];
+    for text in [
+        &c.first_name,
+        &c.last_name,
+        &c.email,
+        &c.role,
+        &c.street,
+        &c.city,
+        &c.state,
+        &c.postal_code,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        blob.push(search::fold(text));
+    }
+    if let Some(e) = &c.email {
+        blob.push(email::key(e));
+    }
+    for p in &c.phones {
+        blob.push(search::fold(&p.number));
+        blob.push(phone::digits(&p.number));
+        blob.push(phone::digits(&p.national));
+        if let Some(e) = &p.e164 {
+            blob.push(e.clone());
+            blob.push(phone::digits(e));
+        }
+    }
+    blob.push(c.id.to_string());
+    let blob: Vec<String> = blob.iter().map(|b| clean(Some(b))).collect();
     [
         id_key(c.id),
         clean(c.first_name.as_deref()),
@@ -162,6 +194,7 @@ pub fn query_text(c: &Contact) -> String {
         num(c.source_id),
         num(c.country_id),
         phones.join(&ITEM.to_string()),
+        blob.join(&ITEM.to_string()),
     ]
     .join(&FIELD.to_string())
 }
@@ -183,6 +216,7 @@ pub fn from_query_text(key: &str) -> Option<Contact> {
         source,
         country,
         phones,
+        _blob,
     ] = f.as_slice()
     else {
         return None;
@@ -207,14 +241,14 @@ pub fn from_query_text(key: &str) -> Option<Contact> {
         phones.split(ITEM).collect()
     };
     c.phones = items
-        .chunks(2)
-        .map(|pair| crate::model::Phone {
+        .chunks(3)
+        .map(|p| crate::model::Phone {
             id: 0,
-            number: pair[0].to_owned(),
-            e164: pair.get(1).and_then(|e| text(e)),
+            number: p[0].to_owned(),
+            e164: p.get(1).and_then(|e| text(e)),
             kind: crate::model::PhoneType::Mobile,
             region: None,
-            national: String::new(),
+            national: p.get(2).map(|n| (*n).to_owned()).unwrap_or_default(),
             extension: None,
         })
         .collect();

@@ -192,6 +192,8 @@ struct Needle {
     digits: Option<String>,
     /// E.164 of the value under the default region (phones with `=`/`in` only).
     e164: Option<String>,
+    /// The value as a canonical decimal (`007` is `7`), for [`Query::may_match`].
+    number_text: Option<String>,
 }
 
 impl Needle {
@@ -222,6 +224,7 @@ impl Needle {
             text: text.to_owned(),
             folded: fold(text),
             email_key: email::key(text),
+            number_text: number.map(|n| n.to_string()),
             number,
             digits,
             e164,
@@ -758,7 +761,6 @@ impl Query {
         a.id.cmp(&b.id)
     }
 
-    /// Whether `q` asked for a search (a blank `q` does not).
     /// The index that already holds this order, when the order is one key
     /// the engine indexes (then a page is an index range, not a sort), and
     /// whether it runs backwards. Ties there follow the index: by id in the
@@ -778,6 +780,31 @@ impl Query {
         Some((index, *desc))
     }
 
+    /// A quick necessary condition for [`Query::matches`] on a contact whose
+    /// searchable values (folded text, email key, phone digits, E.164 and
+    /// national forms, decimals) all appear in `haystack`: some needle must
+    /// occur there. False means the contact cannot match, so a scan can skip
+    /// decoding it; true decides nothing.
+    pub fn may_match(&self, haystack: &str) -> bool {
+        if self.clauses.is_empty() {
+            return true;
+        }
+        let has = |s: &str| !s.is_empty() && haystack.contains(s);
+        self.clauses.iter().flat_map(|c| &c.needles).any(|n| {
+            has(&n.folded)
+                || has(&n.email_key)
+                || has(&n.text)
+                || n.number_text.as_deref().is_some_and(has)
+                || n.e164.as_deref().is_some_and(has)
+                || n.digits.as_deref().is_some_and(|d| {
+                    has(d)
+                        || d.strip_prefix("00").is_some_and(has)
+                        || d.strip_prefix('0').is_some_and(has)
+                })
+        })
+    }
+
+    /// Whether `q` asked for a search (a blank `q` does not).
     pub fn has_search(&self) -> bool {
         !self.clauses.is_empty()
     }
@@ -903,6 +930,69 @@ mod tests {
         c.city = Some("Paris".to_owned());
         c.country_id = Some(42);
         with_phone(c, "+33 1 23 45 67 89")
+    }
+
+    /// The scan's shortcut never loses a match: whatever `matches` accepts,
+    /// the projection key passes `may_match`, and the contact rebuilt from the
+    /// key matches exactly as the original does.
+    #[test]
+    fn the_projection_prefilter_is_exact() {
+        let queries = [
+            "JANE",
+            "besancon",
+            "r&d",
+            "example.com",
+            "jane doe",
+            "acme",
+            "2",
+            "42",
+            "7",
+            "07",
+            "0612",
+            "06 12 34",
+            "+33612345678",
+            "0033612",
+            "01 23",
+            "123456789",
+            "jane.doe@example.com",
+            "email:JANE.DOE@example.com",
+            "phones.number:0612345678",
+            "id:1",
+            "user_id:7",
+            "city:paris;last_name:doe",
+            "nothing",
+            "zz9",
+        ];
+        for text in queries {
+            for fields in [
+                None,
+                Some("phones.number:="),
+                Some("email:="),
+                Some("city:in"),
+            ] {
+                let p = QueryParams {
+                    search_fields: fields.map(str::to_owned),
+                    ..q(text)
+                };
+                let Ok(query) = parse_with_region(&p, "FR") else {
+                    continue;
+                };
+                for c in [jane(), john()] {
+                    let key = crate::index::query_text(&c);
+                    let rebuilt = crate::index::from_query_text(&key).expect("projection");
+                    assert_eq!(
+                        query.matches(&rebuilt),
+                        query.matches(&c),
+                        "{text} {fields:?} {}",
+                        c.id
+                    );
+                    if query.matches(&c) {
+                        assert!(query.may_match(&key), "{text} {fields:?} {}", c.id);
+                    }
+                }
+            }
+        }
+        assert!(!parsed(q("nothing")).may_match(&crate::index::query_text(&jane())));
     }
 
     #[test]

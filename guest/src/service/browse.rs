@@ -270,7 +270,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             let hits = self.store.scan(index::CONTACTS, &range);
             let done = hits.len() < SCAN_CHUNK as usize;
             for hit in &hits {
-                if index::from_query_text(&hit.key).is_some_and(|c| q.matches(&c)) {
+                if q.may_match(&hit.key)
+                    && index::from_query_text(&hit.key).is_some_and(|c| q.matches(&c))
+                {
                     ids.push(hit.id);
                 }
             }
