@@ -194,12 +194,15 @@ pub fn query_text(c: &Contact) -> String {
         num(c.source_id),
         num(c.country_id),
         phones.join(&ITEM.to_string()),
+        c.created_at.clone(),
+        c.updated_at.clone(),
         blob.join(&ITEM.to_string()),
     ]
     .join(&FIELD.to_string())
 }
 
-/// A contact holding only what [`query_text`] kept: enough to match a query.
+/// A contact holding only what [`query_text`] kept: enough to match a query
+/// and to order it.
 pub fn from_query_text(key: &str) -> Option<Contact> {
     let f: Vec<&str> = key.split(FIELD).collect();
     let [
@@ -216,6 +219,8 @@ pub fn from_query_text(key: &str) -> Option<Contact> {
         source,
         country,
         phones,
+        created,
+        updated,
         _blob,
     ] = f.as_slice()
     else {
@@ -223,7 +228,8 @@ pub fn from_query_text(key: &str) -> Option<Contact> {
     };
     let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
     let num = |s: &str| s.parse::<i64>().ok();
-    let mut c = Contact::new(id.parse().ok()?, "");
+    let mut c = Contact::new(id.parse().ok()?, created);
+    c.updated_at = (*updated).to_owned();
     c.first_name = text(first);
     c.last_name = text(last);
     c.email = text(email);

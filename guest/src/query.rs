@@ -413,6 +413,17 @@ enum SortValue {
     Text(String),
 }
 
+/// A contact's position under a query's order, computed once per contact
+/// (comparing these is what [`Query::compare`] does, without re-folding).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SortPosition(Vec<Directed>, u64);
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Directed {
+    Asc(SortValue),
+    Desc(std::cmp::Reverse<SortValue>),
+}
+
 impl SortKey {
     fn value(self, c: &Contact) -> SortValue {
         let text = |v: Option<&str>| match v.map(str::trim) {
@@ -750,6 +761,23 @@ impl Query {
 
     /// Ordering of two contacts under `order` (ties by id ascending). Missing or blank values
     /// come first in ascending order and last in descending order.
+    /// The sort position of a contact: ordering positions orders contacts
+    /// exactly as [`Query::compare`] does.
+    pub fn sort_position(&self, c: &Contact) -> SortPosition {
+        let keys = self
+            .order
+            .iter()
+            .map(|&(key, desc)| {
+                if desc {
+                    Directed::Desc(std::cmp::Reverse(key.value(c)))
+                } else {
+                    Directed::Asc(key.value(c))
+                }
+            })
+            .collect();
+        SortPosition(keys, c.id)
+    }
+
     pub fn compare(&self, a: &Contact, b: &Contact) -> Ordering {
         for &(key, desc) in &self.order {
             let o = key.value(a).cmp(&key.value(b));
@@ -993,6 +1021,29 @@ mod tests {
             }
         }
         assert!(!parsed(q("nothing")).may_match(&crate::index::query_text(&jane())));
+        // The projection also orders as the document does.
+        for order in [
+            "first_name",
+            "last_name|desc",
+            "created_at",
+            "email",
+            "full_name|desc",
+            "city",
+            "user_id",
+        ] {
+            let query = parsed(QueryParams {
+                order: Some(order.to_owned()),
+                ..QueryParams::default()
+            });
+            for c in [jane(), john()] {
+                let rebuilt = crate::index::from_query_text(&crate::index::query_text(&c)).unwrap();
+                assert_eq!(
+                    query.sort_position(&rebuilt),
+                    query.sort_position(&c),
+                    "{order}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -220,15 +220,18 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         let (contacts, total) = match (q.has_search(), q.sort_index()) {
             (false, Some((index, desc))) => self.page_of(index, desc, offset, size)?,
             _ => {
+                // Order the matches by what the projection holds; read only
+                // the documents of the page.
                 let mut matched = self.query_candidates(&q)?;
-                matched.sort_by(|a, b| q.compare(a, b));
+                matched.sort_by_cached_key(|c| q.sort_position(c));
                 let total = matched.len() as u64;
-                let page = matched
-                    .into_iter()
+                let ids: Vec<u64> = matched
+                    .iter()
                     .skip(usize::try_from(offset).unwrap_or(usize::MAX))
                     .take(size as usize)
+                    .map(|c| c.id)
                     .collect();
-                (page, total)
+                (self.in_order(&ids)?, total)
             }
         };
         Ok(QueryPage {
@@ -240,8 +243,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         })
     }
 
-    /// Every contact the query matches, from an index when the query pins
-    /// ids or an email, else from a walk over all contacts.
+    /// Every contact the query matches: whole documents when the query pins
+    /// ids or an email, else the projections of a walk over all contacts
+    /// (which hold every field the grammar matches and orders by).
     fn query_candidates(&self, q: &Query) -> Result<Vec<Contact>> {
         let pinned = match (q.pinned_ids(), q.pinned_email()) {
             (Some(ids), _) => Some(ids),
@@ -256,9 +260,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             let found = self.load_many(&ids)?;
             return Ok(found.into_iter().filter(|c| q.matches(c)).collect());
         }
-        // Walk the compact projections by key (no OFFSET, so the walk is
-        // linear), match them, then read only the matching documents.
-        let mut ids = Vec::new();
+        // Walk by key (no OFFSET, so the walk is linear); `may_match` skips
+        // most projections before they are decoded.
+        let mut matched = Vec::new();
         let mut start: Option<String> = None;
         loop {
             let range = Range {
@@ -269,24 +273,18 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             };
             let hits = self.store.scan(index::CONTACTS, &range);
             let done = hits.len() < SCAN_CHUNK as usize;
-            for hit in &hits {
-                if q.may_match(&hit.key)
-                    && index::from_query_text(&hit.key).is_some_and(|c| q.matches(&c))
-                {
-                    ids.push(hit.id);
-                }
-            }
+            matched.extend(
+                hits.iter()
+                    .filter(|h| q.may_match(&h.key))
+                    .filter_map(|h| index::from_query_text(&h.key))
+                    .filter(|c| q.matches(c)),
+            );
             match hits.last() {
                 // The smallest key after the last one read.
                 Some(last) if !done => start = Some(format!("{}\u{0}", last.key)),
-                _ => break,
+                _ => return Ok(matched),
             }
         }
-        let mut matched = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(CHUNK as usize) {
-            matched.extend(self.load_many(chunk)?.into_iter().filter(|c| q.matches(c)));
-        }
-        Ok(matched)
     }
 
     /// Ranked search over names, emails and phone digits: exact email, exact
