@@ -366,6 +366,43 @@ fn phone_eq(p: &Phone, n: &Needle) -> bool {
         .is_some_and(|d| phone::digits(&p.number) == d || e164_digits(p) == d)
 }
 
+/// The strings [`Query::may_match`] looks for: each needle's folded text,
+/// email key, raw text, canonical decimal, E.164, and digits (also without a
+/// leading `0` or `00`, for the trunk and international prefix rules).
+fn probes(clauses: &[Clause]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for n in clauses.iter().flat_map(|c| &c.needles) {
+        let mut add = |s: &str| {
+            if !s.is_empty() && !out.iter().any(|o| o == s) {
+                out.push(s.to_owned());
+            }
+        };
+        add(&n.folded);
+        add(&n.email_key);
+        add(&n.text);
+        if let Some(t) = &n.number_text {
+            add(t);
+        }
+        if let Some(e) = &n.e164 {
+            add(e);
+        }
+        if let Some(d) = &n.digits {
+            add(d);
+            if let Some(rest) = d.strip_prefix("00") {
+                add(rest);
+            }
+            if let Some(rest) = d.strip_prefix('0') {
+                add(rest);
+            }
+        }
+    }
+    // A probe that contains another is redundant: the shorter one is found
+    // wherever the longer is.
+    let all = out.clone();
+    out.retain(|p| !all.iter().any(|q| q != p && p.contains(q.as_str())));
+    out
+}
+
 /// A sort key of `order` (RelateCRM names; `full_name` is an alias of `display_name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SortKey {
@@ -487,6 +524,9 @@ fn selectable(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     clauses: Vec<Clause>,
+    /// Every string whose presence [`Query::may_match`] looks for, without
+    /// duplicates: a plain `q` puts the same needle in every field's clause.
+    probes: Vec<String>,
     match_all: bool,
     /// Sort keys, `true` = descending; ties always fall to id ascending.
     order: Vec<(SortKey, bool)>,
@@ -501,6 +541,7 @@ impl Default for Query {
     fn default() -> Query {
         Query {
             clauses: Vec::new(),
+            probes: Vec::new(),
             match_all: false,
             order: vec![(SortKey::FirstName, false)],
             select: Vec::new(),
@@ -528,8 +569,10 @@ pub fn parse_with_region(p: &QueryParams, default_region: &str) -> Result<Query,
         .search_match
         .as_deref()
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("and"));
+    let probes = probes(&clauses);
     Ok(Query {
         clauses,
+        probes,
         match_all,
         order: parse_order(p.order.as_deref())?,
         select: parse_select(p.select.as_deref())?,
@@ -814,22 +857,7 @@ impl Query {
     /// occur there. False means the contact cannot match, so a scan can skip
     /// decoding it; true decides nothing.
     pub fn may_match(&self, haystack: &str) -> bool {
-        if self.clauses.is_empty() {
-            return true;
-        }
-        let has = |s: &str| !s.is_empty() && haystack.contains(s);
-        self.clauses.iter().flat_map(|c| &c.needles).any(|n| {
-            has(&n.folded)
-                || has(&n.email_key)
-                || has(&n.text)
-                || n.number_text.as_deref().is_some_and(has)
-                || n.e164.as_deref().is_some_and(has)
-                || n.digits.as_deref().is_some_and(|d| {
-                    has(d)
-                        || d.strip_prefix("00").is_some_and(has)
-                        || d.strip_prefix('0').is_some_and(has)
-                })
-        })
+        self.clauses.is_empty() || self.probes.iter().any(|p| haystack.contains(p.as_str()))
     }
 
     /// Whether `q` asked for a search (a blank `q` does not).
