@@ -11,6 +11,10 @@ use crate::phone;
 /// Lowercases and strips the accents of Latin letters, so that `Élodie`
 /// matches `elodie`. Other scripts pass through lowercased.
 pub fn fold(text: &str) -> String {
+    // Most names and addresses are ASCII: one pass, no per-char mapping.
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars().flat_map(char::to_lowercase) {
         let base = match c {

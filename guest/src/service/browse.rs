@@ -56,7 +56,7 @@ fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, b
 }
 
 /// Projection keys read per step of a query scan.
-const SCAN_CHUNK: u32 = 5_000;
+const SCAN_CHUNK: u32 = 10_000;
 /// At most this many contacts in one RelateCRM `/search` answer.
 const MAX_TAKE: u32 = 1_000;
 
