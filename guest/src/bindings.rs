@@ -1,7 +1,7 @@
 //! The only wasm-specific module: generated WIT bindings, conversions between
 //! WIT types and domain types, and the ports served by the imports.
 
-use std::sync::{LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use crate::model;
 use crate::ports;
@@ -16,8 +16,9 @@ struct Component;
 
 export!(Component);
 
-static SETTINGS: LazyLock<Mutex<model::Settings>> =
-    LazyLock::new(|| Mutex::new(model::Settings::default()));
+/// Set by `configure`; shared, not copied, by every call.
+static SETTINGS: LazyLock<RwLock<Arc<model::Settings>>> =
+    LazyLock::new(|| RwLock::new(Arc::new(model::Settings::default())));
 
 /// The store as the host serves it.
 struct HostStore;
@@ -26,9 +27,9 @@ struct HostDirectory;
 
 /// Runs an operation with the configured settings and the host's ports.
 fn with_engine<T>(f: impl FnOnce(&Engine<'_, HostStore, HostDirectory>) -> T) -> T {
-    let settings = match SETTINGS.lock() {
-        Ok(guard) => guard.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
+    let settings = match SETTINGS.read() {
+        Ok(guard) => Arc::clone(&guard),
+        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
     };
     f(&Engine::new(&settings, &HostStore, &HostDirectory))
 }
@@ -47,9 +48,9 @@ impl Guest for Component {
             },
             custom_fields: settings.custom_fields,
         };
-        match SETTINGS.lock() {
-            Ok(mut guard) => *guard = next,
-            Err(poisoned) => *poisoned.into_inner() = next,
+        match SETTINGS.write() {
+            Ok(mut guard) => *guard = Arc::new(next),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
         }
         Ok(())
     }
