@@ -698,3 +698,32 @@ fn data_survives_a_restart_and_the_platform_routes_validate() {
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.json()["data"]["id"], id);
 }
+
+#[test]
+fn operators_settings_reach_the_component() {
+    // acme.fr declared free mail: it no longer makes coworkers; region GB
+    // reads national numbers as British.
+    let s = Server::start_with(&["--free-mail-domains", "acme.fr", "--region", "GB"]);
+    let t = s.admin();
+    let acme = s.owner(&t, "customers", "ACME", "CL1");
+    let other = s.owner(&t, "customers", "Other", "CL2");
+    let a = create(
+        &s,
+        &t,
+        acme,
+        json!({"last_name": "Doe", "email": "jane@acme.fr", "mobile_phone": "07400 123456"}),
+    );
+    assert_eq!(a.status, 201, "{a:?}");
+    let id = a.json()["id"].as_u64().unwrap();
+    create(
+        &s,
+        &t,
+        other,
+        json!({"last_name": "Roe", "email": "rob@acme.fr"}),
+    );
+    let r = s.get(&format!("/api/v1/contacts/{id}/coworkers"), &t);
+    assert_eq!(r.json(), json!([]));
+    let r = s.get("/api/v1/contacts/numbers?phone_number=%2B447400123456", &t);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["data"]["id"], id);
+}

@@ -89,16 +89,15 @@ impl Server {
 
 fn spawn(db: &str, extra: &[&str]) -> (Child, String) {
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compiled-cache");
+    // FR unless the test chooses another region.
+    let region: &[&str] = if extra.contains(&"--region") {
+        &[]
+    } else {
+        &["--region", "FR"]
+    };
     let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--db",
-            db,
-            "--region",
-            "FR",
-        ])
+        .args(["serve", "--listen", "127.0.0.1:0", "--db", db])
+        .args(region)
         .arg("--cache-dir")
         .arg(&cache)
         .args(extra)
