@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, Fields};
-use super::{Authed, Shared, base_url, call, laravel_error, path_id};
+use super::{Authed, Shared, base_url, call, laravel, laravel_error, path_id};
 use crate::bindings::api::{ContactPatch, ContactView, MatchKind, PhoneMatch};
 use crate::bindings::directory::Owner;
 use crate::bindings::types::{Dialect, Error, FieldError, OwnerKind, OwnerRef, PhoneType, Scalar};
@@ -198,27 +198,19 @@ fn render_list(views: &[ContactView]) -> Value {
     Value::Array(views.iter().map(render).collect())
 }
 
-fn guest<T>(r: Result<T, Error>, ok: impl FnOnce(T) -> Response) -> Response {
-    match r {
-        Ok(v) => ok(v),
-        Err(e) => laravel_error(e),
-    }
-}
-
 pub async fn index(app: Shared, auth: Authed, req: Request) -> Response {
     let owner = match owner_from_query(req.uri().query()) {
         Ok(o) => o,
         Err(r) => return r,
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| {
-        api.call_list_by_owner(store, &cx, owner)
-    })
-    .await
-    {
-        Ok(r) => guest(r, |list| Json(render_list(&list)).into_response()),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, store| {
+            api.call_list_by_owner(store, &cx, owner)
+        })
+        .await,
+        |list| Json(render_list(&list)).into_response(),
+    )
 }
 
 pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
@@ -236,16 +228,13 @@ pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Re
         Err(errors) => return invalid(errors),
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| {
-        api.call_create(store, &cx, Some(owner), &patch)
-    })
-    .await
-    {
-        Ok(r) => guest(r, |v| {
-            (StatusCode::CREATED, Json(render(&v))).into_response()
-        }),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, store| {
+            api.call_create(store, &cx, Some(owner), &patch)
+        })
+        .await,
+        |v| (StatusCode::CREATED, Json(render(&v))).into_response(),
+    )
 }
 
 fn not_found() -> Response {
@@ -257,10 +246,10 @@ pub async fn show(app: Shared, auth: Authed, id: String, _headers: HeaderMap) ->
         return not_found();
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| api.call_get(store, &cx, id)).await {
-        Ok(r) => guest(r, |v| Json(render(&v)).into_response()),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, store| api.call_get(store, &cx, id)).await,
+        |v| Json(render(&v)).into_response(),
+    )
 }
 
 pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Response {
@@ -276,17 +265,14 @@ pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Resp
         Err(errors) => return invalid(errors),
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| {
-        api.call_update(store, &cx, id, &patch)
-    })
-    .await
-    {
-        // The seed answers 201 to an update; clients rely on it.
-        Ok(r) => guest(r, |v| {
-            (StatusCode::CREATED, Json(render(&v))).into_response()
-        }),
-        Err(resp) => resp,
-    }
+    // The seed answers 201 to an update; clients rely on it.
+    laravel(
+        call(&app, move |api, store| {
+            api.call_update(store, &cx, id, &patch)
+        })
+        .await,
+        |v| (StatusCode::CREATED, Json(render(&v))).into_response(),
+    )
 }
 
 pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
@@ -294,12 +280,10 @@ pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
         return not_found();
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| api.call_delete(store, &cx, id)).await {
-        Ok(r) => guest(r, |()| {
-            Json(json!({"message": "Contact deleted."})).into_response()
-        }),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, store| api.call_delete(store, &cx, id)).await,
+        |()| Json(json!({"message": "Contact deleted."})).into_response(),
+    )
 }
 
 fn match_name(how: MatchKind) -> &'static str {
@@ -377,8 +361,9 @@ pub async fn accounts(State(app): State<Shared>, auth: Authed, Path(id): Path<St
         return not_found();
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| api.call_accounts(store, &cx, id)).await {
-        Ok(r) => guest(r, |owners| {
+    laravel(
+        call(&app, move |api, store| api.call_accounts(store, &cx, id)).await,
+        |owners| {
             let list: Vec<Value> = owners
                 .iter()
                 .map(|o| {
@@ -391,9 +376,8 @@ pub async fn accounts(State(app): State<Shared>, auth: Authed, Path(id): Path<St
                 })
                 .collect();
             Json(Value::Array(list)).into_response()
-        }),
-        Err(resp) => resp,
-    }
+        },
+    )
 }
 
 pub async fn coworkers(
@@ -405,10 +389,10 @@ pub async fn coworkers(
         return not_found();
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| api.call_coworkers(store, &cx, id)).await {
-        Ok(r) => guest(r, |list| Json(render_list(&list)).into_response()),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, store| api.call_coworkers(store, &cx, id)).await,
+        |list| Json(render_list(&list)).into_response(),
+    )
 }
 
 #[cfg(test)]

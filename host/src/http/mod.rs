@@ -317,6 +317,19 @@ pub fn field_errors(errors: &[crate::bindings::types::FieldError]) -> (String, V
     (message, Value::Object(map))
 }
 
+/// Renders the outcome of an `api` call in the Laravel dialects: a value
+/// through `ok`, a guest error as [`laravel_error`], a trap as it already is.
+pub fn laravel<T>(
+    outcome: Result<Result<T, Error>, Response>,
+    ok: impl FnOnce(T) -> Response,
+) -> Response {
+    match outcome {
+        Ok(Ok(v)) => ok(v),
+        Ok(Err(e)) => laravel_error(e),
+        Err(trap) => trap,
+    }
+}
+
 /// The Laravel-style error body shared by bluerocktel and relatecrm.
 pub fn laravel_error(e: Error) -> Response {
     let (status, body) = match e {

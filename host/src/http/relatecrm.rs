@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, BodyError, Fields};
-use super::{Authed, Shared, base_url, call, laravel_error, path_id};
+use super::{Authed, Shared, base_url, call, laravel, laravel_error, path_id};
 use crate::bindings::api::{
     AssociationChange, AssociationMode, ContactPatch, ContactView, PhoneInput, QueryRequest,
 };
@@ -226,8 +226,9 @@ pub async fn index(State(app): State<Shared>, auth: Authed, req: Request) -> Res
     let request = query_request(req.uri().query());
     let path = format!("{}/api/contacts", base_url(req.headers()));
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_query(s, &cx, &request)).await {
-        Ok(Ok(page)) => {
+    laravel(
+        call(&app, move |api, s| api.call_query(s, &cx, &request)).await,
+        |page| {
             let per_page = u64::from(page.per_page.max(1));
             let last_page = page.total.div_ceil(per_page).max(1);
             let current = u64::from(page.page);
@@ -258,10 +259,8 @@ pub async fn index(State(app): State<Shared>, auth: Authed, req: Request) -> Res
                 },
             }))
             .into_response()
-        }
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
-    }
+        },
+    )
 }
 
 /// `GET /contacts/search`: the same grammar, a bare array, `take` limits.
@@ -274,18 +273,17 @@ pub async fn search(State(app): State<Shared>, auth: Authed, req: Request) -> Re
     request.page = None;
     request.take = Some(request.take.unwrap_or_else(|| "1000".to_owned()));
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_query(s, &cx, &request)).await {
-        Ok(Ok(page)) => {
+    laravel(
+        call(&app, move |api, s| api.call_query(s, &cx, &request)).await,
+        |page| {
             let data: Vec<Value> = page
                 .items
                 .iter()
                 .map(|v| select(render(v), &page.select))
                 .collect();
             Json(Value::Array(data)).into_response()
-        }
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
-    }
+        },
+    )
 }
 
 pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
@@ -298,11 +296,10 @@ pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Re
         Err(errors) => return laravel_error(Error::Invalid(errors)),
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_create(s, &cx, None, &patch)).await {
-        Ok(Ok(v)) => (StatusCode::CREATED, Json(render(&v))).into_response(),
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, s| api.call_create(s, &cx, None, &patch)).await,
+        |v| (StatusCode::CREATED, Json(render(&v))).into_response(),
+    )
 }
 
 pub async fn show(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
@@ -310,11 +307,10 @@ pub async fn show(State(app): State<Shared>, auth: Authed, Path(id): Path<String
         return not_found();
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_get(s, &cx, id)).await {
-        Ok(Ok(v)) => Json(render(&v)).into_response(),
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, s| api.call_get(s, &cx, id)).await,
+        |v| Json(render(&v)).into_response(),
+    )
 }
 
 pub async fn update(
@@ -335,11 +331,10 @@ pub async fn update(
         Err(errors) => return laravel_error(Error::Invalid(errors)),
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_update(s, &cx, id, &patch)).await {
-        Ok(Ok(v)) => Json(render(&v)).into_response(),
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, s| api.call_update(s, &cx, id, &patch)).await,
+        |v| Json(render(&v)).into_response(),
+    )
 }
 
 pub async fn destroy(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
@@ -347,11 +342,10 @@ pub async fn destroy(State(app): State<Shared>, auth: Authed, Path(id): Path<Str
         return not_found();
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_delete(s, &cx, id)).await {
-        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, s| api.call_delete(s, &cx, id)).await,
+        |()| StatusCode::NO_CONTENT.into_response(),
+    )
 }
 
 async fn associate(
