@@ -24,16 +24,54 @@ impl SqliteStore {
     }
 }
 
-/// The WHERE clause of a key range over parameters ?1..?4. An open end is left
-/// out of the SQL rather than written `?4 IS NULL OR key < ?4`, which would
-/// stop SQLite from bounding the index range and turn a miss into a scan.
-fn key_range(bounded: bool) -> &'static str {
-    if bounded {
+/// Range statements over parameters ?1..?4 (collection, index, start, end),
+/// spelled out once. An open end is left out of the SQL rather than written
+/// `?4 IS NULL OR key < ?4`, which would stop SQLite from bounding the index
+/// range and turn a miss into a scan.
+macro_rules! key_range {
+    (bounded) => {
         "collection = ?1 AND idx = ?2 AND key >= ?3 AND key < ?4"
-    } else {
+    };
+    (open) => {
         "collection = ?1 AND idx = ?2 AND key >= ?3 AND ?4 IS NULL"
-    }
+    };
 }
+
+macro_rules! scan_sql {
+    ($range:tt, $order:literal) => {
+        concat!(
+            "SELECT key, id FROM index_entries WHERE ",
+            key_range!($range),
+            " ORDER BY ",
+            $order,
+            " LIMIT ?5 OFFSET ?6"
+        )
+    };
+}
+
+/// `[bounded][reverse]`
+const SCAN: [[&str; 2]; 2] = [
+    [
+        scan_sql!(open, "key ASC, id ASC"),
+        scan_sql!(open, "key DESC, id DESC"),
+    ],
+    [
+        scan_sql!(bounded, "key ASC, id ASC"),
+        scan_sql!(bounded, "key DESC, id DESC"),
+    ],
+];
+
+/// `[bounded]`
+const COUNT: [&str; 2] = [
+    concat!(
+        "SELECT count(*) FROM index_entries WHERE ",
+        key_range!(open)
+    ),
+    concat!(
+        "SELECT count(*) FROM index_entries WHERE ",
+        key_range!(bounded)
+    ),
+];
 
 /// SQLite's default limit on bound parameters is 32,766; stay well below.
 const IDS_PER_QUERY: usize = 500;
@@ -97,16 +135,8 @@ impl DocumentStore for SqliteStore {
 
     fn scan(&self, collection: &str, range: &Range) -> Result<Vec<Hit>> {
         let conn = self.db.conn()?;
-        let order = if range.reverse {
-            "key DESC, id DESC"
-        } else {
-            "key ASC, id ASC"
-        };
-        let sql = format!(
-            "SELECT key, id FROM index_entries WHERE {} ORDER BY {order} LIMIT ?5 OFFSET ?6",
-            key_range(range.end.is_some())
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
+        let sql = SCAN[usize::from(range.end.is_some())][usize::from(range.reverse)];
+        let mut stmt = conn.prepare_cached(sql)?;
         let hits = stmt
             .query_map(
                 params![
@@ -136,11 +166,7 @@ impl DocumentStore for SqliteStore {
         end: Option<&str>,
     ) -> Result<u64> {
         let conn = self.db.conn()?;
-        let sql = format!(
-            "SELECT count(*) FROM index_entries WHERE {}",
-            key_range(end.is_some())
-        );
-        let mut stmt = conn.prepare_cached(&sql)?;
+        let mut stmt = conn.prepare_cached(COUNT[usize::from(end.is_some())])?;
         let n: i64 = stmt.query_row(params![collection, index, start.unwrap_or(""), end], |r| {
             r.get(0)
         })?;
