@@ -275,3 +275,41 @@ pub fn enc(s: &str) -> String {
         })
         .collect()
 }
+
+/// The workspace root (tests live in `<root>/tests`).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf()
+}
+
+/// The folder of the real, unchanged clients: `CONTACTS_CLIENTS`, or
+/// `../shared/clients` beside the workspace (what `scripts/setup.sh` uses).
+pub fn clients_dir() -> PathBuf {
+    std::env::var_os("CONTACTS_CLIENTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("../shared/clients"))
+}
+
+/// Runs an external client script to completion and fails the test, with the
+/// script's own output, unless it exits 0. A missing interpreter is a failure
+/// that names the set-up step, never a silent skip.
+pub fn run_client(program: &str, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let out = Command::new(program)
+        .args(args)
+        .envs(envs.iter().copied())
+        .current_dir(workspace_root())
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program} ({e}): run scripts/setup.sh first, it installs it")
+        });
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status
+    );
+    stdout
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the build and the test suite need on a fresh machine, and does
+# nothing for what is already there. The README's test command and .ci/run both
+# start with it.
+#
+# - the wasm32-wasip2 target, for the component that host/build.rs builds;
+# - PHP 8.2 (Debian), to drive the official BlueRockTEL PHP SDK in tests/;
+# - the HelperIQ UI module's npm packages, installed into a copy under
+#   target/clients/, so the shared client folder is never written to.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+rustup target add wasm32-wasip2
+
+php_ok() {
+    command -v php >/dev/null &&
+        php -r 'exit(PHP_VERSION_ID >= 80200 && extension_loaded("curl") && extension_loaded("mbstring") && extension_loaded("dom") && extension_loaded("intl") ? 0 : 1);'
+}
+if ! php_ok; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+        php8.2-cli php8.2-curl php8.2-mbstring php8.2-xml php8.2-intl >/dev/null
+fi
+
+# The real clients live beside the project (../shared/clients); CONTACTS_CLIENTS
+# points elsewhere.
+clients="${CONTACTS_CLIENTS:-$root/../shared/clients}"
+ui_src="$clients/helperiq-ui"
+ui_dst="$root/target/clients/helperiq-ui"
+if [ ! -d "$ui_src" ]; then
+    echo "setup: $ui_src not found; set CONTACTS_CLIENTS to the clients folder" >&2
+    exit 1
+fi
+# Copy afresh when the source changed, then install exactly the locked packages.
+if ! diff -rq --exclude node_modules "$ui_src" "$ui_dst" >/dev/null 2>&1 ||
+    [ ! -d "$ui_dst/node_modules" ]; then
+    rm -rf "$ui_dst"
+    mkdir -p "$(dirname "$ui_dst")"
+    cp -R "$ui_src" "$ui_dst"
+    rm -rf "$ui_dst/node_modules"
+    (cd "$ui_dst" && npm ci --no-audit --no-fund --loglevel=error)
+fi
