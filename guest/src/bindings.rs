@@ -266,6 +266,7 @@ impl ports::Store for HostStore {
             reverse: range.reverse,
             offset: range.offset,
             limit: range.limit,
+            contains: range.contains.clone(),
         };
         store::scan(collection, &range)
             .into_iter()

@@ -79,6 +79,7 @@ impl Store for MemoryStore {
                 && *i == range.index
                 && range.start.as_deref().is_none_or(|s| k.as_str() >= s)
                 && range.end.as_deref().is_none_or(|e| k.as_str() < e)
+                && (range.contains.is_empty() || range.contains.iter().any(|s| k.contains(s)))
         };
         let hits = t
             .entries

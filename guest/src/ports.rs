@@ -37,6 +37,8 @@ pub struct Range {
     pub reverse: bool,
     pub offset: u32,
     pub limit: u32,
+    /// Hits must contain one of these (none: every key is a hit).
+    pub contains: Vec<String>,
 }
 
 impl Range {
@@ -49,6 +51,7 @@ impl Range {
             reverse: false,
             offset: 0,
             limit,
+            contains: Vec::new(),
         }
     }
 }

@@ -860,6 +860,16 @@ impl Query {
         self.clauses.is_empty() || self.probes.iter().any(|p| haystack.contains(p.as_str()))
     }
 
+    /// The substrings behind [`Query::may_match`], for a store to test beside
+    /// its keys; empty when any key may match.
+    pub fn probes(&self) -> &[String] {
+        if self.clauses.is_empty() {
+            &[]
+        } else {
+            &self.probes
+        }
+    }
+
     /// Whether `q` asked for a search (a blank `q` does not).
     pub fn has_search(&self) -> bool {
         !self.clauses.is_empty()

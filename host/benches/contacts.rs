@@ -122,6 +122,7 @@ impl ports::Store for NativeStore {
             reverse: r.reverse,
             offset: r.offset,
             limit: r.limit,
+            contains: r.contains.clone(),
         };
         self.0
             .scan(c, &r)

@@ -14,7 +14,8 @@ use anyhow::{Context, Result, bail};
 use rusqlite::Connection;
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE documents (
     collection TEXT NOT NULL,
     id INTEGER NOT NULL,
@@ -79,7 +80,35 @@ CREATE TABLE tokens (
     scopes TEXT NOT NULL DEFAULT '[]',
     created_at TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Order statistics over index_entries (see capabilities/store/sqlite/ranks.rs):
+-- each index is cut into runs of consecutive entries, a bucket per run, keyed
+-- by the run's first (key, id); the first bucket of an index starts at
+-- ('', i64::MIN). Existing entries are cut into runs of 512.
+CREATE TABLE index_buckets (
+    collection TEXT NOT NULL,
+    idx TEXT NOT NULL,
+    lo_key TEXT NOT NULL,
+    lo_id INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (collection, idx, lo_key, lo_id)
+) WITHOUT ROWID;
+INSERT INTO index_buckets (collection, idx, lo_key, lo_id, n)
+SELECT collection, idx,
+       CASE WHEN rn = 0 THEN '' ELSE key END,
+       CASE WHEN rn = 0 THEN -9223372036854775807 - 1 ELSE id END,
+       min(512, total - rn)
+FROM (
+    SELECT collection, idx, key, id,
+           row_number() OVER w - 1 AS rn,
+           count(*) OVER (PARTITION BY collection, idx) AS total
+    FROM index_entries
+    WINDOW w AS (PARTITION BY collection, idx ORDER BY key, id)
+)
+WHERE rn % 512 = 0;
+"#,
+];
 
 /// A `sqlite:PATH` database URL, or a bare path.
 pub fn sqlite_path(url: &str) -> Result<PathBuf> {

@@ -260,8 +260,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             let found = self.load_many(&ids)?;
             return Ok(found.into_iter().filter(|c| q.matches(c)).collect());
         }
-        // Walk by key (no OFFSET, so the walk is linear); `may_match` skips
-        // most projections before they are decoded.
+        // Walk by key (no OFFSET, so the walk is linear). The store tests the
+        // probes beside the keys, so only projections that may match cross
+        // into the component; `may_match` keeps that true of any store.
         let mut matched = Vec::new();
         let mut start: Option<String> = None;
         loop {
@@ -269,6 +270,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 index: index::BY_QUERY_TEXT.to_owned(),
                 start: start.take(),
                 limit: SCAN_CHUNK,
+                contains: q.probes().to_vec(),
                 ..Range::default()
             };
             let hits = self.store.scan(index::CONTACTS, &range);
