@@ -69,6 +69,7 @@ function dto(Response $r, string $what): mixed
 function recent(mixed $t, string $what): void
 {
     check($t instanceof Carbon, "$what is a Carbon, got " . get_debug_type($t));
+    same($t->getOffset(), 0, "$what is in UTC");
     check(abs($t->diffInSeconds(Carbon::now(), false)) < 300, "$what is recent: $t");
 }
 
@@ -263,17 +264,19 @@ foreach (['+33123456789', '01 23 45 67 89'] as $number) {
 }
 
 // Not found, the SDK's way: failed() from the `response` text, and no DTO.
-foreach (['0699999999', 'anonymous'] as $number) {
+// An empty caller id (a withheld number) is a 422, and must fail the same way.
+foreach (['0699999999' => 404, 'anonymous' => 404, '' => 422] as $number => $status) {
+    $number = (string) $number;
     $r = $api->contact()->showByNumber($number);
-    check($r->failed(), "showByNumber($number) must fail: {$r->status()} {$r->body()}");
-    same($r->status(), 404, "showByNumber($number): status");
-    same($r->json('response'), 'Contact not found', "showByNumber($number): response");
+    check($r->failed(), "showByNumber('$number') must fail: {$r->status()} {$r->body()}");
+    same($r->status(), $status, "showByNumber('$number'): status");
+    same($r->json('response'), 'Contact not found', "showByNumber('$number'): response");
     try {
         $r->dtoOrFail();
-        check(false, "showByNumber($number): dtoOrFail must throw");
+        check(false, "showByNumber('$number'): dtoOrFail must throw");
     } catch (LogicException) {
     }
-    passed("showByNumber($number): the SDK's not-found");
+    passed("showByNumber('$number'): the SDK's not-found");
 }
 
 // ---- delete ----
