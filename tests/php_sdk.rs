@@ -14,7 +14,7 @@ use support::{BIN, Server, clients_dir, run_client};
 
 const EMAIL: &str = "agent.smith@example.com";
 // Characters that must survive the SDK's query-string login.
-const PASSWORD: &str = "c0rrect horse+battery&staple=é";
+const PASSWORD: &str = "c0rrect horse+battery&staple=é%#";
 const CUSTOMER: &str = "ACME SARL";
 
 /// An agent with a login (`token create --email … --password-stdin`).
@@ -40,8 +40,18 @@ fn agent_with_login(s: &Server) -> String {
 
 #[test]
 fn the_official_php_sdk_drives_every_contact_call() {
-    let s = Server::start();
-    let token = agent_with_login(&s);
+    drive_the_sdk(&Server::start());
+}
+
+/// A server whose shared routes default to another dialect still serves the
+/// SDK: its login token is bound to bluerocktel (spec §4).
+#[test]
+fn the_sdk_works_when_another_dialect_is_the_default() {
+    drive_the_sdk(&Server::start_with(&["--default-dialect", "helperiq"]));
+}
+
+fn drive_the_sdk(s: &Server) {
+    let token = agent_with_login(s);
     let customer = s.owner(&token, "customers", CUSTOMER, "CL000123");
 
     let script = support::workspace_root().join("tests/clients/bluerocktel_sdk.php");
@@ -73,14 +83,23 @@ fn the_official_php_sdk_drives_every_contact_call() {
     };
 
     // The server agrees: the deleted contact is gone, by id and by number.
-    let r = s.get(&format!("/api/v1/contacts/{deleted}"), &token);
+    // (The CLI token speaks the server's default dialect: ask for ours.)
+    let get = |target: &str| {
+        s.send(
+            "GET",
+            target,
+            Some(&token),
+            &[("X-Contacts-Dialect", "bluerocktel")],
+            None,
+        )
+    };
+    let r = get(&format!("/api/v1/contacts/{deleted}"));
     assert_eq!(r.status, 404, "{r:?}");
-    let r = s.get("/api/v1/contacts/numbers?phone_number=0612345678", &token);
+    let r = get("/api/v1/contacts/numbers?phone_number=0612345678");
     assert_eq!(r.status, 404, "{r:?}");
-    let r = s.get(
-        &format!("/api/v1/contacts?contactable_type=App%5CCustomer&contactable_id={customer}"),
-        &token,
-    );
+    let r = get(&format!(
+        "/api/v1/contacts?contactable_type=App%5CCustomer&contactable_id={customer}"
+    ));
     assert_eq!(r.status, 200, "{r:?}");
     let list = r.json();
     let list = list.as_array().expect("bare array");
