@@ -414,6 +414,49 @@ fn numbers_lookup_in_every_3cx_form() {
     }
 }
 
+/// The official SDK's `showByNumber` fails only when the body's `response`
+/// says "not found" (whatever the status), so every failed lookup says so:
+/// an empty caller id (a withheld number) is still the 422 of a missing
+/// parameter, and a token without `contacts:read` still a 403.
+#[test]
+fn failed_lookups_say_not_found_to_the_sdk() {
+    let s = Server::start();
+    let admin = s.admin();
+    let writer = s.token(&["--name", "No Reader", "--scopes", "contacts:write"]);
+    let acme = s.owner(&admin, "customers", "ACME", "CL1");
+    jane(&s, &admin, acme);
+    // What the SDK sends: `phoneNumber`, a JSON content type, no body.
+    let lookup = |token: &str, number: &str| {
+        s.send(
+            "GET",
+            &format!("/api/v1/contacts/numbers?phoneNumber={number}"),
+            Some(token),
+            &[("Content-Type", "application/json")],
+            None,
+        )
+    };
+    let long = "6".repeat(65);
+    for (token, number, status, field) in [
+        (&admin, "", 422, Some("phone_number")),
+        (&admin, long.as_str(), 422, Some("phone_number")),
+        (&writer, "%2B33612345678", 403, None),
+        (&admin, "anonymous", 404, None),
+    ] {
+        let r = lookup(token, number);
+        assert_eq!(r.status, status, "{number}: {r:?}");
+        let j = r.json();
+        assert_eq!(j["response"], "Contact not found", "{number}: {j}");
+        assert!(j["message"].is_string(), "{number}: {j}");
+        if let Some(field) = field {
+            assert!(j["errors"][field].is_array(), "{number}: {j}");
+        }
+    }
+    // A found contact carries no `response`.
+    let r = lookup(&admin, "%2B33612345678");
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json().get("response"), None);
+}
+
 #[test]
 fn lookup_prefers_the_mobile_then_the_latest() {
     let s = Server::start();

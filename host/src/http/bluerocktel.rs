@@ -9,7 +9,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, Fields};
-use super::{Authed, Shared, base_url, call, laravel, laravel_error, path_id};
+use super::{
+    Authed, INTERNAL_MESSAGE, Shared, base_url, call, laravel, laravel_error, laravel_error_parts,
+    path_id,
+};
 use crate::bindings::api::{ContactPatch, ContactView, MatchKind, PhoneMatch};
 use crate::bindings::directory::Owner;
 use crate::bindings::types::{Dialect, Error, FieldError, OwnerKind, OwnerRef, PhoneType, Scalar};
@@ -321,22 +324,38 @@ fn render_match(m: &PhoneMatch, base: &str) -> Value {
     json!({ "data": data })
 }
 
+/// A lookup that found no contact, whatever the reason. The official SDK
+/// decides that `showByNumber` failed from the `response` text alone (it
+/// looks for "not found") and ignores the status, so every failure here says
+/// so there too, beside its own status and message: otherwise an empty
+/// caller id (422) or a missing scope (403) reaches the SDK as a contact with
+/// every field null. (401 keeps its spec body: the SDK logs in first and
+/// throws before any lookup when that fails.)
+fn lookup_failed(status: StatusCode, mut body: Value) -> Response {
+    if let Value::Object(map) = &mut body {
+        map.insert("response".into(), json!("Contact not found"));
+    }
+    (status, Json(body)).into_response()
+}
+
+fn lookup_invalid(field_name: &str, message: &str) -> Response {
+    let (status, body) = laravel_error_parts(Error::Invalid(vec![field(field_name, message)]));
+    lookup_failed(status, body)
+}
+
 /// `GET /numbers?phone_number=…` (alias `phoneNumber`; `phone_number` wins).
 pub async fn numbers(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
     let query = req.uri().query();
     let number = body::query_param(query, "phone_number")
         .or_else(|| body::query_param(query, "phoneNumber"));
     let Some(number) = number.filter(|n| !n.is_empty()) else {
-        return invalid(vec![field(
-            "phone_number",
-            "The phone number field is required.",
-        )]);
+        return lookup_invalid("phone_number", "The phone number field is required.");
     };
     if number.chars().count() > 64 {
-        return invalid(vec![field(
+        return lookup_invalid(
             "phone_number",
             "The phone number field must not be greater than 64 characters.",
-        )]);
+        );
     }
     let base = base_url(req.headers());
     let cx = auth.context(DIALECT);
@@ -346,13 +365,16 @@ pub async fn numbers(State(app): State<Shared>, auth: Authed, req: Request) -> R
     .await
     {
         Ok(Ok(Some(m))) => Json(render_match(&m, &base)).into_response(),
-        Ok(Ok(None)) => (
+        Ok(Ok(None)) => lookup_failed(
             StatusCode::NOT_FOUND,
-            Json(json!({"response": "Contact not found", "message": "Contact not found"})),
-        )
-            .into_response(),
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
+            json!({"message": "Contact not found"}),
+        ),
+        Ok(Err(e)) => {
+            let (status, body) = laravel_error_parts(e);
+            lookup_failed(status, body)
+        }
+        // The trap is already logged; only the body changes.
+        Err(trap) => lookup_failed(trap.status(), json!({"message": INTERNAL_MESSAGE})),
     }
 }
 

@@ -181,11 +181,14 @@ pub fn unauthenticated() -> Response {
         .into_response()
 }
 
+/// What a client is told of an internal error (the detail goes to the log).
+pub const INTERNAL_MESSAGE: &str = "Internal error; nothing was written.";
+
 pub fn internal(detail: &str) -> Response {
     tracing::error!("internal error: {detail}");
     (
         StatusCode::INTERNAL_SERVER_ERROR,
-        axum::Json(json!({"message": "Internal error; nothing was written."})),
+        axum::Json(json!({"message": INTERNAL_MESSAGE})),
     )
         .into_response()
 }
@@ -330,9 +333,15 @@ pub fn laravel<T>(
     }
 }
 
-/// The Laravel-style error body shared by bluerocktel and relatecrm.
+/// The Laravel-style error response shared by bluerocktel and relatecrm.
 pub fn laravel_error(e: Error) -> Response {
-    let (status, body) = match e {
+    let (status, body) = laravel_error_parts(e);
+    (status, axum::Json(body)).into_response()
+}
+
+/// The status and body of [`laravel_error`], for routes that add to the body.
+pub fn laravel_error_parts(e: Error) -> (StatusCode, Value) {
+    match e {
         Error::NotFound(m) => (StatusCode::NOT_FOUND, json!({"message": m})),
         Error::Forbidden(m) => (StatusCode::FORBIDDEN, json!({"message": m})),
         Error::Invalid(list) => {
@@ -345,6 +354,5 @@ pub fn laravel_error(e: Error) -> Response {
         Error::BadRequest(m) => (StatusCode::BAD_REQUEST, json!({"message": m})),
         Error::Conflict(m) => (StatusCode::CONFLICT, json!({"message": m})),
         Error::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, json!({"message": m})),
-    };
-    (status, axum::Json(body)).into_response()
+    }
 }
