@@ -377,3 +377,44 @@ fn one_store_for_every_dialect() {
     let r = s.get("/api/contacts/search?q=valjean", &t);
     assert_eq!(r.json()[0]["id"], id);
 }
+
+/// The shared `/api/v1/contacts` paths answer in RelateCRM's shapes when the
+/// request is RelateCRM's (spec §2), by header or by the token's dialect.
+#[test]
+fn shared_paths_answer_in_relatecrm_shapes() {
+    let s = server();
+    let t = s.token(&["--name", "Concord Script", "--dialect", "relatecrm"]);
+    let c = create(
+        &s,
+        &t,
+        json!({"first_name": "Ada", "last_name": "Byron", "email": "ada@example.com"}),
+    );
+    let id = c["id"].as_u64().expect("id");
+    // The token's dialect: a Laravel page.
+    let r = s.get("/api/v1/contacts?per_page=5", &t);
+    assert_eq!(r.status, 200, "{r:?}");
+    let page = r.json();
+    assert_eq!(page["data"][0]["id"], id);
+    assert_eq!(page["meta"]["per_page"], 5);
+    assert!(page["links"].is_object(), "{page}");
+    // The header wins over another token's dialect: an unwrapped record.
+    let admin = s.admin();
+    let as_relate = [("X-Contacts-Dialect", "relatecrm")];
+    let path = format!("/api/v1/contacts/{id}");
+    let r = s.send("GET", &path, Some(&admin), &as_relate, None);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["email"], "ada@example.com");
+    assert!(r.json().get("data").is_none(), "{r:?}");
+    let body = serde_json::to_vec(&json!({"last_name": "Lovelace"})).unwrap();
+    let headers = [
+        ("X-Contacts-Dialect", "relatecrm"),
+        ("Content-Type", "application/json"),
+    ];
+    let r = s.send("PUT", &path, Some(&admin), &headers, Some(&body));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["last_name"], "Lovelace");
+    let r = s.send("DELETE", &path, Some(&t), &[], None);
+    assert_eq!(r.status, 204, "{r:?}");
+    assert_eq!(r.body, "");
+    assert_eq!(s.get(&format!("/api/contacts/{id}"), &t).status, 404);
+}

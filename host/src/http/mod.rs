@@ -230,29 +230,13 @@ pub fn base_url(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// Shared paths whose dialect is not served by this build yet.
-fn dialect_not_served(dialect: Dialect) -> Response {
-    let name = match dialect {
-        Dialect::Bluerocktel => "bluerocktel",
-        Dialect::Helperiq => "helperiq",
-        Dialect::Relatecrm => "relatecrm",
-    };
-    (
-        StatusCode::NOT_IMPLEMENTED,
-        axum::Json(json!({
-            "message": format!("The {name} dialect of this route is not served by this build yet."),
-        })),
-    )
-        .into_response()
-}
-
 // ---- routes shared by dialects (spec §2) ----
 
 async fn contacts_index(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::index(app, auth, req).await,
         Dialect::Helperiq => helperiq::index(app, auth, req).await,
-        other => dialect_not_served(other),
+        Dialect::Relatecrm => relatecrm::index(State(app), auth, req).await,
     }
 }
 
@@ -265,7 +249,7 @@ async fn contacts_show(
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::show(app, auth, id, headers).await,
         Dialect::Helperiq => helperiq::show(app, auth, id).await,
-        other => dialect_not_served(other),
+        Dialect::Relatecrm => relatecrm::show(State(app), auth, Path(id)).await,
     }
 }
 
@@ -278,7 +262,7 @@ async fn contacts_update(
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::update(app, auth, id, req).await,
         Dialect::Helperiq => helperiq::update(app, auth, id, req).await,
-        other => dialect_not_served(other),
+        Dialect::Relatecrm => relatecrm::update(State(app), auth, Path(id), req).await,
     }
 }
 
@@ -290,7 +274,7 @@ async fn contacts_destroy(
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::destroy(app, auth, id).await,
         Dialect::Helperiq => helperiq::destroy(app, auth, id).await,
-        other => dialect_not_served(other),
+        Dialect::Relatecrm => relatecrm::destroy(State(app), auth, Path(id)).await,
     }
 }
 
