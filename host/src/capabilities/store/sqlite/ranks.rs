@@ -197,21 +197,26 @@ fn run_from(conn: &Connection, collection: &str, index: &str, key: &str) -> Resu
     Ok(run)
 }
 
-/// The run that holds (key, id): the last one starting at or before it.
-fn run_of(
+/// Moves the size of the run that holds (key, id), the last one starting at
+/// or before it, by `delta`, in one statement; returns the run as it is now.
+fn resize_run_of(
     conn: &Connection,
     collection: &str,
     index: &str,
     key: &str,
     id: i64,
+    delta: i64,
 ) -> Result<Option<Run>> {
     let run = conn
         .prepare_cached(
-            "SELECT lo_key, lo_id, n FROM index_buckets \
-             WHERE collection = ?1 AND idx = ?2 AND (lo_key, lo_id) <= (?3, ?4) \
-             ORDER BY lo_key DESC, lo_id DESC LIMIT 1",
+            "UPDATE index_buckets SET n = n + ?5 \
+             WHERE collection = ?1 AND idx = ?2 AND (lo_key, lo_id) = ( \
+                 SELECT lo_key, lo_id FROM index_buckets \
+                 WHERE collection = ?1 AND idx = ?2 AND (lo_key, lo_id) <= (?3, ?4) \
+                 ORDER BY lo_key DESC, lo_id DESC LIMIT 1) \
+             RETURNING lo_key, lo_id, n",
         )?
-        .query_row(params![collection, index, key, id], run_row)
+        .query_row(params![collection, index, key, id, delta], run_row)
         .optional()?;
     Ok(run)
 }
@@ -330,7 +335,7 @@ pub fn scan(conn: &Connection, collection: &str, range: &Range) -> Result<Vec<Hi
 
 /// Records a new entry; it is already in `index_entries`.
 pub fn added(conn: &Connection, collection: &str, index: &str, key: &str, id: i64) -> Result<()> {
-    let Some(run) = run_of(conn, collection, index, key, id)? else {
+    let Some(run) = resize_run_of(conn, collection, index, key, id, 1)? else {
         conn.prepare_cached(
             "INSERT INTO index_buckets (collection, idx, lo_key, lo_id, n) \
              VALUES (?1, ?2, ?3, ?4, 1)",
@@ -338,12 +343,11 @@ pub fn added(conn: &Connection, collection: &str, index: &str, key: &str, id: i6
         .execute(params![collection, index, FIRST_KEY, FIRST_ID])?;
         return Ok(());
     };
-    let n = run.n + 1;
-    if n <= SPLIT_AT {
-        return set_size(conn, collection, index, &run, n);
+    if run.n <= SPLIT_AT {
+        return Ok(());
     }
     // Split at the middle entry: the first half stays, the rest starts a run.
-    let half = n / 2;
+    let half = run.n / 2;
     let (mid_key, mid_id): (String, i64) = conn
         .prepare_cached(
             "SELECT key, id FROM index_entries \
@@ -358,23 +362,23 @@ pub fn added(conn: &Connection, collection: &str, index: &str, key: &str, id: i6
         "INSERT INTO index_buckets (collection, idx, lo_key, lo_id, n) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![collection, index, mid_key, mid_id, n - half])?;
+    .execute(params![collection, index, mid_key, mid_id, run.n - half])?;
     Ok(())
 }
 
 /// Records that an entry left `index_entries`.
 pub fn removed(conn: &Connection, collection: &str, index: &str, key: &str, id: i64) -> Result<()> {
-    let Some(run) = run_of(conn, collection, index, key, id)? else {
+    let Some(run) = resize_run_of(conn, collection, index, key, id, -1)? else {
         return Ok(());
     };
-    let n = run.n - 1;
-    let first = run.key == FIRST_KEY && run.id == FIRST_ID;
-    if !first && n <= 0 {
-        // An empty run covers nothing: the run before it reaches on.
-        delete_run(conn, collection, index, &run)?;
+    if run.key == FIRST_KEY && run.id == FIRST_ID {
         return Ok(());
     }
-    if !first && n < FOLD_BELOW {
+    if run.n <= 0 {
+        // An empty run covers nothing: the run before it reaches on.
+        return delete_run(conn, collection, index, &run);
+    }
+    if run.n < FOLD_BELOW {
         // The run before this one takes over its entries, if they fit.
         let before = conn
             .prepare_cached(
@@ -384,12 +388,12 @@ pub fn removed(conn: &Connection, collection: &str, index: &str, key: &str, id: 
             )?
             .query_row(params![collection, index, run.key, run.id], run_row)
             .optional()?;
-        if let Some(before) = before.filter(|b| b.n + n <= SPLIT_AT / 2) {
+        if let Some(before) = before.filter(|b| b.n + run.n <= SPLIT_AT / 2) {
             delete_run(conn, collection, index, &run)?;
-            return set_size(conn, collection, index, &before, before.n + n);
+            return set_size(conn, collection, index, &before, before.n + run.n);
         }
     }
-    set_size(conn, collection, index, &run, n.max(0))
+    Ok(())
 }
 
 fn delete_run(conn: &Connection, collection: &str, index: &str, run: &Run) -> Result<()> {
