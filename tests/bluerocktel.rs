@@ -694,6 +694,39 @@ fn login_issues_tokens_and_locks_after_five_failures() {
     assert!((1..=60).contains(&wait));
 }
 
+/// The lockout lives in the database: a restarted server (or another
+/// replica on the same database) still refuses the locked email.
+#[test]
+fn login_lockout_outlives_the_process() {
+    let mut s = Server::start();
+    agent_with_password(&s, "jones@example.com", "right");
+    let login = |s: &Server, password: &str| {
+        s.send(
+            "POST",
+            &format!("/api/login?email=jones%40example.com&password={password}"),
+            None,
+            &[],
+            None,
+        )
+        .status
+    };
+    for _ in 0..5 {
+        assert_eq!(login(&s, "wrong"), 401);
+    }
+    s.restart();
+    assert_eq!(login(&s, "right"), 429);
+    // Another email is not affected.
+    agent_with_password(&s, "keel@example.com", "right");
+    let r = s.send(
+        "POST",
+        "/api/login?email=keel%40example.com&password=right",
+        None,
+        &[],
+        None,
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
 #[test]
 fn data_survives_a_restart_and_the_platform_routes_validate() {
     let s = Server::start();

@@ -3,9 +3,8 @@
 //! Tokens are random and stored as SHA-256 digests; passwords as Argon2id
 //! hashes. A token carries the scopes and dialect it was created with.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use argon2::Argon2;
@@ -141,15 +140,11 @@ pub enum Login {
 
 pub struct Auth {
     db: Arc<Db>,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
 impl Auth {
     pub fn new(db: Arc<Db>) -> Auth {
-        Auth {
-            db,
-            failures: Mutex::new(HashMap::new()),
-        }
+        Auth { db }
     }
 
     /// Creates an agent, or updates the one with the same email, and issues
@@ -260,9 +255,10 @@ impl Auth {
 
     /// Email and password login. Five failures for one email within 60 s
     /// lock it until the window ends, whatever the password; a success resets.
+    /// Failures are kept in the database, so every replica sees them.
     pub fn login(&self, email: &str, password: &str) -> Result<Login> {
         let key = email.trim().to_lowercase();
-        if let Some(wait) = self.locked_for(&key) {
+        if let Some(wait) = self.locked_for(&key)? {
             return Ok(Login::Locked(wait));
         }
         let conn = self.db.conn()?;
@@ -299,38 +295,56 @@ impl Auth {
                 }
             }
             _ => {
-                self.fail(&key);
+                self.fail(&key)?;
                 return Ok(Login::Invalid);
             }
         };
-        if let Ok(mut f) = self.failures.lock() {
-            f.remove(&key);
-        }
+        self.db
+            .conn()?
+            .prepare_cached("DELETE FROM login_failures WHERE email = ?1")?
+            .execute(params![key])?;
         let token = self.issue(&agent)?;
         Ok(Login::Ok { agent, token })
     }
 
-    fn locked_for(&self, key: &str) -> Option<u64> {
-        let mut failures = self.failures.lock().ok()?;
-        let list = failures.get_mut(key)?;
-        let now = Instant::now();
-        list.retain(|t| now.duration_since(*t) < FAILURE_WINDOW);
-        if list.len() < MAX_FAILURES {
-            return None;
+    /// Seconds until `key` may try again, if it failed too often.
+    fn locked_for(&self, key: &str) -> Result<Option<u64>> {
+        let since = now_ms() - FAILURE_WINDOW.as_millis() as i64;
+        let (failures, oldest): (i64, Option<i64>) = self
+            .db
+            .conn()?
+            .prepare_cached(
+                "SELECT count(*), min(at_ms) FROM login_failures WHERE email = ?1 AND at_ms > ?2",
+            )?
+            .query_row(params![key, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if (failures as usize) < MAX_FAILURES {
+            return Ok(None);
         }
-        let oldest = list.first()?;
-        let left = FAILURE_WINDOW.saturating_sub(now.duration_since(*oldest));
-        Some(left.as_secs().max(1))
+        // The lock ends when the oldest failure leaves the window.
+        let left_ms = oldest.map_or(0, |t| t - since).max(0) as u64;
+        Ok(Some(left_ms.div_ceil(1000).max(1)))
     }
 
-    fn fail(&self, key: &str) {
-        if let Ok(mut failures) = self.failures.lock() {
-            failures
-                .entry(key.to_owned())
-                .or_default()
-                .push(Instant::now());
-        }
+    /// Records a failure, and forgets this email's failures that left the window.
+    fn fail(&self, key: &str) -> Result<()> {
+        let now = now_ms();
+        let since = now - FAILURE_WINDOW.as_millis() as i64;
+        let mut conn = self.db.conn()?;
+        let tx = conn.transaction()?;
+        tx.prepare_cached("DELETE FROM login_failures WHERE email = ?1 AND at_ms <= ?2")?
+            .execute(params![key, since])?;
+        tx.prepare_cached("INSERT INTO login_failures (email, at_ms) VALUES (?1, ?2)")?
+            .execute(params![key, now])?;
+        tx.commit()?;
+        Ok(())
     }
+}
+
+/// Wall-clock milliseconds: replicas share the lockout, so not `Instant`.
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 #[cfg(test)]

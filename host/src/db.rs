@@ -108,6 +108,11 @@ FROM (
 )
 WHERE rn % 512 = 0;
 "#,
+    r#"
+-- Failed logins, shared by every replica on this database (the lockout).
+CREATE TABLE login_failures (email TEXT NOT NULL, at_ms INTEGER NOT NULL);
+CREATE INDEX login_failures_by_email ON login_failures (email, at_ms);
+"#,
 ];
 
 /// A `sqlite:PATH` database URL, or a bare path.
