@@ -624,3 +624,87 @@ fn each_route_needs_its_own_scope() {
         assert_eq!(r.status, 200, "{method} {path} with {scope}: {r:?}");
     }
 }
+
+// ---- what the agent UI's API module sends (tests/helperiq_ui.rs found these) ----
+
+/// The edit form as the module sends `{ ...values }` with the multipart
+/// header: axios builds the form with the `form-data` package, in the zod
+/// schema's key order, and leaves out null values (here `avatar_url`).
+fn ui_form(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "--------------------------2aecb21b099cd76c96b35423";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn events_of(s: &Server, token: &str, kind: &str) -> usize {
+    let all = s.get("/api/v1/events?after=0&limit=1000", token).json();
+    all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .count()
+}
+
+#[test]
+fn an_unchanged_ui_form_keeps_the_phone_as_entered() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let path = format!("/api/v1/contacts/{id}");
+    let r = hq(
+        &s,
+        "PUT",
+        &path,
+        &admin,
+        Some(&json!({"phone": "06 12 34 56 78 ext. 12"})),
+    );
+    let before = data(&r);
+    assert_eq!(before["phone_number"], "612345678");
+    let updates = events_of(&s, &admin, "contact.updated");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // The form shows 612345678 + FR and sends them back unchanged.
+    let (ct, body) = ui_form(&[
+        ("first_name", "Linda"),
+        ("enabled", "true"),
+        ("last_name", "Olsen"),
+        ("phone_number", "612345678"),
+        ("phone_number_country_code", "FR"),
+        ("email", "linda@example.com"),
+    ]);
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(&body),
+    );
+    assert_eq!(data(&r), before, "nothing changed");
+    assert_eq!(events_of(&s, &admin, "contact.updated"), updates);
+    let brt = s.get(&path, &admin).json();
+    assert_eq!(brt["mobile_phone"], "06 12 34 56 78 ext. 12");
+    // Another number from the same form does replace it, keeping its type.
+    let (ct, body) = ui_form(&[
+        ("first_name", "Linda"),
+        ("phone_number", "612345679"),
+        ("phone_number_country_code", "FR"),
+    ]);
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(&body),
+    );
+    assert_eq!(data(&r)["phone"], "612345679");
+    assert_eq!(s.get(&path, &admin).json()["mobile_phone"], "612345679");
+}
