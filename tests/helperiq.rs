@@ -708,3 +708,52 @@ fn an_unchanged_ui_form_keeps_the_phone_as_entered() {
     assert_eq!(data(&r)["phone"], "612345679");
     assert_eq!(s.get(&path, &admin).json()["mobile_phone"], "612345679");
 }
+
+#[test]
+fn the_ui_remove_avatar_form_clears_the_avatar() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let path = format!("/api/v1/contacts/{id}");
+    let avatar = json!({"avatar_url": "https://cdn.example/linda.png"});
+    let r = hq(&s, "PUT", &path, &admin, Some(&avatar));
+    assert_eq!(data(&r)["avatar_url"], avatar["avatar_url"]);
+    // An upload (a file in `files`) is the platform's business: untouched.
+    let boundary = "axios-1.13.5-boundary-fX-dMPzN2jD6hcnIKVuJQ2iwm";
+    let upload = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\nPNG\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"first_name\"\r\n\r\nLinda\r\n--{boundary}--\r\n"
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(upload.as_bytes()),
+    );
+    assert_eq!(data(&r)["avatar_url"], avatar["avatar_url"]);
+    // onRemove: onUpload(null) appends null and the form's values to a
+    // browser FormData, which spells them "null" (and undefined "undefined").
+    let (ct, body) = multipart(&[
+        ("files", "null"),
+        ("first_name", "Linda"),
+        ("last_name", "undefined"),
+        ("email", "linda@example.com"),
+        ("phone_number", "612345678"),
+        ("phone_number_country_code", "FR"),
+        ("enabled", "true"),
+    ]);
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(&body),
+    );
+    let d = data(&r);
+    assert_eq!(d["avatar_url"], Value::Null);
+    assert_eq!(d["last_name"], "Olsen");
+    assert_eq!(d["phone"], "06 12 34 56 78");
+}
