@@ -757,3 +757,32 @@ fn the_ui_remove_avatar_form_clears_the_avatar() {
     assert_eq!(d["last_name"], "Olsen");
     assert_eq!(d["phone"], "06 12 34 56 78");
 }
+
+#[test]
+fn an_empty_editor_note_is_refused() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let notes = format!("/api/v1/contacts/{id}/notes");
+    for empty in ["<p></p>", "<p><br></p>", "<p>&nbsp; </p>"] {
+        let r = hq(
+            &s,
+            "POST",
+            &notes,
+            &admin,
+            Some(&json!({"note": empty, "notify_user_ids": []})),
+        );
+        assert_eq!(r.status, 400, "{empty}: {r:?}");
+        assert_eq!(error_type(&r), "InputException");
+        assert_eq!(r.json()["message"], "Note content is required");
+    }
+    assert_eq!(data(&hq(&s, "GET", &notes, &admin, None)), json!([]));
+    let r = hq(
+        &s,
+        "POST",
+        &notes,
+        &admin,
+        Some(&json!({"note": "<p><img src=\"cid:scan\"></p>", "notify_user_ids": []})),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+}
