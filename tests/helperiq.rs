@@ -786,3 +786,55 @@ fn an_empty_editor_note_is_refused() {
     );
     assert_eq!(r.status, 200, "{r:?}");
 }
+
+#[test]
+fn search_finds_the_people_of_a_domain() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    for (first, email) in [("Zed", "zed@zorg.example"), ("Zoe", "zoe@zorg.example")] {
+        let r = hq(
+            &s,
+            "POST",
+            "/api/v1/contacts/quick",
+            &admin,
+            Some(&json!({"first_name": first, "email": email})),
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    // What the UI's email box sends as the agent types a company's domain.
+    for q in ["zorg.example", "%40zorg", "ZORG"] {
+        let d = data(&hq(
+            &s,
+            "GET",
+            &format!("/api/v1/contacts/search?query={q}"),
+            &admin,
+            None,
+        ));
+        let emails: Vec<&str> = d
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["zed@zorg.example", "zoe@zorg.example"], "{q}");
+    }
+    let d = data(&hq(
+        &s,
+        "GET",
+        "/api/v1/contacts/search?query=example",
+        &admin,
+        None,
+    ));
+    assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d[0]["id"], id);
+    // A whole address is that contact, not its colleagues.
+    let d = data(&hq(
+        &s,
+        "GET",
+        "/api/v1/contacts/search?query=zed%40zorg.example",
+        &admin,
+        None,
+    ));
+    assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
+}

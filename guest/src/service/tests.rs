@@ -542,6 +542,10 @@ fn search_ranks_exact_matches_first() {
     assert_eq!(names("0611223344"), ["Lindsay"]);
     assert_eq!(names("+33 6 11 22 33 44"), ["Lindsay"]);
     assert_eq!(names("99 88"), Vec::<String>::new());
+    // A company domain, whole or its start, below every other kind of match.
+    assert_eq!(names("martin.fr"), ["Élodie"]);
+    assert_eq!(names("@martin.f"), ["Élodie"]);
+    assert_eq!(names("example.co"), ["Linda", "Lindsay", "Bob"]);
     // `%` and `_` are literal.
     assert_eq!(names("bob_1%"), ["Bob"]);
     assert!(names("%").is_empty());
