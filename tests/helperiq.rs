@@ -624,3 +624,217 @@ fn each_route_needs_its_own_scope() {
         assert_eq!(r.status, 200, "{method} {path} with {scope}: {r:?}");
     }
 }
+
+// ---- what the agent UI's API module sends (tests/helperiq_ui.rs found these) ----
+
+/// The edit form as the module sends `{ ...values }` with the multipart
+/// header: axios builds the form with the `form-data` package, in the zod
+/// schema's key order, and leaves out null values (here `avatar_url`).
+fn ui_form(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
+    let boundary = "--------------------------2aecb21b099cd76c96b35423";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn events_of(s: &Server, token: &str, kind: &str) -> usize {
+    let all = s.get("/api/v1/events?after=0&limit=1000", token).json();
+    all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == kind)
+        .count()
+}
+
+#[test]
+fn an_unchanged_ui_form_keeps_the_phone_as_entered() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let path = format!("/api/v1/contacts/{id}");
+    let r = hq(
+        &s,
+        "PUT",
+        &path,
+        &admin,
+        Some(&json!({"phone": "06 12 34 56 78 ext. 12"})),
+    );
+    let before = data(&r);
+    assert_eq!(before["phone_number"], "612345678");
+    let updates = events_of(&s, &admin, "contact.updated");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    // The form shows 612345678 + FR and sends them back unchanged.
+    let (ct, body) = ui_form(&[
+        ("first_name", "Linda"),
+        ("enabled", "true"),
+        ("last_name", "Olsen"),
+        ("phone_number", "612345678"),
+        ("phone_number_country_code", "FR"),
+        ("email", "linda@example.com"),
+    ]);
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(&body),
+    );
+    assert_eq!(data(&r), before, "nothing changed");
+    assert_eq!(events_of(&s, &admin, "contact.updated"), updates);
+    let brt = s.get(&path, &admin).json();
+    assert_eq!(brt["mobile_phone"], "06 12 34 56 78 ext. 12");
+    // Another number from the same form does replace it, keeping its type.
+    let (ct, body) = ui_form(&[
+        ("first_name", "Linda"),
+        ("phone_number", "612345679"),
+        ("phone_number_country_code", "FR"),
+    ]);
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(&body),
+    );
+    assert_eq!(data(&r)["phone"], "612345679");
+    assert_eq!(s.get(&path, &admin).json()["mobile_phone"], "612345679");
+}
+
+#[test]
+fn the_ui_remove_avatar_form_clears_the_avatar() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let path = format!("/api/v1/contacts/{id}");
+    let avatar = json!({"avatar_url": "https://cdn.example/linda.png"});
+    let r = hq(&s, "PUT", &path, &admin, Some(&avatar));
+    assert_eq!(data(&r)["avatar_url"], avatar["avatar_url"]);
+    // An upload (a file in `files`) is the platform's business: untouched.
+    let boundary = "axios-1.13.5-boundary-fX-dMPzN2jD6hcnIKVuJQ2iwm";
+    let upload = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.png\"\r\n\
+         Content-Type: image/png\r\n\r\nPNG\r\n--{boundary}\r\n\
+         Content-Disposition: form-data; name=\"first_name\"\r\n\r\nLinda\r\n--{boundary}--\r\n"
+    );
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(upload.as_bytes()),
+    );
+    assert_eq!(data(&r)["avatar_url"], avatar["avatar_url"]);
+    // onRemove: onUpload(null) appends null and the form's values to a
+    // browser FormData, which spells them "null" (and undefined "undefined").
+    let (ct, body) = multipart(&[
+        ("files", "null"),
+        ("first_name", "Linda"),
+        ("last_name", "undefined"),
+        ("email", "linda@example.com"),
+        ("phone_number", "612345678"),
+        ("phone_number_country_code", "FR"),
+        ("enabled", "true"),
+    ]);
+    let r = s.send(
+        "PUT",
+        &path,
+        Some(&admin),
+        &[HQ, ("Content-Type", &ct)],
+        Some(&body),
+    );
+    let d = data(&r);
+    assert_eq!(d["avatar_url"], Value::Null);
+    assert_eq!(d["last_name"], "Olsen");
+    assert_eq!(d["phone"], "06 12 34 56 78");
+}
+
+#[test]
+fn an_empty_editor_note_is_refused() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    let notes = format!("/api/v1/contacts/{id}/notes");
+    for empty in ["<p></p>", "<p><br></p>", "<p>&nbsp; </p>"] {
+        let r = hq(
+            &s,
+            "POST",
+            &notes,
+            &admin,
+            Some(&json!({"note": empty, "notify_user_ids": []})),
+        );
+        assert_eq!(r.status, 400, "{empty}: {r:?}");
+        assert_eq!(error_type(&r), "InputException");
+        assert_eq!(r.json()["message"], "Note content is required");
+    }
+    assert_eq!(data(&hq(&s, "GET", &notes, &admin, None)), json!([]));
+    let r = hq(
+        &s,
+        "POST",
+        &notes,
+        &admin,
+        Some(&json!({"note": "<p><img src=\"cid:scan\"></p>", "notify_user_ids": []})),
+    );
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[test]
+fn search_finds_the_people_of_a_domain() {
+    let s = Server::start();
+    let admin = s.admin();
+    let id = seeded(&s, &admin);
+    for (first, email) in [("Zed", "zed@zorg.example"), ("Zoe", "zoe@zorg.example")] {
+        let r = hq(
+            &s,
+            "POST",
+            "/api/v1/contacts/quick",
+            &admin,
+            Some(&json!({"first_name": first, "email": email})),
+        );
+        assert_eq!(r.status, 200, "{r:?}");
+    }
+    // What the UI's email box sends as the agent types a company's domain.
+    for q in ["zorg.example", "%40zorg", "ZORG"] {
+        let d = data(&hq(
+            &s,
+            "GET",
+            &format!("/api/v1/contacts/search?query={q}"),
+            &admin,
+            None,
+        ));
+        let emails: Vec<&str> = d
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["email"].as_str().unwrap())
+            .collect();
+        assert_eq!(emails, ["zed@zorg.example", "zoe@zorg.example"], "{q}");
+    }
+    let d = data(&hq(
+        &s,
+        "GET",
+        "/api/v1/contacts/search?query=example",
+        &admin,
+        None,
+    ));
+    assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d[0]["id"], id);
+    // A whole address is that contact, not its colleagues.
+    let d = data(&hq(
+        &s,
+        "GET",
+        "/api/v1/contacts/search?query=zed%40zorg.example",
+        &admin,
+        None,
+    ));
+    assert_eq!(d.as_array().unwrap().len(), 1, "{d}");
+}

@@ -354,6 +354,19 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
         note(prefix(format!("e:{folded}")), Rank::EmailPrefix);
         note(prefix(format!("l:{folded}")), Rank::EmailPrefix);
+        // A company's domain, or its start (`acme.fr`, `@acme`): agents look
+        // up who they know there. Not for a whole address or several words.
+        let domain = folded.strip_prefix('@').unwrap_or(&folded);
+        if !domain.is_empty() && !domain.contains(|c: char| c == '@' || c.is_whitespace()) {
+            let hits = self.store.scan(
+                index::CONTACTS,
+                &Range::prefix(index::BY_DOMAIN, domain, TERM_HITS),
+            );
+            note(
+                hits.into_iter().map(|h| (h.id, h.key)).collect(),
+                Rank::Weaker,
+            );
+        }
         let mut ranked: Vec<(u64, (Rank, String))> = best.into_iter().collect();
         ranked.sort_by(|(a_id, (a_rank, a_key)), (b_id, (b_rank, b_key))| {
             (a_rank, a_key, a_id).cmp(&(b_rank, b_key, b_id))

@@ -366,6 +366,13 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             }
             return;
         };
+        // The agent UI's form sends back the national digits and region it
+        // was shown: that is the same phone, kept as entered (extension too).
+        if let Some(first) = c.phones.first()
+            && is_echo(first, &input)
+        {
+            return;
+        }
         let id = c
             .phones
             .first()
@@ -409,6 +416,24 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
         c.phones = next;
     }
+}
+
+/// Whether a region-qualified input is exactly the `national` + `region` pair
+/// this phone renders as (HelperIQ's `phone_number` and its country code; an
+/// empty code for a number that has no region).
+fn is_echo(phone: &Phone, input: &PhoneInput) -> bool {
+    let Some(region) = input.region.as_deref().map(str::trim) else {
+        return false;
+    };
+    let number = input.number.trim();
+    let same_region = match phone.region.as_deref() {
+        Some(r) => r.eq_ignore_ascii_case(region),
+        None => region.is_empty(),
+    };
+    same_region
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && number == phone.national
 }
 
 fn permissions(ck: &mut Checker, list: Vec<String>) -> Vec<String> {

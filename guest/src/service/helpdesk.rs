@@ -123,7 +123,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         require(&cx.caller, Scope::NotesWrite)?;
         self.load(id)?;
         let content = content.trim();
-        if content.is_empty() {
+        if content.is_empty() || shows_nothing(content) {
             return Err(Error::invalid("content", "Note content is required"));
         }
         if content.chars().count() > MAX_NOTE {
@@ -175,6 +175,76 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     }
 }
 
+/// Whether an HTML note renders as nothing: the agent UI's editor sends
+/// `<p></p>` (or `<p><br></p>`) when it is empty. Text outside tags, an
+/// entity other than a space, or an image is something; a `<` that does not
+/// open a tag is text.
+fn shows_nothing(html: &str) -> bool {
+    let mut rest = html;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            let opens_tag = rest[1..]
+                .chars()
+                .next()
+                .is_some_and(|n| n.is_ascii_alphabetic() || n == '/' || n == '!');
+            if let (true, Some(end)) = (opens_tag, rest.find('>')) {
+                let name = rest[1..end].trim_start_matches('/').to_ascii_lowercase();
+                if name.starts_with("img") {
+                    return false;
+                }
+                rest = &rest[end + 1..];
+                continue;
+            }
+            return false;
+        }
+        if c == '&' {
+            let entity = ["&nbsp;", "&#160;", "&#xa0;"].into_iter().find(|e| {
+                rest.get(..e.len())
+                    .is_some_and(|r| r.eq_ignore_ascii_case(e))
+            });
+            match entity {
+                Some(e) => {
+                    rest = &rest[e.len()..];
+                    continue;
+                }
+                None => return false,
+            }
+        }
+        if !c.is_whitespace() {
+            return false;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    true
+}
+
 fn decode_note(body: &str) -> Result<Note> {
     serde_json::from_str(body).map_err(|e| Error::Unavailable(format!("unreadable note: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shows_nothing;
+
+    #[test]
+    fn an_empty_editor_shows_nothing() {
+        for html in [
+            "<p></p>",
+            "<p><br></p>",
+            " <p>&nbsp;</p>\n<p> </p>",
+            "<!-- -->",
+        ] {
+            assert!(shows_nothing(html), "{html}");
+        }
+        for html in [
+            "<p>x</p>",
+            "<3",
+            "a < b",
+            "<p>&amp;</p>",
+            "<p><img src=\"cid:a\"></p>",
+            "<p",
+        ] {
+            assert!(!shows_nothing(html), "{html}");
+        }
+    }
 }

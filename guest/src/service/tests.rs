@@ -247,6 +247,42 @@ fn update_is_partial_and_null_clears() {
 }
 
 #[test]
+fn the_ui_echo_of_a_phone_keeps_it_as_entered() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let hq = cx(Dialect::HelperIq, &[]);
+    let id = e
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Doe", "j@example.com", Some("06 12 34 56 78 ext. 12")),
+        )
+        .unwrap()
+        .contact
+        .id;
+    let pair = |number: &str, region: &str| ContactPatch {
+        primary_phone: Some(Some(PhoneInput {
+            number: number.into(),
+            kind: None,
+            region: Some(region.into()),
+        })),
+        ..ContactPatch::default()
+    };
+    let events = f.store.events().len();
+    f.store.tick();
+    let c = e.update(&hq, id, pair("612345678", "fr")).unwrap().contact;
+    assert_eq!(c.phones[0].number, "06 12 34 56 78 ext. 12");
+    assert_eq!(c.phones[0].extension.as_deref(), Some("12"));
+    assert_eq!(f.store.events().len(), events, "nothing was written");
+    // Another number, or the same digits in another region, is a new phone.
+    let c = e.update(&hq, id, pair("612345679", "FR")).unwrap().contact;
+    assert_eq!(c.phones[0].number, "612345679");
+    assert_eq!(c.phones[0].kind, PhoneType::Mobile);
+    let c = e.update(&hq, id, pair("612345679", "BE")).unwrap().contact;
+    assert_eq!(c.phones[0].e164.as_deref(), Some("+32612345679"));
+}
+
+#[test]
 fn update_syncs_portal_permissions() {
     let f = Fixture::new();
     let e = f.engine();
@@ -506,6 +542,10 @@ fn search_ranks_exact_matches_first() {
     assert_eq!(names("0611223344"), ["Lindsay"]);
     assert_eq!(names("+33 6 11 22 33 44"), ["Lindsay"]);
     assert_eq!(names("99 88"), Vec::<String>::new());
+    // A company domain, whole or its start, below every other kind of match.
+    assert_eq!(names("martin.fr"), ["Élodie"]);
+    assert_eq!(names("@martin.f"), ["Élodie"]);
+    assert_eq!(names("example.co"), ["Linda", "Lindsay", "Bob"]);
     // `%` and `_` are literal.
     assert_eq!(names("bob_1%"), ["Bob"]);
     assert!(names("%").is_empty());

@@ -195,6 +195,7 @@ async fn fields(req: Request) -> Result<Map<String, Value>, Response> {
         .await
         .map_err(|e| input_error(&format!("Invalid form: {e}")))?;
     let mut map = Map::new();
+    let mut no_avatar = false;
     while let Some(field) = form
         .next_field()
         .await
@@ -203,13 +204,18 @@ async fn fields(req: Request) -> Result<Map<String, Value>, Response> {
         let Some(name) = field.name().map(str::to_owned) else {
             continue;
         };
-        if field.file_name().is_some() || name == "files" {
+        if field.file_name().is_some() {
             continue; // avatar uploads are the platform's business
         }
         let text = field
             .text()
             .await
             .map_err(|e| input_error(&format!("Invalid form field {name}: {e}")))?;
+        if name == "files" {
+            // The UI's "remove avatar" posts its form with `files` = null.
+            no_avatar |= matches!(text.as_str(), "null" | "");
+            continue;
+        }
         match text.as_str() {
             "undefined" => {}
             "null" => {
@@ -219,6 +225,9 @@ async fn fields(req: Request) -> Result<Map<String, Value>, Response> {
                 map.insert(name, Value::String(text));
             }
         }
+    }
+    if no_avatar {
+        map.entry("avatar_url").or_insert(Value::Null);
     }
     Ok(map)
 }
