@@ -4,7 +4,7 @@
 //! (SQLite, PostgreSQL, a map) serves the same lookups from real indexes.
 
 use crate::email;
-use crate::model::{Contact, ContactId, Note, OwnerRef};
+use crate::model::{Contact, ContactId, Note, OwnerRef, PhoneFields, SearchFields};
 use crate::phone;
 use crate::ports::IndexEntry;
 use crate::search;
@@ -201,64 +201,63 @@ pub fn query_text(c: &Contact) -> String {
     .join(&FIELD.to_string())
 }
 
-/// A contact holding only what [`query_text`] kept: enough to match a query
-/// and to order it.
-pub fn from_query_text(key: &str) -> Option<Contact> {
-    let f: Vec<&str> = key.split(FIELD).collect();
-    let [
+/// The fields [`query_text`] kept, borrowed from the projection: enough to
+/// match a query and to order by it, without building a contact.
+pub fn query_fields(key: &str) -> Option<SearchFields<'_>> {
+    let mut f = key.split(FIELD);
+    let mut next = || f.next();
+    fn text(s: &str) -> Option<&str> {
+        (!s.is_empty()).then_some(s)
+    }
+    let num = |s: &str| s.parse::<i64>().ok();
+    let id = next()?.parse().ok()?;
+    let first_name = text(next()?);
+    let last_name = text(next()?);
+    let email = text(next()?);
+    let role = text(next()?);
+    let street = text(next()?);
+    let city = text(next()?);
+    let state = text(next()?);
+    let postal_code = text(next()?);
+    let user_id = num(next()?);
+    let source_id = num(next()?);
+    let country_id = num(next()?);
+    let phones = next()?;
+    let created_at = next()?;
+    let updated_at = next()?;
+    let _blob = next()?;
+    if next().is_some() {
+        return None;
+    }
+    // Each phone is three items: as typed, E.164 (may be empty), national.
+    let mut items = phones.split(ITEM);
+    let mut list = Vec::new();
+    while !phones.is_empty()
+        && let Some(number) = items.next()
+    {
+        list.push(PhoneFields {
+            number,
+            e164: items.next().and_then(text),
+            national: items.next().unwrap_or(""),
+        });
+    }
+    Some(SearchFields {
         id,
-        first,
-        last,
+        first_name,
+        last_name,
         email,
         role,
         street,
         city,
         state,
-        postal,
-        user,
-        source,
-        country,
-        phones,
-        created,
-        updated,
-        _blob,
-    ] = f.as_slice()
-    else {
-        return None;
-    };
-    let text = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    let num = |s: &str| s.parse::<i64>().ok();
-    let mut c = Contact::new(id.parse().ok()?, created);
-    c.updated_at = (*updated).to_owned();
-    c.first_name = text(first);
-    c.last_name = text(last);
-    c.email = text(email);
-    c.role = text(role);
-    c.street = text(street);
-    c.city = text(city);
-    c.state = text(state);
-    c.postal_code = text(postal);
-    c.user_id = num(user);
-    c.source_id = num(source);
-    c.country_id = num(country);
-    let items: Vec<&str> = if phones.is_empty() {
-        Vec::new()
-    } else {
-        phones.split(ITEM).collect()
-    };
-    c.phones = items
-        .chunks(3)
-        .map(|p| crate::model::Phone {
-            id: 0,
-            number: p[0].to_owned(),
-            e164: p.get(1).and_then(|e| text(e)),
-            kind: crate::model::PhoneType::Mobile,
-            region: None,
-            national: p.get(2).map(|n| (*n).to_owned()).unwrap_or_default(),
-            extension: None,
-        })
-        .collect();
-    Some(c)
+        postal_code,
+        user_id,
+        source_id,
+        country_id,
+        created_at,
+        updated_at,
+        phones: list,
+    })
 }
 
 pub fn note_entries(n: &Note) -> Vec<IndexEntry> {
@@ -293,14 +292,16 @@ mod tests {
             national: String::new(),
             extension: None,
         }];
-        let back = from_query_text(&query_text(&c)).unwrap();
+        let key = query_text(&c);
+        let back = query_fields(&key).unwrap();
         assert_eq!(back.id, 42);
-        assert_eq!(back.first_name.as_deref(), Some("Annx"));
-        assert_eq!(back.city.as_deref(), Some("Lyon"));
+        assert_eq!(back.first_name, Some("Annx"));
+        assert_eq!(back.city, Some("Lyon"));
         assert_eq!(back.last_name, None);
         assert_eq!(back.user_id, Some(7));
+        assert_eq!(back.phones.len(), 1);
         assert_eq!(back.phones[0].number, "06 12");
-        assert_eq!(back.phones[0].e164.as_deref(), Some("+33612"));
-        assert!(from_query_text("garbage").is_none());
+        assert_eq!(back.phones[0].e164, Some("+33612"));
+        assert!(query_fields("garbage").is_none());
     }
 }

@@ -219,9 +219,78 @@ impl Contact {
 
     /// "First Last", trimmed, for display and search.
     pub fn full_name(&self) -> String {
-        let first = self.first_name.as_deref().unwrap_or("");
-        let last = self.last_name.as_deref().unwrap_or("");
-        format!("{first} {last}").trim().to_owned()
+        full_name(self.first_name.as_deref(), self.last_name.as_deref())
+    }
+
+    /// The fields the query grammar reads, borrowed.
+    pub fn search_fields(&self) -> SearchFields<'_> {
+        SearchFields {
+            id: self.id,
+            first_name: self.first_name.as_deref(),
+            last_name: self.last_name.as_deref(),
+            email: self.email.as_deref(),
+            role: self.role.as_deref(),
+            street: self.street.as_deref(),
+            city: self.city.as_deref(),
+            state: self.state.as_deref(),
+            postal_code: self.postal_code.as_deref(),
+            user_id: self.user_id,
+            source_id: self.source_id,
+            country_id: self.country_id,
+            created_at: &self.created_at,
+            updated_at: &self.updated_at,
+            phones: self
+                .phones
+                .iter()
+                .map(|p| PhoneFields {
+                    number: &p.number,
+                    e164: p.e164.as_deref(),
+                    national: &p.national,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn full_name(first: Option<&str>, last: Option<&str>) -> String {
+    format!("{} {}", first.unwrap_or(""), last.unwrap_or(""))
+        .trim()
+        .to_owned()
+}
+
+/// What the query grammar matches and orders by, borrowed from a whole
+/// [`Contact`] or from the projection an index holds
+/// (`index::query_fields`), so that a scan matches projections without
+/// building a contact for each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchFields<'a> {
+    pub id: ContactId,
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub role: Option<&'a str>,
+    pub street: Option<&'a str>,
+    pub city: Option<&'a str>,
+    pub state: Option<&'a str>,
+    pub postal_code: Option<&'a str>,
+    pub user_id: Option<i64>,
+    pub source_id: Option<i64>,
+    pub country_id: Option<i64>,
+    pub created_at: &'a str,
+    pub updated_at: &'a str,
+    pub phones: Vec<PhoneFields<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PhoneFields<'a> {
+    pub number: &'a str,
+    pub e164: Option<&'a str>,
+    pub national: &'a str,
+}
+
+impl SearchFields<'_> {
+    pub fn full_name(&self) -> String {
+        full_name(self.first_name, self.last_name)
     }
 }
 

@@ -18,7 +18,7 @@
 use std::cmp::Ordering;
 
 use crate::email;
-use crate::model::{Contact, Phone};
+use crate::model::{Contact, PhoneFields, SearchFields};
 use crate::phone;
 use crate::search::fold;
 
@@ -263,18 +263,18 @@ impl Clause {
         })
     }
 
-    fn matches(&self, c: &Contact) -> bool {
+    fn matches(&self, c: &SearchFields<'_>) -> bool {
         let like = self.cond == Cond::Like;
         match self.field {
-            Field::FirstName => text_matches(c.first_name.as_deref(), like, &self.needles),
-            Field::LastName => text_matches(c.last_name.as_deref(), like, &self.needles),
+            Field::FirstName => text_matches(c.first_name, like, &self.needles),
+            Field::LastName => text_matches(c.last_name, like, &self.needles),
             Field::FullName => text_matches(Some(&c.full_name()), like, &self.needles),
-            Field::JobTitle => text_matches(c.role.as_deref(), like, &self.needles),
-            Field::Street => text_matches(c.street.as_deref(), like, &self.needles),
-            Field::City => text_matches(c.city.as_deref(), like, &self.needles),
-            Field::State => text_matches(c.state.as_deref(), like, &self.needles),
-            Field::PostalCode => text_matches(c.postal_code.as_deref(), like, &self.needles),
-            Field::Email => match c.email.as_deref() {
+            Field::JobTitle => text_matches(c.role, like, &self.needles),
+            Field::Street => text_matches(c.street, like, &self.needles),
+            Field::City => text_matches(c.city, like, &self.needles),
+            Field::State => text_matches(c.state, like, &self.needles),
+            Field::PostalCode => text_matches(c.postal_code, like, &self.needles),
+            Field::Email => match c.email {
                 None => false,
                 Some(e) if like => text_matches(Some(e), true, &self.needles),
                 Some(e) => {
@@ -326,44 +326,44 @@ fn number_matches(value: Option<i128>, like: bool, needles: &[Needle]) -> bool {
     }
 }
 
-fn e164_digits(p: &Phone) -> String {
-    p.e164.as_deref().map(phone::digits).unwrap_or_default()
+fn e164_digits(p: &PhoneFields<'_>) -> String {
+    p.e164.map(phone::digits).unwrap_or_default()
 }
 
 /// Substring of the number as typed, of its digits or of its E.164 digits; a value starting
 /// with a trunk `0` or an international `00` also matches the start of the national or E.164
 /// number, so `06 12` finds a number typed `+33 6 12 …`.
-fn phone_like(p: &Phone, n: &Needle) -> bool {
-    if fold(&p.number).contains(&n.folded) {
+fn phone_like(p: &PhoneFields<'_>, n: &Needle) -> bool {
+    if fold(p.number).contains(&n.folded) {
         return true;
     }
     let Some(d) = n.digits.as_deref() else {
         return false;
     };
     let e164 = e164_digits(p);
-    if phone::digits(&p.number).contains(d) || e164.contains(d) {
+    if phone::digits(p.number).contains(d) || e164.contains(d) {
         return true;
     }
     if let Some(rest) = d.strip_prefix("00") {
         !rest.is_empty() && e164.starts_with(rest)
     } else if let Some(rest) = d.strip_prefix('0') {
-        !rest.is_empty() && phone::digits(&p.national).starts_with(rest)
+        !rest.is_empty() && phone::digits(p.national).starts_with(rest)
     } else {
         false
     }
 }
 
 /// Same text as typed, same digits (typed or E.164), or same E.164 once normalized.
-fn phone_eq(p: &Phone, n: &Needle) -> bool {
+fn phone_eq(p: &PhoneFields<'_>, n: &Needle) -> bool {
     if fold(p.number.trim()) == n.folded {
         return true;
     }
-    if n.e164.is_some() && n.e164 == p.e164 {
+    if n.e164.is_some() && n.e164.as_deref() == p.e164 {
         return true;
     }
     n.digits
         .as_deref()
-        .is_some_and(|d| phone::digits(&p.number) == d || e164_digits(p) == d)
+        .is_some_and(|d| phone::digits(p.number) == d || e164_digits(p) == d)
 }
 
 /// The strings [`Query::may_match`] looks for: each needle's folded text,
@@ -462,7 +462,7 @@ enum Directed {
 }
 
 impl SortKey {
-    fn value(self, c: &Contact) -> SortValue {
+    fn value(self, c: &SearchFields<'_>) -> SortValue {
         let text = |v: Option<&str>| match v.map(str::trim) {
             Some(t) if !t.is_empty() => SortValue::Text(fold(t)),
             _ => SortValue::Null,
@@ -470,21 +470,21 @@ impl SortKey {
         let number = |v: Option<i64>| v.map_or(SortValue::Null, |n| SortValue::Number(n.into()));
         match self {
             SortKey::Id => SortValue::Number(c.id.into()),
-            SortKey::FirstName => text(c.first_name.as_deref()),
-            SortKey::LastName => text(c.last_name.as_deref()),
+            SortKey::FirstName => text(c.first_name),
+            SortKey::LastName => text(c.last_name),
             SortKey::DisplayName => text(Some(&c.full_name())),
-            SortKey::Email => text(c.email.as_deref()),
-            SortKey::JobTitle => text(c.role.as_deref()),
-            SortKey::Street => text(c.street.as_deref()),
-            SortKey::City => text(c.city.as_deref()),
-            SortKey::State => text(c.state.as_deref()),
-            SortKey::PostalCode => text(c.postal_code.as_deref()),
+            SortKey::Email => text(c.email),
+            SortKey::JobTitle => text(c.role),
+            SortKey::Street => text(c.street),
+            SortKey::City => text(c.city),
+            SortKey::State => text(c.state),
+            SortKey::PostalCode => text(c.postal_code),
             SortKey::UserId => number(c.user_id),
             SortKey::SourceId => number(c.source_id),
             SortKey::CountryId => number(c.country_id),
             // RFC 3339 UTC in one format: text order is time order.
-            SortKey::CreatedAt => text(Some(&c.created_at)),
-            SortKey::UpdatedAt => text(Some(&c.updated_at)),
+            SortKey::CreatedAt => text(Some(c.created_at)),
+            SortKey::UpdatedAt => text(Some(c.updated_at)),
         }
     }
 }
@@ -793,6 +793,11 @@ fn parse_select(raw: Option<&str>) -> Result<Vec<String>, QueryError> {
 impl Query {
     /// Whether a contact satisfies the search (true when there is no `q`).
     pub fn matches(&self, c: &Contact) -> bool {
+        self.matches_fields(&c.search_fields())
+    }
+
+    /// [`Query::matches`] on borrowed fields (a contact or a projection).
+    pub fn matches_fields(&self, c: &SearchFields<'_>) -> bool {
         if self.clauses.is_empty() {
             true
         } else if self.match_all {
@@ -807,6 +812,11 @@ impl Query {
     /// The sort position of a contact: ordering positions orders contacts
     /// exactly as [`Query::compare`] does.
     pub fn sort_position(&self, c: &Contact) -> SortPosition {
+        self.position_of(&c.search_fields())
+    }
+
+    /// [`Query::sort_position`] of borrowed fields (a contact or a projection).
+    pub fn position_of(&self, c: &SearchFields<'_>) -> SortPosition {
         let keys = self
             .order
             .iter()
@@ -822,8 +832,9 @@ impl Query {
     }
 
     pub fn compare(&self, a: &Contact, b: &Contact) -> Ordering {
+        let (a, b) = (a.search_fields(), b.search_fields());
         for &(key, desc) in &self.order {
-            let o = key.value(a).cmp(&key.value(b));
+            let o = key.value(&a).cmp(&key.value(&b));
             let o = if desc { o.reverse() } else { o };
             if o != Ordering::Equal {
                 return o;
@@ -948,7 +959,7 @@ impl Query {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::PhoneType;
+    use crate::model::{Phone, PhoneType};
 
     fn contact(id: u64, first: &str, last: &str, email: &str) -> Contact {
         let mut c = Contact::new(id, "2026-01-01T00:00:00Z");
@@ -1045,9 +1056,9 @@ mod tests {
                 };
                 for c in [jane(), john()] {
                     let key = crate::index::query_text(&c);
-                    let rebuilt = crate::index::from_query_text(&key).expect("projection");
+                    let rebuilt = crate::index::query_fields(&key).expect("projection");
                     assert_eq!(
-                        query.matches(&rebuilt),
+                        query.matches_fields(&rebuilt),
                         query.matches(&c),
                         "{text} {fields:?} {}",
                         c.id
@@ -1074,9 +1085,10 @@ mod tests {
                 ..QueryParams::default()
             });
             for c in [jane(), john()] {
-                let rebuilt = crate::index::from_query_text(&crate::index::query_text(&c)).unwrap();
+                let key = crate::index::query_text(&c);
+                let rebuilt = crate::index::query_fields(&key).unwrap();
                 assert_eq!(
-                    query.sort_position(&rebuilt),
+                    query.position_of(&rebuilt),
                     query.sort_position(&c),
                     "{order}"
                 );

@@ -15,7 +15,7 @@ use crate::model::{
 use crate::permissions::{Scope, require};
 use crate::phone;
 use crate::ports::{Directory, Range, Store};
-use crate::query::{self, Query, QueryError, QueryParams};
+use crate::query::{self, Query, QueryError, QueryParams, SortPosition};
 use crate::search;
 
 /// Documents read per step when a filter has to look at every contact.
@@ -220,16 +220,16 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         let (contacts, total) = match (q.has_search(), q.sort_index()) {
             (false, Some((index, desc))) => self.page_of(index, desc, offset, size)?,
             _ => {
-                // Order the matches by what the projection holds; read only
-                // the documents of the page.
-                let mut matched = self.query_candidates(&q)?;
-                matched.sort_by_cached_key(|c| q.sort_position(c));
+                // Order the matches by their positions; read only the
+                // documents of the page.
+                let mut matched = self.query_matches(&q)?;
+                matched.sort_unstable();
                 let total = matched.len() as u64;
                 let ids: Vec<u64> = matched
                     .iter()
                     .skip(usize::try_from(offset).unwrap_or(usize::MAX))
                     .take(size as usize)
-                    .map(|c| c.id)
+                    .map(|(_, id)| *id)
                     .collect();
                 (self.in_order(&ids)?, total)
             }
@@ -243,10 +243,11 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         })
     }
 
-    /// Every contact the query matches: whole documents when the query pins
-    /// ids or an email, else the projections of a walk over all contacts
-    /// (which hold every field the grammar matches and orders by).
-    fn query_candidates(&self, q: &Query) -> Result<Vec<Contact>> {
+    /// Every contact the query matches, with its position in the query's
+    /// order: from whole documents when the query pins ids or an email, else
+    /// from the projections of a walk over all contacts (which hold every
+    /// field the grammar matches and orders by, read in place).
+    fn query_matches(&self, q: &Query) -> Result<Vec<(SortPosition, u64)>> {
         let pinned = match (q.pinned_ids(), q.pinned_email()) {
             (Some(ids), _) => Some(ids),
             (None, Some(address)) => Some(self.store.find(
@@ -258,7 +259,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         };
         if let Some(ids) = pinned {
             let found = self.load_many(&ids)?;
-            return Ok(found.into_iter().filter(|c| q.matches(c)).collect());
+            return Ok(found
+                .iter()
+                .map(Contact::search_fields)
+                .filter(|f| q.matches_fields(f))
+                .map(|f| (q.position_of(&f), f.id))
+                .collect());
         }
         // Walk by key (no OFFSET, so the walk is linear). The store tests the
         // probes beside the keys, so only projections that may match cross
@@ -278,8 +284,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             matched.extend(
                 hits.iter()
                     .filter(|h| q.may_match(&h.key))
-                    .filter_map(|h| index::from_query_text(&h.key))
-                    .filter(|c| q.matches(c)),
+                    .filter_map(|h| index::query_fields(&h.key))
+                    .filter(|f| q.matches_fields(f))
+                    .map(|f| (q.position_of(&f), f.id)),
             );
             match hits.last() {
                 // The smallest key after the last one read.
