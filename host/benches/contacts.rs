@@ -679,7 +679,7 @@ fn http(f: &Fixture, cache: &Path, qs: &[String]) -> Http {
         crm_list.push(us);
     }
     let mut crm_q = Vec::new();
-    for k in 0..40 {
+    for k in 0..120 {
         let t = format!("/api/contacts?q={}", rng.pick(LAST).to_lowercase());
         let t = if k % 2 == 0 {
             t
