@@ -45,7 +45,12 @@ fn seeded(s: &Server, admin: &str) -> u64 {
 }
 
 fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
-    let boundary = "----contacts-test-boundary";
+    form_data("----contacts-test-boundary", fields, "\r\n")
+}
+
+/// A multipart/form-data body of text fields; `epilogue` follows the
+/// closing boundary. Returns the Content-Type and the body.
+fn form_data(boundary: &str, fields: &[(&str, &str)], epilogue: &str) -> (String, Vec<u8>) {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
@@ -55,7 +60,7 @@ fn multipart(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
             .as_bytes(),
         );
     }
-    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    body.extend_from_slice(format!("--{boundary}--{epilogue}").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
@@ -128,13 +133,7 @@ fn update_by_json_and_by_the_ui_form() {
         ("avatar_url", "null"),
         ("enabled", "false"),
     ]);
-    let r = s.send(
-        "PUT",
-        &path,
-        Some(&admin),
-        &[HQ, ("Content-Type", &ct)],
-        Some(&body),
-    );
+    let r = put_form(&s, &path, &admin, (&ct, &body));
     assert_eq!(r.status, 200, "{r:?}");
     let d = data(&r);
     assert_eq!(d["first_name"], "Lin");
@@ -631,18 +630,22 @@ fn each_route_needs_its_own_scope() {
 /// header: axios builds the form with the `form-data` package, in the zod
 /// schema's key order, and leaves out null values (here `avatar_url`).
 fn ui_form(fields: &[(&str, &str)]) -> (String, Vec<u8>) {
-    let boundary = "--------------------------2aecb21b099cd76c96b35423";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
-            )
-            .as_bytes(),
-        );
-    }
-    body.extend_from_slice(format!("--{boundary}--\r\n\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    form_data(
+        "--------------------------2aecb21b099cd76c96b35423",
+        fields,
+        "\r\n\r\n",
+    )
+}
+
+/// PUTs a multipart body made by [`multipart`] or [`ui_form`], as HelperIQ.
+fn put_form(s: &Server, path: &str, token: &str, (ct, body): (&str, &[u8])) -> Reply {
+    s.send(
+        "PUT",
+        path,
+        Some(token),
+        &[HQ, ("Content-Type", ct)],
+        Some(body),
+    )
 }
 
 fn events_of(s: &Server, token: &str, kind: &str) -> usize {
@@ -681,13 +684,7 @@ fn an_unchanged_ui_form_keeps_the_phone_as_entered() {
         ("phone_number_country_code", "FR"),
         ("email", "linda@example.com"),
     ]);
-    let r = s.send(
-        "PUT",
-        &path,
-        Some(&admin),
-        &[HQ, ("Content-Type", &ct)],
-        Some(&body),
-    );
+    let r = put_form(&s, &path, &admin, (&ct, &body));
     assert_eq!(data(&r), before, "nothing changed");
     assert_eq!(events_of(&s, &admin, "contact.updated"), updates);
     let brt = s.get(&path, &admin).json();
@@ -698,13 +695,7 @@ fn an_unchanged_ui_form_keeps_the_phone_as_entered() {
         ("phone_number", "612345679"),
         ("phone_number_country_code", "FR"),
     ]);
-    let r = s.send(
-        "PUT",
-        &path,
-        Some(&admin),
-        &[HQ, ("Content-Type", &ct)],
-        Some(&body),
-    );
+    let r = put_form(&s, &path, &admin, (&ct, &body));
     assert_eq!(data(&r)["phone"], "612345679");
     assert_eq!(s.get(&path, &admin).json()["mobile_phone"], "612345679");
 }
@@ -726,13 +717,7 @@ fn the_ui_remove_avatar_form_clears_the_avatar() {
          Content-Disposition: form-data; name=\"first_name\"\r\n\r\nLinda\r\n--{boundary}--\r\n"
     );
     let ct = format!("multipart/form-data; boundary={boundary}");
-    let r = s.send(
-        "PUT",
-        &path,
-        Some(&admin),
-        &[HQ, ("Content-Type", &ct)],
-        Some(upload.as_bytes()),
-    );
+    let r = put_form(&s, &path, &admin, (&ct, upload.as_bytes()));
     assert_eq!(data(&r)["avatar_url"], avatar["avatar_url"]);
     // onRemove: onUpload(null) appends null and the form's values to a
     // browser FormData, which spells them "null" (and undefined "undefined").
@@ -745,13 +730,7 @@ fn the_ui_remove_avatar_form_clears_the_avatar() {
         ("phone_number_country_code", "FR"),
         ("enabled", "true"),
     ]);
-    let r = s.send(
-        "PUT",
-        &path,
-        Some(&admin),
-        &[HQ, ("Content-Type", &ct)],
-        Some(&body),
-    );
+    let r = put_form(&s, &path, &admin, (&ct, &body));
     let d = data(&r);
     assert_eq!(d["avatar_url"], Value::Null);
     assert_eq!(d["last_name"], "Olsen");
