@@ -24,13 +24,26 @@ if ! php_ok; then
         php8.2-cli php8.2-curl php8.2-mbstring php8.2-xml php8.2-intl >/dev/null
 fi
 
-# The real clients live beside the project (../shared/clients); CONTACTS_CLIENTS
-# points elsewhere.
-clients="${CONTACTS_CLIENTS:-$root/../shared/clients}"
+# The real clients: CONTACTS_CLIENTS, else shared/clients in the nearest
+# folder above the project that has one (../shared/clients beside a checkout),
+# else the workplace's /work/shared/clients. tests/support/mod.rs looks the
+# same way.
+clients="${CONTACTS_CLIENTS:-}"
+if [ -z "$clients" ]; then
+    dir="$root"
+    while [ "$dir" != "/" ]; do
+        dir="$(dirname "$dir")"
+        if [ -d "$dir/shared/clients" ]; then
+            clients="$dir/shared/clients"
+            break
+        fi
+    done
+fi
+clients="${clients:-/work/shared/clients}"
 ui_src="$clients/helperiq-ui"
 ui_dst="$root/target/clients/helperiq-ui"
 if [ ! -d "$ui_src" ]; then
-    echo "setup: $ui_src not found; set CONTACTS_CLIENTS to the clients folder" >&2
+    echo "setup: $ui_src not found; set CONTACTS_CLIENTS to the folder of the real clients" >&2
     exit 1
 fi
 # Copy afresh when the source changed, then install exactly the locked packages.

@@ -284,12 +284,19 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The folder of the real, unchanged clients: `CONTACTS_CLIENTS`, or
-/// `../shared/clients` beside the workspace (what `scripts/setup.sh` uses).
+/// The folder of the real, unchanged clients, found as `scripts/setup.sh`
+/// finds it: `CONTACTS_CLIENTS`, else `shared/clients` in the nearest folder
+/// above the workspace that has one, else `/work/shared/clients`.
 pub fn clients_dir() -> PathBuf {
-    std::env::var_os("CONTACTS_CLIENTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("../shared/clients"))
+    if let Some(dir) = std::env::var_os("CONTACTS_CLIENTS") {
+        return PathBuf::from(dir);
+    }
+    workspace_root()
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("shared/clients"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| PathBuf::from("/work/shared/clients"))
 }
 
 /// Runs an external client script to completion and fails the test, with the
