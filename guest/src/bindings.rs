@@ -301,6 +301,10 @@ impl ports::Store for HostStore {
             .collect();
         store::commit(&writes, &events).map_err(|e| match e {
             store::CommitError::Stale(m) => ports::CommitError::Stale(m),
+            store::CommitError::Taken(e) => ports::CommitError::Taken(ports::IndexEntry {
+                index: e.index,
+                key: e.key,
+            }),
             store::CommitError::Unavailable(m) => ports::CommitError::Unavailable(m),
         })
     }
@@ -374,6 +378,15 @@ impl From<store::Document> for ports::Document {
     }
 }
 
+impl From<ports::IndexEntry> for store::IndexEntry {
+    fn from(e: ports::IndexEntry) -> Self {
+        store::IndexEntry {
+            index: e.index,
+            key: e.key,
+        }
+    }
+}
+
 impl From<ports::Write> for store::Write {
     fn from(w: ports::Write) -> Self {
         match w {
@@ -381,15 +394,9 @@ impl From<ports::Write> for store::Write {
                 collection: p.collection,
                 id: p.id,
                 body: p.body,
-                entries: p
-                    .entries
-                    .into_iter()
-                    .map(|e| store::IndexEntry {
-                        index: e.index,
-                        key: e.key,
-                    })
-                    .collect(),
+                entries: p.entries.into_iter().map(Into::into).collect(),
                 expected_version: p.expected_version,
+                exclusive: p.exclusive.into_iter().map(Into::into).collect(),
             }),
             ports::Write::Remove {
                 collection,

@@ -134,6 +134,15 @@ impl Store for MemoryStore {
             if current != expected {
                 return Err(CommitError::Stale(format!("{collection}/{id} changed")));
             }
+            if let Write::Put(p) = write
+                && let Some(e) = p.exclusive.iter().find(|e| {
+                    t.entries.iter().any(|(c, i, k, other)| {
+                        c == collection && *i == e.index && *k == e.key && *other != id
+                    })
+                })
+            {
+                return Err(CommitError::Taken(e.clone()));
+            }
         }
         for write in writes {
             let (collection, id) = match &write {

@@ -80,6 +80,8 @@ pub struct Put {
     pub body: String,
     pub entries: Vec<IndexEntry>,
     pub expected_version: Option<u64>,
+    /// Entries no other document may hold at commit (see the WIT `put`).
+    pub exclusive: Vec<IndexEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -102,6 +104,8 @@ pub struct Event {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CommitError {
     Stale(String),
+    /// Another document holds this `exclusive` entry.
+    Taken(IndexEntry),
     Unavailable(String),
 }
 

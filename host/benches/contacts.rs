@@ -145,6 +145,10 @@ impl ports::Store for NativeStore {
         writes: Vec<ports::Write>,
         events: Vec<ports::Event>,
     ) -> Result<(), ports::CommitError> {
+        let entry = |e: ports::IndexEntry| wstore::IndexEntry {
+            index: e.index,
+            key: e.key,
+        };
         let writes: Vec<wstore::Write> = writes
             .into_iter()
             .map(|w| match w {
@@ -152,15 +156,9 @@ impl ports::Store for NativeStore {
                     collection: p.collection,
                     id: p.id,
                     body: p.body,
-                    entries: p
-                        .entries
-                        .into_iter()
-                        .map(|e| wstore::IndexEntry {
-                            index: e.index,
-                            key: e.key,
-                        })
-                        .collect(),
+                    entries: p.entries.into_iter().map(entry).collect(),
                     expected_version: p.expected_version,
+                    exclusive: p.exclusive.into_iter().map(entry).collect(),
                 }),
                 ports::Write::Remove {
                     collection,
@@ -184,6 +182,12 @@ impl ports::Store for NativeStore {
         match self.0.commit(&writes, &events).expect("store") {
             Ok(()) => Ok(()),
             Err(wstore::CommitError::Stale(s)) => Err(ports::CommitError::Stale(s)),
+            Err(wstore::CommitError::Taken(e)) => {
+                Err(ports::CommitError::Taken(ports::IndexEntry {
+                    index: e.index,
+                    key: e.key,
+                }))
+            }
             Err(wstore::CommitError::Unavailable(s)) => Err(ports::CommitError::Unavailable(s)),
         }
     }

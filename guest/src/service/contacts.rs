@@ -11,7 +11,7 @@ use crate::model::{
     Contact, ContactId, ContactPatch, ContactView, Context, Dialect, Error, Owner, OwnerRef, Result,
 };
 use crate::permissions::{Scope, require};
-use crate::ports::{Directory, Store};
+use crate::ports::{Directory, IndexEntry, Store};
 
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     pub fn create(
@@ -35,13 +35,14 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         let mut ck = Checker::new(cx.dialect);
         self.apply(&mut contact, patch, &mut ck);
         self.check_required(&contact, &mut ck);
-        self.check_unique(&contact, &mut ck);
+        let uniques = unique_entries(&contact, cx.dialect);
+        self.check_unique(&contact, &uniques, &mut ck);
         ck.finish()?;
         contact.sync_needed = true;
         let mut tx = Tx::default();
-        tx.put_contact(&contact, None);
+        tx.put_contact_alone(&contact, None, exclusive(&uniques));
         tx.event("contact.created", id, json!({ "id": id }));
-        tx.commit(self.store)?;
+        tx.commit_or(self.store, |e| taken(&uniques, &e, cx.dialect))?;
         Ok(self.view(contact))
     }
 
@@ -64,9 +65,14 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         if cx.dialect == Dialect::HelperIq && first_name_sent && contact.first_name.is_none() {
             ck.required("first_name");
         }
-        if contact.email != before.email || contact.phones != before.phones {
-            self.check_unique(&contact, &mut ck);
-        }
+        // Only what changes must be unique: a BlueRockTEL contact that shares
+        // its email can still be renamed here.
+        let uniques = if contact.email != before.email || contact.phones != before.phones {
+            unique_entries(&contact, cx.dialect)
+        } else {
+            Vec::new()
+        };
+        self.check_unique(&contact, &uniques, &mut ck);
         ck.finish()?;
         if contact == before {
             return Ok(self.view(contact));
@@ -74,9 +80,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         contact.updated_at = self.store.now();
         contact.sync_needed = true;
         let mut tx = Tx::default();
-        tx.put_contact(&contact, Some(version));
+        tx.put_contact_alone(&contact, Some(version), exclusive(&uniques));
         tx.event("contact.updated", id, json!({ "id": id }));
-        tx.commit(self.store)?;
+        tx.commit_or(self.store, |e| taken(&uniques, &e, cx.dialect))?;
         // The portal account is the platform's record: synced after the commit.
         if permissions_sent && self.directory.client_account_of(id).is_some() {
             self.directory
@@ -193,38 +199,86 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
     }
 
-    /// HelperIQ and RelateCRM keep one contact per email; RelateCRM also one
-    /// per phone number. BlueRockTEL shares emails across owners by design.
-    fn check_unique(&self, c: &Contact, ck: &mut Checker) {
-        let dialect = ck.dialect;
-        if dialect == Dialect::BlueRockTel {
-            return;
-        }
-        if let Some(address) = &c.email {
-            let taken = self
+    /// Fails each unique entry that another contact already holds. The
+    /// commit checks them again, for a request that races this one.
+    fn check_unique(&self, c: &Contact, uniques: &[Unique], ck: &mut Checker) {
+        for u in uniques {
+            let held_elsewhere = self
                 .store
-                .find(index::CONTACTS, index::BY_EMAIL, &email::key(address))
+                .find(index::CONTACTS, &u.entry.index, &u.entry.key)
                 .into_iter()
                 .any(|other| other != c.id);
-            if taken {
-                ck.email_taken("email");
-            }
-        }
-        if dialect == Dialect::RelateCrm {
-            for (i, p) in c.phones.iter().enumerate() {
-                let Some(e164) = &p.e164 else { continue };
-                let taken = self
-                    .store
-                    .find(index::CONTACTS, index::BY_E164, e164)
-                    .into_iter()
-                    .any(|other| other != c.id);
-                if taken {
-                    ck.fail(
-                        &format!("phones.{i}.number"),
-                        "A contact with this phone number already exist.".to_owned(),
-                    );
-                }
+            if held_elsewhere {
+                u.report(ck);
             }
         }
     }
+}
+
+/// An index entry a contact must hold alone, and the field it answers for.
+struct Unique {
+    field: String,
+    entry: IndexEntry,
+}
+
+impl Unique {
+    fn report(&self, ck: &mut Checker) {
+        if self.entry.index == index::BY_EMAIL {
+            ck.email_taken(&self.field);
+        } else {
+            ck.fail(
+                &self.field,
+                "A contact with this phone number already exist.".to_owned(),
+            );
+        }
+    }
+}
+
+/// HelperIQ and RelateCRM keep one contact per email; RelateCRM also one per
+/// phone number. BlueRockTEL shares emails across owners by design.
+fn unique_entries(c: &Contact, dialect: Dialect) -> Vec<Unique> {
+    let mut out = Vec::new();
+    if dialect == Dialect::BlueRockTel {
+        return out;
+    }
+    if let Some(address) = &c.email {
+        out.push(Unique {
+            field: "email".to_owned(),
+            entry: IndexEntry {
+                index: index::BY_EMAIL.to_owned(),
+                key: email::key(address),
+            },
+        });
+    }
+    if dialect == Dialect::RelateCrm {
+        for (i, p) in c.phones.iter().enumerate() {
+            if let Some(e164) = &p.e164 {
+                out.push(Unique {
+                    field: format!("phones.{i}.number"),
+                    entry: IndexEntry {
+                        index: index::BY_E164.to_owned(),
+                        key: e164.clone(),
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+fn exclusive(uniques: &[Unique]) -> Vec<IndexEntry> {
+    uniques.iter().map(|u| u.entry.clone()).collect()
+}
+
+/// A unique entry that a racing request took between the check and the
+/// commit: the same 422 the check gives.
+fn taken(uniques: &[Unique], entry: &IndexEntry, dialect: Dialect) -> Error {
+    let mut ck = Checker::new(dialect);
+    match uniques.iter().find(|u| u.entry == *entry) {
+        Some(u) => u.report(&mut ck),
+        None => ck.fail("id", format!("{} {:?} is taken", entry.index, entry.key)),
+    }
+    ck.finish()
+        .err()
+        .unwrap_or_else(|| Error::Conflict("taken".to_owned()))
 }

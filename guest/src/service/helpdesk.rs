@@ -49,11 +49,13 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
         let normalized =
             email::normalize(&raw).map_err(|_| Error::invalid("email", "Invalid email address"))?;
-        let existing = self
-            .store
-            .find(index::CONTACTS, index::BY_EMAIL, &email::key(&normalized));
-        if let Some(oldest) = existing.into_iter().min() {
-            let (contact, _) = self.load(oldest)?;
+        let key = email::key(&normalized);
+        let oldest = || {
+            let existing = self.store.find(index::CONTACTS, index::BY_EMAIL, &key);
+            existing.into_iter().min()
+        };
+        if let Some(id) = oldest() {
+            let (contact, _) = self.load(id)?;
             return Ok(self.view(contact));
         }
         let patch = ContactPatch {
@@ -62,7 +64,16 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             email: Some(Some(normalized)),
             ..ContactPatch::default()
         };
-        self.create(cx, None, patch)
+        match self.create(cx, None, patch) {
+            // A racing request created it first: the upsert answers with it.
+            Err(Error::Invalid(errors)) if errors.iter().any(|e| e.field == "email") => {
+                match oldest() {
+                    Some(id) => Ok(self.view(self.load(id)?.0)),
+                    None => Err(Error::Invalid(errors)),
+                }
+            }
+            other => other,
+        }
     }
 
     pub fn conversations(&self, cx: &Context, id: ContactId) -> Result<Vec<Conversation>> {
@@ -147,6 +158,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             body: encode(&note),
             entries: index::note_entries(&note),
             expected_version: None,
+            exclusive: Vec::new(),
         }));
         tx.event(
             "note.created",

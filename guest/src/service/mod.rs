@@ -16,7 +16,7 @@ pub use lookup::PhoneMatch;
 
 use crate::index;
 use crate::model::{Contact, ContactId, ContactView, Error, Result, Settings};
-use crate::ports::{CommitError, Directory, Document, Event, Put, Store, Write};
+use crate::ports::{CommitError, Directory, Document, Event, IndexEntry, Put, Store, Write};
 
 /// The contact engine over one store and one directory.
 pub struct Engine<'a, S: Store + ?Sized, D: Directory + ?Sized> {
@@ -97,12 +97,24 @@ struct Tx {
 
 impl Tx {
     fn put_contact(&mut self, c: &Contact, expected_version: Option<u64>) {
+        self.put_contact_alone(c, expected_version, Vec::new());
+    }
+
+    /// Puts a contact that must hold the `exclusive` entries alone when the
+    /// commit applies.
+    fn put_contact_alone(
+        &mut self,
+        c: &Contact,
+        expected_version: Option<u64>,
+        exclusive: Vec<IndexEntry>,
+    ) {
         self.writes.push(Write::Put(Put {
             collection: index::CONTACTS.to_owned(),
             id: c.id,
             body: encode(c),
             entries: index::contact_entries(c),
             expected_version,
+            exclusive,
         }));
     }
 
@@ -123,10 +135,23 @@ impl Tx {
     }
 
     fn commit(self, store: &(impl Store + ?Sized)) -> Result<()> {
+        self.commit_or(store, |e| {
+            Error::Conflict(format!("Another record holds {} {:?}.", e.index, e.key))
+        })
+    }
+
+    /// Commits; `taken` says what it means to the caller that another
+    /// document holds one of its exclusive entries.
+    fn commit_or(
+        self,
+        store: &(impl Store + ?Sized),
+        taken: impl FnOnce(IndexEntry) -> Error,
+    ) -> Result<()> {
         store.commit(self.writes, self.events).map_err(|e| match e {
             CommitError::Stale(m) => Error::Conflict(format!(
                 "The record was changed by another request; retry. ({m})"
             )),
+            CommitError::Taken(e) => taken(e),
             CommitError::Unavailable(m) => Error::Unavailable(m),
         })
     }

@@ -625,3 +625,146 @@ fn associations_attach_detach_sync() {
         4
     );
 }
+
+/// A store whose uniqueness lookups miss what is there: what a request sees
+/// when a racing request commits the same email between its check and its
+/// commit.
+struct Racing<'a>(&'a MemoryStore);
+
+impl Store for Racing<'_> {
+    fn get(&self, collection: &str, id: u64) -> Option<Document> {
+        self.0.get(collection, id)
+    }
+    fn get_many(&self, collection: &str, ids: &[u64]) -> Vec<Document> {
+        self.0.get_many(collection, ids)
+    }
+    fn find(&self, collection: &str, index: &str, key: &str) -> Vec<u64> {
+        if index == index::BY_EMAIL || index == index::BY_E164 {
+            return Vec::new();
+        }
+        self.0.find(collection, index, key)
+    }
+    fn scan(&self, collection: &str, range: &crate::ports::Range) -> Vec<crate::ports::Hit> {
+        self.0.scan(collection, range)
+    }
+    fn count(&self, collection: &str, index: &str, start: Option<&str>, end: Option<&str>) -> u64 {
+        self.0.count(collection, index, start, end)
+    }
+    fn allocate_id(&self, collection: &str) -> u64 {
+        self.0.allocate_id(collection)
+    }
+    fn commit(&self, writes: Vec<Write>, events: Vec<Event>) -> Result<(), CommitError> {
+        self.0.commit(writes, events)
+    }
+    fn now(&self) -> String {
+        self.0.now()
+    }
+}
+
+#[test]
+fn a_racing_request_cannot_take_a_unique_email_or_phone() {
+    let f = Fixture::new();
+    let hq = cx(Dialect::HelperIq, &[]);
+    let crm = cx(Dialect::RelateCrm, &[]);
+    f.engine()
+        .create(
+            &hq,
+            None,
+            person("Olsen", "linda@example.com", Some("06 12 34 56 78")),
+        )
+        .unwrap();
+    let events = f.store.events().len();
+    let racing = Racing(&f.store);
+    let engine = Engine::new(&f.settings, &racing, &f.directory);
+    let field_errors = |err: Error| -> Vec<(String, String)> {
+        let Error::Invalid(fields) = err else {
+            panic!("expected invalid, got {err:?}")
+        };
+        fields.into_iter().map(|e| (e.field, e.message)).collect()
+    };
+    // The check misses the holder; the commit does not.
+    let err = engine
+        .create(&hq, None, person("Other", "Linda@Example.com", None))
+        .unwrap_err();
+    assert_eq!(
+        field_errors(err),
+        [(
+            "email".to_owned(),
+            "Another contact with same email already exists".to_owned()
+        )]
+    );
+    let err = engine
+        .create(
+            &crm,
+            None,
+            person("Other", "other@example.com", Some("+33612345678")),
+        )
+        .unwrap_err();
+    assert_eq!(field_errors(err)[0].0, "phones.0.number");
+    assert_eq!(f.store.len(index::CONTACTS), 1, "nothing was written");
+    assert_eq!(f.store.events().len(), events);
+    // BlueRockTEL shares emails by design: no guard there.
+    engine
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Other", "linda@example.com", None),
+        )
+        .unwrap();
+    assert_eq!(f.store.len(index::CONTACTS), 2);
+}
+
+#[test]
+fn a_quick_create_that_loses_a_race_answers_with_the_winner() {
+    let f = Fixture::new();
+    let hq = cx(Dialect::HelperIq, &[]);
+    let winner = f
+        .engine()
+        .create(&hq, None, person("Olsen", "linda@example.com", None))
+        .unwrap();
+    // The first lookup misses the winner (it commits just after); the
+    // commit refuses the duplicate, and the upsert returns the winner.
+    struct MissOnce<'a>(Racing<'a>, std::cell::Cell<bool>);
+    impl Store for MissOnce<'_> {
+        fn get(&self, c: &str, id: u64) -> Option<Document> {
+            self.0.get(c, id)
+        }
+        fn get_many(&self, c: &str, ids: &[u64]) -> Vec<Document> {
+            self.0.get_many(c, ids)
+        }
+        fn find(&self, c: &str, index: &str, key: &str) -> Vec<u64> {
+            if self.1.replace(false) {
+                self.0.find(c, index, key)
+            } else {
+                self.0.0.find(c, index, key)
+            }
+        }
+        fn scan(&self, c: &str, r: &crate::ports::Range) -> Vec<crate::ports::Hit> {
+            self.0.scan(c, r)
+        }
+        fn count(&self, c: &str, i: &str, s: Option<&str>, e: Option<&str>) -> u64 {
+            self.0.count(c, i, s, e)
+        }
+        fn allocate_id(&self, c: &str) -> u64 {
+            self.0.allocate_id(c)
+        }
+        fn commit(&self, w: Vec<Write>, e: Vec<Event>) -> Result<(), CommitError> {
+            self.0.commit(w, e)
+        }
+        fn now(&self) -> String {
+            self.0.now()
+        }
+    }
+    let store = MissOnce(Racing(&f.store), std::cell::Cell::new(true));
+    let engine = Engine::new(&f.settings, &store, &f.directory);
+    let got = engine
+        .quick_upsert(
+            &hq,
+            Some("L".into()),
+            None,
+            Some("LINDA@example.com".into()),
+        )
+        .unwrap();
+    assert_eq!(got.contact.id, winner.contact.id);
+    assert_eq!(f.store.len(index::CONTACTS), 1);
+}

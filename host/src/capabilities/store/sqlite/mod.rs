@@ -135,6 +135,22 @@ impl DocumentStore for SqliteStore {
                     "{collection}/{id} is at version {current:?}, expected {expected:?}"
                 ))));
             }
+            // The write lock is held: no other commit can take the key
+            // between this check and the insert.
+            if let Write::Put(p) = write {
+                for e in &p.exclusive {
+                    let holder: Option<i64> = tx
+                        .prepare_cached(
+                            "SELECT id FROM index_entries \
+                             WHERE collection = ?1 AND idx = ?2 AND key = ?3 AND id != ?4 LIMIT 1",
+                        )?
+                        .query_row(params![collection, e.index, e.key, id as i64], |r| r.get(0))
+                        .optional()?;
+                    if holder.is_some() {
+                        return Ok(Err(CommitError::Taken(e.clone())));
+                    }
+                }
+            }
             // Only the entries that change are written, and each one moves
             // the size of its run.
             let old: HashSet<(String, String)> = tx
@@ -240,8 +256,53 @@ mod tests {
             body: "{}".into(),
             entries,
             expected_version: version,
+            exclusive: Vec::new(),
         });
         store.commit(&[write], &[]).unwrap().unwrap();
+    }
+
+    /// An exclusive entry held by another document refuses the whole commit;
+    /// one held by the same document does not.
+    #[test]
+    fn exclusive_entries_are_checked_inside_the_commit() {
+        let dir = std::env::temp_dir().join(format!("contacts-excl-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::new(Arc::new(Db::open(&dir.join("t.db")).unwrap()));
+        let email = IndexEntry {
+            index: "email".into(),
+            key: "linda@example.com".into(),
+        };
+        let put = |id: u64, version: Option<u64>| {
+            Write::Put(Put {
+                collection: "c".into(),
+                id,
+                body: format!("{{\"id\":{id}}}"),
+                entries: vec![email.clone()],
+                expected_version: version,
+                exclusive: vec![email.clone()],
+            })
+        };
+        store.commit(&[put(1, None)], &[]).unwrap().unwrap();
+        let event = Event {
+            kind: "contact.created".into(),
+            contact_id: 2,
+            body: "{}".into(),
+        };
+        let refused = store.commit(&[put(2, None)], &[event]).unwrap();
+        assert!(
+            matches!(&refused, Err(CommitError::Taken(e)) if e.index == "email" && e.key == email.key),
+            "{refused:?}"
+        );
+        assert!(store.get("c", 2).unwrap().is_none());
+        let outbox: i64 = store
+            .db
+            .conn()
+            .unwrap()
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(outbox, 0, "nothing of a refused commit is written");
+        store.commit(&[put(1, Some(1))], &[]).unwrap().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Counts and scans, at every depth and in both directions, agree with a
