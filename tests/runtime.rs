@@ -54,6 +54,9 @@ impl DocumentStore for Faulty {
     fn allocate_id(&self, c: &str) -> Result<u64> {
         self.0.allocate_id(c)
     }
+    fn ids(&self, c: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.0.ids(c, after, limit)
+    }
     fn commit(&self, w: &[Write], e: &[Event]) -> Result<Result<(), CommitError>> {
         self.0.commit(w, e)
     }

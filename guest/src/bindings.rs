@@ -55,6 +55,28 @@ impl Guest for Component {
         Ok(())
     }
 
+    fn index_version() -> u32 {
+        crate::index::VERSION
+    }
+
+    fn reindex(
+        cursor: Option<api::ReindexCursor>,
+        limit: u32,
+    ) -> Result<Option<api::ReindexCursor>, wit::Error> {
+        let cursor = cursor.map(|c| model::ReindexCursor {
+            collection: c.collection,
+            after: c.after,
+        });
+        with_engine(|e| e.reindex(cursor, limit))
+            .map(|next| {
+                next.map(|c| api::ReindexCursor {
+                    collection: c.collection,
+                    after: c.after,
+                })
+            })
+            .map_err(Into::into)
+    }
+
     fn create(
         cx: wit::Context,
         owner: Option<wit::OwnerRef>,
@@ -283,6 +305,10 @@ impl ports::Store for HostStore {
 
     fn allocate_id(&self, collection: &str) -> u64 {
         store::allocate_id(collection)
+    }
+
+    fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Vec<u64> {
+        store::ids(collection, after, limit)
     }
 
     fn commit(

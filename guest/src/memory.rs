@@ -118,6 +118,16 @@ impl Store for MemoryStore {
         *next
     }
 
+    fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Vec<u64> {
+        let t = self.tables.borrow();
+        t.docs
+            .keys()
+            .filter(|(c, id)| c == collection && after.is_none_or(|a| *id > a))
+            .map(|(_, id)| *id)
+            .take(limit as usize)
+            .collect()
+    }
+
     fn commit(&self, writes: Vec<Write>, events: Vec<Event>) -> Result<(), CommitError> {
         let mut t = self.tables.borrow_mut();
         // Check every expectation before touching anything: all or nothing.

@@ -337,6 +337,13 @@ pub struct Context {
     pub dialect: Dialect,
 }
 
+/// Where a reindex goes on: after document `after` of `collection`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReindexCursor {
+    pub collection: String,
+    pub after: u64,
+}
+
 /// Tenant settings, fixed for the life of an engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settings {

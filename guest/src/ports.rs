@@ -117,6 +117,8 @@ pub trait Store {
     fn scan(&self, collection: &str, range: &Range) -> Vec<Hit>;
     fn count(&self, collection: &str, index: &str, start: Option<&str>, end: Option<&str>) -> u64;
     fn allocate_id(&self, collection: &str) -> u64;
+    /// Ids of a collection's documents above `after`, ascending.
+    fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Vec<u64>;
     fn commit(&self, writes: Vec<Write>, events: Vec<Event>) -> Result<(), CommitError>;
     /// RFC 3339 UTC, seconds precision.
     fn now(&self) -> String;

@@ -137,6 +137,9 @@ impl ports::Store for NativeStore {
     fn count(&self, c: &str, index: &str, start: Option<&str>, end: Option<&str>) -> u64 {
         self.0.count(c, index, start, end).expect("store")
     }
+    fn ids(&self, c: &str, after: Option<u64>, limit: u32) -> Vec<u64> {
+        self.0.ids(c, after, limit).expect("store")
+    }
     fn allocate_id(&self, c: &str) -> u64 {
         self.0.allocate_id(c).expect("store")
     }
@@ -350,10 +353,16 @@ impl Fixture {
         // Measure a settled database, as a server sees it between bursts of
         // writes: the WAL folded into the file and the dirty pages on disk,
         // so the first measurements do not pay for this generation.
-        db.conn()
-            .expect("conn")
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        let conn = db.conn().expect("conn");
+        // Written by this build's definitions, as a server would record.
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('index_version', ?1)",
+            [contacts_guest::index::VERSION.to_string()],
+        )
+        .expect("index version");
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
             .expect("checkpoint");
+        drop(conn);
         let _ = Command::new("sync").status();
         f
     }

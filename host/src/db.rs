@@ -113,6 +113,10 @@ WHERE rn % 512 = 0;
 CREATE TABLE login_failures (email TEXT NOT NULL, at_ms INTEGER NOT NULL);
 CREATE INDEX login_failures_by_email ON login_failures (email, at_ms);
 "#,
+    r#"
+-- Facts about the database itself, such as the index version of its entries.
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"#,
 ];
 
 /// A `sqlite:PATH` database URL, or a bare path.

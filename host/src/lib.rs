@@ -10,5 +10,6 @@ pub mod bindings;
 pub mod capabilities;
 pub mod db;
 pub mod http;
+pub mod maintenance;
 pub mod runtime;
 pub mod server;

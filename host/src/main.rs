@@ -35,6 +35,22 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Recompute the index entries of every stored document, then exit.
+    /// `serve` does this by itself when the component's index version
+    /// changed; this forces it (say, after restoring a backup).
+    Reindex(ReindexArgs),
+}
+
+#[derive(Args)]
+struct ReindexArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Run this component build instead of the one built into the binary.
+    #[arg(long, env = "CONTACTS_COMPONENT")]
+    component: Option<PathBuf>,
+    /// Where compiled machine code is cached across starts.
+    #[arg(long, env = "CONTACTS_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -116,6 +132,17 @@ fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Create(args),
         } => create_token(args),
+        Command::Reindex(args) => {
+            server::build(&server::Config {
+                db: args.db.db,
+                component: args.component,
+                cache_dir: args.cache_dir.or_else(server::default_cache_dir),
+                reindex: true,
+                ..server::Config::default()
+            })?;
+            println!("reindexed");
+            Ok(())
+        }
     }
 }
 
@@ -142,6 +169,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             deadline: std::time::Duration::from_millis(args.deadline_ms),
             ..Limits::default()
         },
+        reindex: false,
     };
     let app = server::build(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -112,6 +112,10 @@ impl store::Host for State {
         self.caps.store.allocate_id(&collection)
     }
 
+    fn ids(&mut self, collection: String, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        self.caps.store.ids(&collection, after, limit)
+    }
+
     fn commit(
         &mut self,
         writes: Vec<store::Write>,

@@ -13,6 +13,7 @@ use crate::capabilities::events::Outbox;
 use crate::capabilities::store::SqliteStore;
 use crate::db::{Db, sqlite_path};
 use crate::http::{self, App};
+use crate::maintenance;
 use crate::runtime::{self, Capabilities, Limits, Runtime};
 
 /// What a server needs to start; the command line fills it from flags.
@@ -29,6 +30,8 @@ pub struct Config {
     pub component: Option<PathBuf>,
     pub cache_dir: Option<PathBuf>,
     pub limits: Limits,
+    /// Reindex every document at start, even when the index version matches.
+    pub reindex: bool,
 }
 
 impl Default for Config {
@@ -42,6 +45,7 @@ impl Default for Config {
             component: None,
             cache_dir: default_cache_dir(),
             limits: Limits::default(),
+            reindex: false,
         }
     }
 }
@@ -54,7 +58,8 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("contacts-host"))
 }
 
-/// Opens the database, loads the component and warms the first instance.
+/// Opens the database, loads the component, warms the first instance and
+/// brings stored index entries up to the component's index version.
 pub fn build(cfg: &Config) -> Result<Arc<App>> {
     let default_dialect = http::parse_dialect(&cfg.default_dialect)
         .with_context(|| format!("unknown dialect {:?}", cfg.default_dialect))?;
@@ -73,6 +78,11 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
         directory: directory.clone(),
     };
     let runtime = Runtime::new(engine, &component, caps, settings, cfg.limits.clone())?;
+    if cfg.reindex {
+        maintenance::reindex(&runtime)?;
+    } else {
+        maintenance::reindex_if_stale(&runtime, &db)?;
+    }
     Ok(Arc::new(App {
         runtime,
         auth: Auth::new(db.clone()),

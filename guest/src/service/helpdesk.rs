@@ -2,12 +2,12 @@
 
 use serde_json::json;
 
-use super::{Engine, Tx, encode};
+use super::{Engine, Tx};
 use crate::email;
 use crate::index;
 use crate::model::{ContactId, ContactPatch, ContactView, Context, Error, Note, Result};
 use crate::permissions::{Scope, may_delete_note, require};
-use crate::ports::{Conversation, Directory, Put, Range, Store, Write};
+use crate::ports::{Conversation, Directory, Range, Store};
 
 const MAX_NOTE: usize = 65_535;
 
@@ -152,14 +152,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             updated_at: now,
         };
         let mut tx = Tx::default();
-        tx.writes.push(Write::Put(Put {
-            collection: index::NOTES.to_owned(),
-            id: note.id,
-            body: encode(&note),
-            entries: index::note_entries(&note),
-            expected_version: None,
-            exclusive: Vec::new(),
-        }));
+        tx.put_note(&note, None);
         tx.event(
             "note.created",
             id,
@@ -230,7 +223,7 @@ fn shows_nothing(html: &str) -> bool {
     true
 }
 
-fn decode_note(body: &str) -> Result<Note> {
+pub(super) fn decode_note(body: &str) -> Result<Note> {
     serde_json::from_str(body).map_err(|e| Error::Unavailable(format!("unreadable note: {e}")))
 }
 

@@ -10,12 +10,13 @@ mod contacts;
 mod fields;
 mod helpdesk;
 mod lookup;
+mod maintenance;
 
 pub use associations::Mode;
 pub use lookup::PhoneMatch;
 
 use crate::index;
-use crate::model::{Contact, ContactId, ContactView, Error, Result, Settings};
+use crate::model::{Contact, ContactId, ContactView, Error, Note, Result, Settings};
 use crate::ports::{CommitError, Directory, Document, Event, IndexEntry, Put, Store, Write};
 
 /// The contact engine over one store and one directory.
@@ -115,6 +116,17 @@ impl Tx {
             entries: index::contact_entries(c),
             expected_version,
             exclusive,
+        }));
+    }
+
+    fn put_note(&mut self, n: &Note, expected_version: Option<u64>) {
+        self.writes.push(Write::Put(Put {
+            collection: index::NOTES.to_owned(),
+            id: n.id,
+            body: encode(n),
+            entries: index::note_entries(n),
+            expected_version,
+            exclusive: Vec::new(),
         }));
     }
 

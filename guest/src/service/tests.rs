@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::memory::{MemoryDirectory, MemoryStore};
+use crate::model::ReindexCursor;
 use crate::model::{
     Caller, ContactPatch, Context, Dialect, Owner, OwnerKind, OwnerRef, PhoneInput, PhoneType,
 };
@@ -626,38 +627,55 @@ fn associations_attach_detach_sync() {
     );
 }
 
-/// A store whose uniqueness lookups miss what is there: what a request sees
-/// when a racing request commits the same email between its check and its
-/// commit.
-struct Racing<'a>(&'a MemoryStore);
+/// A store whose first `misses` uniqueness lookups miss what is there: what
+/// a request sees when a racing request commits the same email between its
+/// check and its commit.
+struct Racing<'a> {
+    store: &'a MemoryStore,
+    misses: std::cell::Cell<usize>,
+}
+
+impl<'a> Racing<'a> {
+    fn new(store: &'a MemoryStore, misses: usize) -> Self {
+        Racing {
+            store,
+            misses: std::cell::Cell::new(misses),
+        }
+    }
+}
 
 impl Store for Racing<'_> {
     fn get(&self, collection: &str, id: u64) -> Option<Document> {
-        self.0.get(collection, id)
+        self.store.get(collection, id)
     }
     fn get_many(&self, collection: &str, ids: &[u64]) -> Vec<Document> {
-        self.0.get_many(collection, ids)
+        self.store.get_many(collection, ids)
     }
     fn find(&self, collection: &str, index: &str, key: &str) -> Vec<u64> {
-        if index == index::BY_EMAIL || index == index::BY_E164 {
+        let unique = index == index::BY_EMAIL || index == index::BY_E164;
+        if unique && self.misses.get() > 0 {
+            self.misses.set(self.misses.get() - 1);
             return Vec::new();
         }
-        self.0.find(collection, index, key)
+        self.store.find(collection, index, key)
     }
     fn scan(&self, collection: &str, range: &crate::ports::Range) -> Vec<crate::ports::Hit> {
-        self.0.scan(collection, range)
+        self.store.scan(collection, range)
     }
     fn count(&self, collection: &str, index: &str, start: Option<&str>, end: Option<&str>) -> u64 {
-        self.0.count(collection, index, start, end)
+        self.store.count(collection, index, start, end)
     }
     fn allocate_id(&self, collection: &str) -> u64 {
-        self.0.allocate_id(collection)
+        self.store.allocate_id(collection)
+    }
+    fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Vec<u64> {
+        self.store.ids(collection, after, limit)
     }
     fn commit(&self, writes: Vec<Write>, events: Vec<Event>) -> Result<(), CommitError> {
-        self.0.commit(writes, events)
+        self.store.commit(writes, events)
     }
     fn now(&self) -> String {
-        self.0.now()
+        self.store.now()
     }
 }
 
@@ -674,7 +692,7 @@ fn a_racing_request_cannot_take_a_unique_email_or_phone() {
         )
         .unwrap();
     let events = f.store.events().len();
-    let racing = Racing(&f.store);
+    let racing = Racing::new(&f.store, usize::MAX);
     let engine = Engine::new(&f.settings, &racing, &f.directory);
     let field_errors = |err: Error| -> Vec<(String, String)> {
         let Error::Invalid(fields) = err else {
@@ -722,40 +740,10 @@ fn a_quick_create_that_loses_a_race_answers_with_the_winner() {
         .engine()
         .create(&hq, None, person("Olsen", "linda@example.com", None))
         .unwrap();
-    // The first lookup misses the winner (it commits just after); the
-    // commit refuses the duplicate, and the upsert returns the winner.
-    struct MissOnce<'a>(Racing<'a>, std::cell::Cell<bool>);
-    impl Store for MissOnce<'_> {
-        fn get(&self, c: &str, id: u64) -> Option<Document> {
-            self.0.get(c, id)
-        }
-        fn get_many(&self, c: &str, ids: &[u64]) -> Vec<Document> {
-            self.0.get_many(c, ids)
-        }
-        fn find(&self, c: &str, index: &str, key: &str) -> Vec<u64> {
-            if self.1.replace(false) {
-                self.0.find(c, index, key)
-            } else {
-                self.0.0.find(c, index, key)
-            }
-        }
-        fn scan(&self, c: &str, r: &crate::ports::Range) -> Vec<crate::ports::Hit> {
-            self.0.scan(c, r)
-        }
-        fn count(&self, c: &str, i: &str, s: Option<&str>, e: Option<&str>) -> u64 {
-            self.0.count(c, i, s, e)
-        }
-        fn allocate_id(&self, c: &str) -> u64 {
-            self.0.allocate_id(c)
-        }
-        fn commit(&self, w: Vec<Write>, e: Vec<Event>) -> Result<(), CommitError> {
-            self.0.commit(w, e)
-        }
-        fn now(&self) -> String {
-            self.0.now()
-        }
-    }
-    let store = MissOnce(Racing(&f.store), std::cell::Cell::new(true));
+    // The upsert's lookup and the create's check both miss the winner (it
+    // commits just after them); the commit refuses the duplicate, and the
+    // upsert answers with the winner.
+    let store = Racing::new(&f.store, 2);
     let engine = Engine::new(&f.settings, &store, &f.directory);
     let got = engine
         .quick_upsert(
@@ -767,4 +755,88 @@ fn a_quick_create_that_loses_a_race_answers_with_the_winner() {
         .unwrap();
     assert_eq!(got.contact.id, winner.contact.id);
     assert_eq!(f.store.len(index::CONTACTS), 1);
+}
+
+/// Rewrites a document with no index entries, as a version that indexed
+/// nothing would have stored it.
+fn strip_entries(store: &MemoryStore, collection: &str, id: u64) {
+    let doc = store.get(collection, id).unwrap();
+    let put = Put {
+        collection: collection.to_owned(),
+        id,
+        body: doc.body,
+        entries: Vec::new(),
+        expected_version: Some(doc.version),
+        exclusive: Vec::new(),
+    };
+    store.commit(vec![Write::Put(put)], Vec::new()).unwrap();
+}
+
+#[test]
+fn reindex_recomputes_what_other_definitions_stored() {
+    let f = Fixture::new();
+    let hq = cx(Dialect::HelperIq, &[]);
+    let e = f.engine();
+    let mut ids = Vec::new();
+    for (last, mail, mobile) in [
+        ("Olsen", "linda@example.com", "06 12 34 56 78"),
+        ("Berg", "nils@example.com", "06 98 76 54 32"),
+        ("Holm", "ada@example.com", "06 11 22 33 44"),
+    ] {
+        ids.push(
+            e.create(&hq, None, person(last, mail, Some(mobile)))
+                .unwrap()
+                .contact
+                .id,
+        );
+    }
+    let note = e.add_note(&hq, ids[0], "Call back", &[]).unwrap();
+    for id in &ids {
+        strip_entries(&f.store, index::CONTACTS, *id);
+    }
+    strip_entries(&f.store, index::NOTES, note.id);
+    assert!(e.lookup_phone(&brt(), "0698765432").unwrap().is_none());
+    assert!(e.list_notes(&hq, ids[0]).unwrap().is_empty());
+    let bodies: Vec<String> = ids
+        .iter()
+        .map(|id| f.store.get(index::CONTACTS, *id).unwrap().body)
+        .collect();
+    let events = f.store.events().len();
+
+    // Two documents a step: contacts in two steps, then notes.
+    let mut cursor = None;
+    let mut steps = Vec::new();
+    loop {
+        cursor = e.reindex(cursor, 2).unwrap();
+        match &cursor {
+            Some(c) => steps.push((c.collection.clone(), c.after)),
+            None => break,
+        }
+        assert!(steps.len() < 10, "a reindex must end: {steps:?}");
+    }
+    assert_eq!(
+        steps,
+        [
+            ("contacts".to_owned(), ids[1]),
+            ("contacts".to_owned(), ids[2]),
+            ("notes".to_owned(), 0),
+            ("notes".to_owned(), note.id),
+        ]
+    );
+    let found = e.lookup_phone(&brt(), "0698765432").unwrap().unwrap();
+    assert_eq!(found.view.contact.id, ids[1]);
+    assert_eq!(e.list_notes(&hq, ids[0]).unwrap().len(), 1);
+    assert_eq!(e.search(&hq, "holm", 5).unwrap()[0].contact.id, ids[2]);
+    for (id, body) in ids.iter().zip(&bodies) {
+        assert_eq!(&f.store.get(index::CONTACTS, *id).unwrap().body, body);
+    }
+    assert_eq!(f.store.events().len(), events, "a reindex emits nothing");
+    let unknown = ReindexCursor {
+        collection: "invoices".into(),
+        after: 0,
+    };
+    assert!(matches!(
+        e.reindex(Some(unknown), 2),
+        Err(Error::BadRequest(_))
+    ));
 }

@@ -28,6 +28,8 @@ pub trait DocumentStore: Send + Sync + 'static {
         end: Option<&str>,
     ) -> Result<u64>;
     fn allocate_id(&self, collection: &str) -> Result<u64>;
+    /// Ids of a collection's documents above `after`, ascending.
+    fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>>;
     /// `Ok(Err(_))` is a refusal the component handles (a stale version);
     /// `Err(_)` is a backend failure.
     fn commit(&self, writes: &[Write], events: &[Event]) -> Result<Result<(), CommitError>>;

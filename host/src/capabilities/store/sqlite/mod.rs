@@ -117,6 +117,20 @@ impl DocumentStore for SqliteStore {
         Ok(next as u64)
     }
 
+    fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        let conn = self.db.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM documents WHERE collection = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+        )?;
+        let after = after.map_or(-1, |a| a as i64);
+        let ids = stmt
+            .query_map(params![collection, after, i64::from(limit)], |r| {
+                Ok(r.get::<_, i64>(0)? as u64)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(ids)
+    }
+
     fn commit(&self, writes: &[Write], events: &[Event]) -> Result<Result<(), CommitError>> {
         let mut conn = self.db.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -1,0 +1,86 @@
+//! Stored index entries follow the component's index definitions: a
+//! database whose entries were written under another index version is
+//! reindexed before the server answers, and `contacts-host reindex` forces
+//! it. Entries are removed behind the server's back to stand for what an
+//! older build did not write.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use serde_json::json;
+use support::{BIN, Server};
+
+const LOOKUP: &str = "/api/v1/contacts/numbers?phone_number=%2B33612345678";
+
+/// A contact with a mobile, through BlueRockTEL; returns its id.
+fn contact_with_mobile(s: &Server, token: &str) -> u64 {
+    let owner = s.owner(token, "customers", "ACME", "CL000001");
+    let r = s.json(
+        "POST",
+        &format!("/api/v1/contacts?contactable_type=App%5CCustomer&contactable_id={owner}"),
+        token,
+        &json!({"last_name": "Olsen", "email": "linda@example.com", "mobile_phone": "06 12 34 56 78"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    r.json()["id"].as_u64().expect("id")
+}
+
+/// Drops the phone entries (and their run sizes, which stay consistent).
+fn forget_phone_entries(db: &str, index_version: Option<&str>) {
+    let path = db.strip_prefix("sqlite:").expect("sqlite URL");
+    let conn = rusqlite::Connection::open(path).expect("open");
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .expect("timeout");
+    conn.execute_batch(
+        "DELETE FROM index_entries WHERE idx IN ('e164', 'phone_rev');
+         DELETE FROM index_buckets WHERE idx IN ('e164', 'phone_rev');",
+    )
+    .expect("forget");
+    if let Some(v) = index_version {
+        conn.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'index_version'",
+            [v],
+        )
+        .expect("version");
+    }
+}
+
+#[test]
+fn entries_of_another_index_version_are_rebuilt_at_start() {
+    let mut s = Server::start();
+    let t = s.admin();
+    let id = contact_with_mobile(&s, &t);
+    assert_eq!(s.get(LOOKUP, &t).json()["data"]["id"], id);
+    forget_phone_entries(&s.db, Some("0"));
+    assert_eq!(s.get(LOOKUP, &t).status, 404, "the entries are gone");
+    s.restart();
+    let r = s.get(LOOKUP, &t);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["data"]["id"], id);
+    // The same version at the next start: nothing to do, nothing lost.
+    s.restart();
+    assert_eq!(s.get(LOOKUP, &t).json()["data"]["id"], id);
+}
+
+#[test]
+fn the_reindex_command_rebuilds_every_entry() {
+    let s = Server::start();
+    let t = s.admin();
+    let id = contact_with_mobile(&s, &t);
+    forget_phone_entries(&s.db, None);
+    assert_eq!(s.get(LOOKUP, &t).status, 404, "the entries are gone");
+    let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compiled-cache");
+    let out = Command::new(BIN)
+        .args(["reindex", "--db", &s.db, "--cache-dir"])
+        .arg(&cache)
+        .output()
+        .expect("run reindex");
+    assert!(out.status.success(), "reindex failed: {out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "reindexed");
+    // The running server sees the rebuilt entries at once.
+    let r = s.get(LOOKUP, &t);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["data"]["id"], id);
+}
