@@ -492,6 +492,9 @@ fn search_finds_contacts_from_every_dialect() {
         "query=linda%40example.com",
         "q=0612345678",
         "q=%2B33%206%2012%2034%2056%2078",
+        // Typos: a swap, a missing letter.
+        "q=lidna",
+        "q=lnda%20olsen",
     ] {
         let r = hq(
             &s,

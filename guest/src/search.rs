@@ -85,9 +85,62 @@ pub fn terms(c: &Contact) -> Vec<String> {
     out
 }
 
+/// How many typos a search word of `len` letters tolerates: none below four
+/// letters (too many names are one edit apart), one up to seven, then two.
+pub fn typo_budget(len: usize) -> usize {
+    match len {
+        0..=3 => 0,
+        4..=7 => 1,
+        _ => 2,
+    }
+}
+
+/// Whether `a` becomes `b` in at most `max` edits: a letter inserted,
+/// deleted or replaced, or two neighbours swapped (optimal string
+/// alignment distance).
+pub fn within_edits(a: &str, b: &str, max: usize) -> bool {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return false;
+    }
+    // Three rows of the distance table: two back (for swaps), one back, this.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
+        }
+        if row.iter().min().is_some_and(|m| *m > max) {
+            return false;
+        }
+        before = std::mem::replace(&mut last, row);
+    }
+    last[b.len()] <= max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_edits_with_swaps() {
+        assert!(within_edits("linda", "linda", 0));
+        assert!(within_edits("lidna", "linda", 1), "a swap is one edit");
+        assert!(within_edits("lind", "linda", 1));
+        assert!(within_edits("lyndaa", "linda", 2));
+        assert!(!within_edits("lyndaa", "linda", 1));
+        assert!(!within_edits("olsen", "nilsson", 2));
+        assert!(within_edits("müller", "muller", 1));
+        assert_eq!(typo_budget(3), 0);
+        assert_eq!(typo_budget(5), 1);
+        assert_eq!(typo_budget(9), 2);
+    }
 
     #[test]
     fn folds_accents_and_case() {

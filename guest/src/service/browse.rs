@@ -22,6 +22,9 @@ use crate::search;
 const CHUNK: u32 = 500;
 /// Index hits weighed per search term; more than this is not a useful result.
 const TERM_HITS: u32 = 200;
+/// Distinct name words a typo lookup reads: those under the word's first
+/// letter, or under its first two when there are more.
+const TYPO_WORDS: u32 = 200;
 
 /// Which index orders the list, and whether it runs backwards.
 fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, bool)> {
@@ -68,6 +71,7 @@ enum Rank {
     NamePrefix,
     EmailPrefix,
     Weaker,
+    Typo,
 }
 
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
@@ -296,6 +300,68 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
     }
 
+    /// Contacts with a name word that `word` prefixes or, with `typos`,
+    /// that is within its typo budget.
+    fn name_ids(&self, word: &str, typos: bool) -> HashSet<u64> {
+        let hits = |w: &str| {
+            self.store
+                .scan(
+                    index::CONTACTS,
+                    &Range::prefix(index::BY_TERM, &format!("n:{w}"), TERM_HITS),
+                )
+                .into_iter()
+                .map(|h| h.id)
+        };
+        let mut ids: HashSet<u64> = hits(word).collect();
+        if typos {
+            for near in self.near_name_words(word) {
+                ids.extend(hits(&near));
+            }
+        }
+        ids
+    }
+
+    /// Name words within the typo budget of `word`. The term index is read
+    /// one distinct word at a time (each read skips past every entry of the
+    /// word before), among the words that share its first letter, or its
+    /// first two when the first gives more than [`TYPO_WORDS`].
+    fn near_name_words(&self, word: &str) -> Vec<String> {
+        let budget = search::typo_budget(word.chars().count());
+        if budget == 0 {
+            return Vec::new();
+        }
+        for letters in 1..=2 {
+            let head: String = word.chars().take(letters).collect();
+            let prefix = format!("n:{head}");
+            let end = crate::ports::prefix_end(&prefix);
+            let mut start = prefix;
+            let mut out = Vec::new();
+            let mut complete = false;
+            for _ in 0..TYPO_WORDS {
+                let range = Range {
+                    index: index::BY_TERM.to_owned(),
+                    start: Some(start),
+                    end: end.clone(),
+                    limit: 1,
+                    ..Range::default()
+                };
+                let Some(hit) = self.store.scan(index::CONTACTS, &range).pop() else {
+                    complete = true;
+                    break;
+                };
+                let candidate = &hit.key[2..];
+                if candidate != word && search::within_edits(word, candidate, budget) {
+                    out.push(candidate.to_owned());
+                }
+                start = format!("{}\u{0}", hit.key);
+            }
+            if complete || letters == 2 {
+                return out;
+            }
+        }
+        Vec::new()
+    }
+
     /// Ranked search over names, emails and phone digits: exact email, exact
     /// phone, name prefix, email prefix, then weaker matches; at most `limit`.
     pub fn search(&self, cx: &Context, q: &str, limit: u32) -> Result<Vec<ContactView>> {
@@ -306,14 +372,15 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
         let limit = limit.clamp(1, 100) as usize;
         let mut best: HashMap<u64, (Rank, String)> = HashMap::new();
-        let mut note = |ids: Vec<(u64, String)>, rank: Rank| {
-            for (id, key) in ids {
-                let entry = best.entry(id).or_insert((rank, key.clone()));
-                if rank < entry.0 {
-                    *entry = (rank, key);
+        let note =
+            |best: &mut HashMap<u64, (Rank, String)>, ids: Vec<(u64, String)>, rank: Rank| {
+                for (id, key) in ids {
+                    let entry = best.entry(id).or_insert((rank, key.clone()));
+                    if rank < entry.0 {
+                        *entry = (rank, key);
+                    }
                 }
-            }
-        };
+            };
         let folded = search::fold(q);
         let exact = |key: String| -> Vec<(u64, String)> {
             self.store
@@ -333,18 +400,23 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 .collect()
         };
         if q.contains('@') {
-            note(exact(format!("e:{}", email::key(q))), Rank::ExactEmail);
+            note(
+                &mut best,
+                exact(format!("e:{}", email::key(q))),
+                Rank::ExactEmail,
+            );
         }
         let digits = phone::digits(q);
         if digits.len() >= 3 {
             if let Ok(n) = phone::normalize(q, &self.settings.default_region) {
                 let ids = self.store.find(index::CONTACTS, index::BY_E164, &n.e164);
                 note(
+                    &mut best,
                     ids.into_iter().map(|id| (id, n.e164.clone())).collect(),
                     Rank::ExactPhone,
                 );
             }
-            note(prefix(format!("p:{digits}")), Rank::Weaker);
+            note(&mut best, prefix(format!("p:{digits}")), Rank::Weaker);
         }
         // Every word must prefix a name word for a name match.
         let words: Vec<String> = search::words(q).collect();
@@ -357,10 +429,10 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                     .collect();
                 candidates.retain(|(id, _)| ids.contains(id));
             }
-            note(candidates, Rank::NamePrefix);
+            note(&mut best, candidates, Rank::NamePrefix);
         }
-        note(prefix(format!("e:{folded}")), Rank::EmailPrefix);
-        note(prefix(format!("l:{folded}")), Rank::EmailPrefix);
+        note(&mut best, prefix(format!("e:{folded}")), Rank::EmailPrefix);
+        note(&mut best, prefix(format!("l:{folded}")), Rank::EmailPrefix);
         // A company's domain, or its start (`acme.fr`, `@acme`): agents look
         // up who they know there. Not for a whole address or several words.
         let domain = folded.strip_prefix('@').unwrap_or(&folded);
@@ -370,8 +442,27 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 &Range::prefix(index::BY_DOMAIN, domain, TERM_HITS),
             );
             note(
+                &mut best,
                 hits.into_iter().map(|h| (h.id, h.key)).collect(),
                 Rank::Weaker,
+            );
+        }
+        // Names with typos, below every other kind, while there is room:
+        // every word must be near (or prefix) a name word of the contact.
+        if best.len() < limit && !words.is_empty() {
+            let mut near: Option<HashSet<u64>> = None;
+            for w in &words {
+                let ids = self.name_ids(w, true);
+                near = Some(match near {
+                    None => ids,
+                    Some(so_far) => so_far.intersection(&ids).copied().collect(),
+                });
+            }
+            let ids = near.unwrap_or_default().into_iter();
+            note(
+                &mut best,
+                ids.map(|id| (id, String::new())).collect(),
+                Rank::Typo,
             );
         }
         let mut ranked: Vec<(u64, (Rank, String))> = best.into_iter().collect();

@@ -562,6 +562,40 @@ fn search_ranks_exact_matches_first() {
 }
 
 #[test]
+fn search_tolerates_typos_below_exact_matches() {
+    let f = Fixture::new();
+    helpdesk_contacts(&f);
+    let hq = cx(Dialect::HelperIq, &[]);
+    for (first, email) in [("Marta", "marta@holm.se"), ("Martha", "martha@holm.se")] {
+        let patch = ContactPatch {
+            first_name: Some(Some(first.into())),
+            email: Some(Some(email.into())),
+            ..ContactPatch::default()
+        };
+        f.engine().create(&hq, None, patch).unwrap();
+    }
+    let names = |q: &str| -> Vec<String> {
+        f.engine()
+            .search(&hq, q, 20)
+            .unwrap()
+            .into_iter()
+            .map(|v| v.contact.first_name.unwrap_or_default())
+            .collect()
+    };
+    // A swap, a missing letter, a wrong letter.
+    assert_eq!(names("lidna"), ["Linda"]);
+    assert_eq!(names("olsn"), ["Linda"]);
+    assert_eq!(names("elodye"), ["Élodie"]);
+    // Every word must match, exactly or nearly.
+    assert_eq!(names("lidna olsen"), ["Linda"]);
+    assert!(names("lidna berg").is_empty());
+    // Exact matches first: Marta by name prefix, then Martha by one typo.
+    assert_eq!(names("marta"), ["Marta", "Martha"]);
+    // Short words take no typos: "bob" is not "rob".
+    assert!(names("rob").is_empty());
+}
+
+#[test]
 fn associations_attach_detach_sync() {
     use super::Mode;
     let mut f = Fixture::new();
