@@ -520,19 +520,23 @@ fn list_orders_pages_and_filters() {
     ));
 }
 
+/// The first names a HelperIQ search shows, in order.
+fn search_names(f: &Fixture, q: &str) -> Vec<String> {
+    let hq = cx(Dialect::HelperIq, &[]);
+    f.engine()
+        .search(&hq, q, 20)
+        .unwrap()
+        .into_iter()
+        .map(|v| v.contact.first_name.unwrap_or_default())
+        .collect()
+}
+
 #[test]
 fn search_ranks_exact_matches_first() {
     let f = Fixture::new();
     let ids = helpdesk_contacts(&f);
     let hq = cx(Dialect::HelperIq, &[]);
-    let names = |q: &str| -> Vec<String> {
-        f.engine()
-            .search(&hq, q, 20)
-            .unwrap()
-            .into_iter()
-            .map(|v| v.contact.first_name.unwrap_or_default())
-            .collect()
-    };
+    let names = |q: &str| search_names(&f, q);
     // Name prefix over first and last names, accents folded.
     assert_eq!(names("lind"), ["Linda", "Bob", "Lindsay"]);
     assert_eq!(names("elodie"), ["Élodie"]);
@@ -574,14 +578,7 @@ fn search_tolerates_typos_below_exact_matches() {
         };
         f.engine().create(&hq, None, patch).unwrap();
     }
-    let names = |q: &str| -> Vec<String> {
-        f.engine()
-            .search(&hq, q, 20)
-            .unwrap()
-            .into_iter()
-            .map(|v| v.contact.first_name.unwrap_or_default())
-            .collect()
-    };
+    let names = |q: &str| search_names(&f, q);
     // A swap, a missing letter, a wrong letter.
     assert_eq!(names("lidna"), ["Linda"]);
     assert_eq!(names("olsn"), ["Linda"]);
