@@ -394,38 +394,49 @@ struct LookupFigures {
     wasm: Stats,
 }
 
-fn lookups(f: &Fixture, app: &contacts_host::http::App, qs: &[String]) -> LookupFigures {
-    let native = f.native();
+/// Lookups over several stores, interleaved query by query and path by
+/// path, so that every size and both paths see the same machine state (a
+/// slow spell then moves every figure together, not one size's p99).
+fn lookups(sizes: &[(&Fixture, &contacts_host::http::App, Vec<String>)]) -> Vec<LookupFigures> {
     let cx = cx();
     let wcx = wit_cx();
+    let natives: Vec<_> = sizes.iter().map(|(f, _, _)| f.native()).collect();
     // Warm both paths (page cache, instance) before timing.
-    for q in qs.iter().take(200) {
-        native.lookup_phone(&cx, q).expect("lookup");
-        app.runtime
-            .call(|api, s| api.call_lookup_phone(s, &wcx, q))
-            .expect("call")
-            .expect("lookup");
-    }
-    let mut n = Vec::with_capacity(qs.len());
-    let mut w = Vec::with_capacity(qs.len());
-    // Interleave so both see the same machine state.
-    for q in qs {
-        let (r, t) = time(|| native.lookup_phone(&cx, q).expect("lookup"));
-        assert!(r.is_some(), "native missed {q}");
-        n.push(t);
-        let (r, t) = time(|| {
+    for ((_, app, qs), native) in sizes.iter().zip(&natives) {
+        for q in qs.iter().take(200) {
+            native.lookup_phone(&cx, q).expect("lookup");
             app.runtime
                 .call(|api, s| api.call_lookup_phone(s, &wcx, q))
                 .expect("call")
-                .expect("lookup")
-        });
-        assert!(r.is_some(), "wasm missed {q}");
-        w.push(t);
+                .expect("lookup");
+        }
     }
-    LookupFigures {
-        native: stats(n),
-        wasm: stats(w),
+    let rounds = sizes.iter().map(|(_, _, qs)| qs.len()).min().unwrap_or(0);
+    let mut n = vec![Vec::with_capacity(rounds); sizes.len()];
+    let mut w = vec![Vec::with_capacity(rounds); sizes.len()];
+    for k in 0..rounds {
+        for (i, ((_, app, qs), native)) in sizes.iter().zip(&natives).enumerate() {
+            let q = &qs[k];
+            let (r, t) = time(|| native.lookup_phone(&cx, q).expect("lookup"));
+            assert!(r.is_some(), "native missed {q}");
+            n[i].push(t);
+            let (r, t) = time(|| {
+                app.runtime
+                    .call(|api, s| api.call_lookup_phone(s, &wcx, q))
+                    .expect("call")
+                    .expect("lookup")
+            });
+            assert!(r.is_some(), "wasm missed {q}");
+            w[i].push(t);
+        }
     }
+    n.into_iter()
+        .zip(w)
+        .map(|(n, w)| LookupFigures {
+            native: stats(n),
+            wasm: stats(w),
+        })
+        .collect()
 }
 
 fn creates(f: &Fixture, app: &contacts_host::http::App, count: u64, first: u64) -> LookupFigures {
@@ -799,8 +810,12 @@ fn main() {
 
     let small_app = app_for(&small, &cache);
     let big_app = app_for(&big, &cache);
-    let small_l = lookups(&small, &small_app, &queries(1_000, samples));
-    let big_l = lookups(&big, &big_app, &queries(large, samples));
+    let mut sizes = lookups(&[
+        (&small, &*small_app, queries(1_000, samples)),
+        (&big, &*big_app, queries(large, samples)),
+    ])
+    .into_iter();
+    let (small_l, big_l) = (sizes.next().expect("1,000"), sizes.next().expect("large"));
     let create = creates(&big, &big_app, 1_000, 10_000_000);
     let crm_q = queries_q(&big, &big_app);
     drop(small_app);
