@@ -33,17 +33,26 @@ pub fn reindex_if_stale(runtime: &Runtime, db: &Db) -> Result<bool> {
     if stored.as_deref() == Some(wanted.to_string().as_str()) {
         return Ok(false);
     }
-    tracing::info!(
-        "index entries were written under version {}, the component computes {wanted}: reindexing",
-        stored.as_deref().unwrap_or("unknown")
-    );
-    reindex(runtime)?;
+    // A new database has nothing to reindex, only a version to record.
+    let empty: bool =
+        db.conn()?
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM documents)", [], |r| {
+                r.get(0)
+            })?;
+    let reindexed = !empty;
+    if reindexed {
+        tracing::info!(
+            "index entries were written under version {}, the component computes {wanted}: reindexing",
+            stored.as_deref().unwrap_or("unknown")
+        );
+        reindex(runtime)?;
+    }
     db.conn()?.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         params![VERSION_KEY, wanted.to_string()],
     )?;
-    Ok(true)
+    Ok(reindexed)
 }
 
 /// Recomputes the index entries of every document; returns how many steps
@@ -64,7 +73,7 @@ pub fn reindex(runtime: &Runtime) -> Result<u64> {
             }
             None => {
                 tracing::info!(
-                    "reindexed in {steps} steps, {} ms",
+                    "reindexed in {} ms ({steps} calls)",
                     started.elapsed().as_millis()
                 );
                 return Ok(steps);
