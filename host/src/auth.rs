@@ -4,7 +4,7 @@
 //! hashes. A token carries the scopes and dialect it was created with.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Result, bail};
 use argon2::Argon2;
@@ -12,7 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::db::{Db, now_rfc3339};
+use crate::db::{Db, now_ms, now_rfc3339};
 
 /// Every scope a token may hold (spec §4).
 pub const SCOPES: &[&str] = &[
@@ -338,13 +338,6 @@ impl Auth {
         tx.commit()?;
         Ok(())
     }
-}
-
-/// Wall-clock milliseconds: replicas share the lockout, so not `Instant`.
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 #[cfg(test)]

@@ -117,6 +117,16 @@ CREATE INDEX login_failures_by_email ON login_failures (email, at_ms);
 -- Facts about the database itself, such as the index version of its entries.
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 "#,
+    r#"
+-- Webhook delivery: how far each endpoint has acknowledged the outbox, and
+-- which replica holds the lease to deliver to it.
+CREATE TABLE webhook_cursors (
+    url TEXT PRIMARY KEY,
+    after_seq INTEGER NOT NULL,
+    holder TEXT NOT NULL DEFAULT '',
+    lease_until_ms INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 /// A `sqlite:PATH` database URL, or a bare path.
@@ -237,6 +247,14 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
     tx.commit()?;
     Ok(())
+}
+
+/// Wall-clock milliseconds since the Unix epoch: what replicas compare
+/// (lockouts, leases), so not `Instant`.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// The current time as RFC 3339 UTC with seconds (`2026-11-22T10:00:00Z`).

@@ -13,3 +13,4 @@ pub mod http;
 pub mod maintenance;
 pub mod runtime;
 pub mod server;
+pub mod webhooks;

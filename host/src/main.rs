@@ -13,7 +13,7 @@ use contacts_host::auth::{Auth, NewAgent, parse_scopes};
 use contacts_host::db::{Db, sqlite_path};
 use contacts_host::http;
 use contacts_host::runtime::Limits;
-use contacts_host::server;
+use contacts_host::{server, webhooks};
 
 #[derive(Parser)]
 #[command(
@@ -96,6 +96,12 @@ struct ServeArgs {
     /// Time one call may run, in milliseconds.
     #[arg(long, env = "CONTACTS_DEADLINE_MS", default_value_t = 10_000)]
     deadline_ms: u64,
+    /// Webhooks that receive every event, in order (comma-separated http:// URLs).
+    #[arg(long, env = "CONTACTS_WEBHOOKS", default_value = "")]
+    webhooks: String,
+    /// Signs each webhook body: `X-Contacts-Signature: sha256=<HMAC-SHA256 hex>`.
+    #[arg(long, env = "CONTACTS_WEBHOOK_SECRET")]
+    webhook_secret: Option<String>,
 }
 
 #[derive(Args)]
@@ -171,11 +177,17 @@ fn serve(args: ServeArgs) -> Result<()> {
         },
         reindex: false,
     };
+    let hooks = webhooks::Webhooks {
+        urls: list(&args.webhooks),
+        secret: args.webhook_secret.clone(),
+    };
+    webhooks::validate(&hooks.urls)?;
     let app = server::build(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        webhooks::start(&hooks, app.db.clone())?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;

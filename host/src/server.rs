@@ -87,7 +87,8 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
         runtime,
         auth: Auth::new(db.clone()),
         directory,
-        outbox: Outbox::new(db),
+        outbox: Outbox::new(db.clone()),
         default_dialect,
+        db,
     }))
 }

@@ -79,9 +79,14 @@ impl Server {
 
     /// Stops the server and starts it again on the same database.
     pub fn restart(&mut self) {
+        self.restart_with(&[]);
+    }
+
+    /// [`Server::restart`] with `serve` flags.
+    pub fn restart_with(&mut self, extra: &[&str]) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let (child, addr) = spawn(&self.db, &[]);
+        let (child, addr) = spawn(&self.db, extra);
         self.child = child;
         self.addr = addr;
     }

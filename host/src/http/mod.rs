@@ -37,6 +37,9 @@ pub struct App {
     pub directory: Arc<SqliteDirectory>,
     pub outbox: Outbox,
     pub default_dialect: Dialect,
+    /// The database behind the capabilities, for host-side work such as
+    /// webhook delivery.
+    pub db: Arc<crate::db::Db>,
 }
 
 pub type Shared = Arc<App>;
