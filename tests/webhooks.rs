@@ -151,6 +151,43 @@ fn events_reach_the_webhook_in_order_signed_and_once() {
     );
 }
 
+/// A server that is asked to stop hands its lease back, so the next start
+/// (or another replica) delivers at once.
+#[test]
+fn a_stopping_server_hands_its_lease_back() {
+    let (url, rx) = receiver(0);
+    let mut s = Server::start_with(&["--webhooks", &url]);
+    let t = s.admin();
+    s.owner(&t, "customers", "ACME", "CL000001");
+    let quick = json!({"first_name": "Linda", "email": "linda@example.com"});
+    let r = s.send(
+        "POST",
+        "/api/v1/contacts/quick",
+        Some(&t),
+        &[
+            ("X-Contacts-Dialect", "helperiq"),
+            ("Content-Type", "application/json"),
+        ],
+        Some(quick.to_string().as_bytes()),
+    );
+    assert_eq!(r.status / 100, 2, "{r:?}");
+    let (delivery, _) = next(&rx);
+    assert_eq!(delivery.kind, "contact.created");
+    let lease = |s: &Server| -> (String, i64) {
+        let path = s.db.strip_prefix("sqlite:").unwrap();
+        let conn = rusqlite::Connection::open(path).expect("open");
+        conn.query_row(
+            "SELECT holder, lease_until_ms FROM webhook_cursors",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("cursor")
+    };
+    assert_ne!(lease(&s).0, "", "held while running");
+    assert!(s.terminate().success());
+    assert_eq!(lease(&s), (String::new(), 0));
+}
+
 #[test]
 fn an_https_webhook_is_refused_at_start() {
     let out = std::process::Command::new(support::BIN)

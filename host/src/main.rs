@@ -186,8 +186,8 @@ fn serve(args: ServeArgs) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
-        webhooks::start(&hooks, app.db.clone())?;
+    let deliveries = rt.block_on(async move {
+        let deliveries = webhooks::start(&hooks, app.db.clone())?;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
@@ -198,8 +198,12 @@ fn serve(args: ServeArgs) -> Result<()> {
         axum::serve(listener, http::router(app))
             .with_graceful_shutdown(shutdown())
             .await?;
-        Ok(())
-    })
+        anyhow::Ok(deliveries)
+    })?;
+    // Stop the delivery tasks first, so none claims an endpoint again, then
+    // hand the leases back: the next start delivers at once.
+    rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    deliveries.release()
 }
 
 async fn shutdown() {

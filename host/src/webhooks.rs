@@ -55,9 +55,27 @@ pub fn validate(urls: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// This process's claim on its endpoints, to hand back at shutdown.
+pub struct Deliveries {
+    db: Arc<Db>,
+    me: String,
+}
+
+impl Deliveries {
+    /// Gives up this process's leases, so another replica (or the next
+    /// start) delivers at once instead of after the lease lapses.
+    pub fn release(&self) -> Result<()> {
+        self.db.conn()?.execute(
+            "UPDATE webhook_cursors SET holder = '', lease_until_ms = 0 WHERE holder = ?1",
+            params![self.me],
+        )?;
+        Ok(())
+    }
+}
+
 /// Starts one delivery task per endpoint on the current tokio runtime. A new
 /// endpoint starts at the end of the outbox: it gets what happens from now.
-pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<()> {
+pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<Deliveries> {
     validate(&cfg.urls)?;
     let me = replica_id()?;
     for url in &cfg.urls {
@@ -76,7 +94,7 @@ pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<()> {
         };
         tokio::spawn(endpoint.run());
     }
-    Ok(())
+    Ok(Deliveries { db, me })
 }
 
 fn replica_id() -> Result<String> {

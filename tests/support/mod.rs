@@ -82,6 +82,17 @@ impl Server {
         self.restart_with(&[]);
     }
 
+    /// Asks the server to stop (SIGTERM, as a service manager does) and
+    /// waits until it has.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+        self.child.wait().expect("wait for the server")
+    }
+
     /// [`Server::restart`] with `serve` flags.
     pub fn restart_with(&mut self, extra: &[&str]) {
         let _ = self.child.kill();
