@@ -364,10 +364,8 @@ async fn associate(
     };
     let mut changes = Vec::new();
     let mut errors = Vec::new();
-    for (resource, value) in &map {
-        let mut one = Map::new();
-        one.insert(resource.clone(), value.clone());
-        if let Some(list) = ids(&one, resource, &mut errors) {
+    for resource in map.keys() {
+        if let Some(list) = ids(&map, resource, &mut errors) {
             changes.push(AssociationChange {
                 resource_name: resource.clone(),
                 ids: list,
@@ -378,15 +376,13 @@ async fn associate(
         return laravel_error(Error::Invalid(errors));
     }
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| {
-        api.call_associate(s, &cx, id, mode, &changes)
-    })
-    .await
-    {
-        Ok(Ok(v)) => Json(render(&v)).into_response(),
-        Ok(Err(e)) => laravel_error(e),
-        Err(resp) => resp,
-    }
+    laravel(
+        call(&app, move |api, s| {
+            api.call_associate(s, &cx, id, mode, &changes)
+        })
+        .await,
+        |v| Json(render(&v)).into_response(),
+    )
 }
 
 pub async fn attach(
