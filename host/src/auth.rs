@@ -84,10 +84,12 @@ pub fn parse_scopes(list: &str) -> Result<Vec<String>> {
 }
 
 fn digest(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Lowercase hexadecimal, two digits a byte.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Bytes from the operating system's secure random source.
@@ -99,10 +101,7 @@ pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 
 fn new_token() -> Result<String> {
     let bytes: [u8; 32] = random_bytes()?;
-    Ok(format!(
-        "ct_{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    ))
+    Ok(format!("ct_{}", hex(&bytes)))
 }
 
 fn hash_password(password: &str) -> Result<String> {

@@ -237,7 +237,7 @@ fn cache_path(engine: &Engine, wasm: &[u8], dir: &Path) -> PathBuf {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     engine.precompile_compatibility_hash().hash(&mut h);
     let digest = Sha256::digest(wasm);
-    let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::auth::hex(&digest[..12]);
     dir.join(format!("contacts-{hex}-{:016x}.cwasm", h.finish()))
 }
 

@@ -99,7 +99,7 @@ pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<Deliveries> {
 
 fn replica_id() -> Result<String> {
     let bytes = crate::auth::random_bytes::<8>()?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::auth::hex(&bytes))
 }
 
 struct Endpoint {
@@ -225,7 +225,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> String {
         .chain_update(pad(0x5c))
         .chain_update(inner)
         .finalize();
-    outer.iter().map(|b| format!("{b:02x}")).collect()
+    crate::auth::hex(&outer)
 }
 
 #[cfg(test)]

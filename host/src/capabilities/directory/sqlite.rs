@@ -102,7 +102,7 @@ impl SqliteDirectory {
         let mut bytes: [u8; 16] = crate::auth::random_bytes()?;
         bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
         bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-        let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::auth::hex(&bytes);
         let uuid = format!(
             "{}-{}-{}-{}-{}",
             &hex[0..8],
