@@ -90,9 +90,7 @@ impl DocumentStore for SqliteStore {
 
     fn scan(&self, collection: &str, range: &Range) -> Result<Vec<Hit>> {
         let mut conn = self.db.conn()?;
-        // One read transaction: run sizes and entries from the same snapshot.
-        let tx = conn.transaction()?;
-        ranks::scan(&tx, collection, range)
+        ranks::scan(&mut conn, collection, range)
     }
 
     fn count(

@@ -56,6 +56,7 @@ struct Run {
 
 /// Entries of one index from `from` (inclusive) to `to` (exclusive), with
 /// the `contains` filter of the WIT `range`.
+#[derive(Clone, Copy)]
 struct Slice<'a> {
     collection: &'a str,
     index: &'a str,
@@ -266,7 +267,7 @@ pub fn count(
 
 /// The hits of a WIT `range`. A filtered or shallow scan is one walk; a deep
 /// one skips whole runs first.
-pub fn scan(conn: &Connection, collection: &str, range: &Range) -> Result<Vec<Hit>> {
+pub fn scan(conn: &mut Connection, collection: &str, range: &Range) -> Result<Vec<Hit>> {
     let start = range.start.as_deref().unwrap_or("");
     let end = range.end.as_deref();
     let whole = Slice {
@@ -280,6 +281,16 @@ pub fn scan(conn: &Connection, collection: &str, range: &Range) -> Result<Vec<Hi
     if !range.contains.is_empty() || offset < SPLIT_AT {
         return whole.walk(conn, range.reverse, range.limit, offset);
     }
+    // Several statements from here: one read transaction, so run sizes and
+    // entries come from the same snapshot.
+    let tx = conn.transaction()?;
+    seek(&tx, whole, range)
+}
+
+/// A deep scan: skips whole runs, then walks inside the one at the offset.
+fn seek(conn: &Connection, whole: Slice<'_>, range: &Range) -> Result<Vec<Hit>> {
+    let (collection, start, end) = (whole.collection, whole.from.key, range.end.as_deref());
+    let offset = i64::from(range.offset);
     let runs = runs_in(conn, collection, &range.index, start, end, range.reverse)?;
     let Some(first) = runs.first() else {
         return whole.walk(conn, range.reverse, range.limit, offset);
