@@ -6,7 +6,7 @@
 # - the wasm32-wasip2 target, for the component that host/build.rs builds;
 # - PHP 8.2 (Debian), to drive the official BlueRockTEL PHP SDK in tests/;
 # - the HelperIQ UI module's npm packages, installed into a copy under
-#   target/clients/, so the shared client folder is never written to.
+#   target/clients/, so the vendored client folder is never written to.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -24,22 +24,10 @@ if ! php_ok; then
         php8.2-cli php8.2-curl php8.2-mbstring php8.2-xml php8.2-intl >/dev/null
 fi
 
-# The real clients: CONTACTS_CLIENTS, else shared/clients in the nearest
-# folder above the project that has one (../shared/clients beside a checkout),
-# else the workplace's /work/shared/clients. tests/support/mod.rs looks the
-# same way.
-clients="${CONTACTS_CLIENTS:-}"
-if [ -z "$clients" ]; then
-    dir="$root"
-    while [ "$dir" != "/" ]; do
-        dir="$(dirname "$dir")"
-        if [ -d "$dir/shared/clients" ]; then
-            clients="$dir/shared/clients"
-            break
-        fi
-    done
-fi
-clients="${clients:-/work/shared/clients}"
+# The real clients live in the checkout (tests/clients/vendor, unchanged, with
+# their licences); CONTACTS_CLIENTS points at another copy with the same
+# layout. tests/support/mod.rs looks the same way.
+clients="${CONTACTS_CLIENTS:-$root/tests/clients/vendor}"
 ui_src="$clients/helperiq-ui"
 ui_dst="$root/target/clients/helperiq-ui"
 if [ ! -d "$ui_src" ]; then

@@ -300,19 +300,13 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The folder of the real, unchanged clients, found as `scripts/setup.sh`
-/// finds it: `CONTACTS_CLIENTS`, else `shared/clients` in the nearest folder
-/// above the workspace that has one, else `/work/shared/clients`.
+/// The folder of the real, unchanged clients: `tests/clients/vendor` in this
+/// checkout (the project carries them), or `CONTACTS_CLIENTS` to try another
+/// copy with the same layout. `scripts/setup.sh` looks the same way.
 pub fn clients_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CONTACTS_CLIENTS") {
-        return PathBuf::from(dir);
-    }
-    workspace_root()
-        .ancestors()
-        .skip(1)
-        .map(|d| d.join("shared/clients"))
-        .find(|d| d.is_dir())
-        .unwrap_or_else(|| PathBuf::from("/work/shared/clients"))
+    std::env::var_os("CONTACTS_CLIENTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("tests/clients/vendor"))
 }
 
 /// Runs an external client script to completion and fails the test, with the
