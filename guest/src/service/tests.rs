@@ -871,3 +871,104 @@ fn reindex_recomputes_what_other_definitions_stored() {
         Err(Error::BadRequest(_))
     ));
 }
+
+#[test]
+fn list_by_owner_is_a_list_and_needs_read_all() {
+    let f = Fixture::new();
+    let e = f.engine();
+    e.create(&brt(), Some(ACME), person("Doe", "j@example.com", None))
+        .unwrap();
+    let reader = cx(Dialect::BlueRockTel, &["contacts:read"]);
+    assert!(matches!(
+        e.list_by_owner(&reader, ACME),
+        Err(Error::Forbidden(_))
+    ));
+    let lister = cx(Dialect::BlueRockTel, &["contacts:read_all"]);
+    assert_eq!(e.list_by_owner(&lister, ACME).unwrap().len(), 1);
+}
+
+/// One store serves three dialects: a partial update checks only the
+/// required fields it sends.
+#[test]
+fn partial_updates_check_only_the_required_fields_they_send() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let crm = cx(Dialect::RelateCrm, &[]);
+    // RelateCRM requires only a first name: no email, no last name.
+    let made = e
+        .create(
+            &crm,
+            None,
+            ContactPatch {
+                first_name: Some(Some("Ana".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap()
+        .contact
+        .id;
+    // BlueRockTEL adds a mobile number without sending an email.
+    let updated = e
+        .update(
+            &brt(),
+            made,
+            ContactPatch {
+                mobile_phone: Some(Some("06 12 34 56 78".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(updated.contact.phones.len(), 1);
+    assert_eq!(updated.contact.email, None);
+    // Sending the required email empty is still refused, and writes nothing.
+    let err = e
+        .update(
+            &brt(),
+            made,
+            ContactPatch {
+                email: Some(None),
+                role: Some(Some("CTO".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!("expected invalid, got {err:?}")
+    };
+    assert_eq!(fields[0].field, "email_address");
+    assert_eq!(e.get(&brt(), made).unwrap().contact.role, None);
+
+    // A BlueRockTEL contact has no first name; RelateCRM updates its city.
+    let brt_made = e
+        .create(&brt(), Some(ACME), {
+            let mut p = person("Doe", "doe@example.com", None);
+            p.first_name = None;
+            p
+        })
+        .unwrap()
+        .contact
+        .id;
+    let v = e
+        .update(
+            &crm,
+            brt_made,
+            ContactPatch {
+                city: Some(Some("Lyon".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(v.contact.city.as_deref(), Some("Lyon"));
+    // RelateCRM still refuses a first name sent empty.
+    assert!(matches!(
+        e.update(
+            &crm,
+            brt_made,
+            ContactPatch {
+                first_name: Some(None),
+                ..ContactPatch::default()
+            },
+        ),
+        Err(Error::Invalid(_))
+    ));
+}

@@ -155,33 +155,43 @@ impl FromRequestParts<Shared> for Authed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
-        let token = bearer(&parts.headers)
-            .ok_or_else(unauthenticated)?
-            .to_owned();
+        // Spec §2: header, then the token's dialect, then the server default.
+        // Without a valid token, the same order less the token decides the
+        // shape of the 401.
+        let header = parts
+            .headers
+            .get("x-contacts-dialect")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_dialect);
+        let refused = || unauthenticated(header.unwrap_or(app.default_dialect));
+        let token = bearer(&parts.headers).ok_or_else(refused)?.to_owned();
         let app2 = app.clone();
         let agent = tokio::task::spawn_blocking(move || app2.auth.verify(&token))
             .await
             .map_err(|e| internal(&e.to_string()))?
             .map_err(|e| internal(&format!("{e:#}")))?
-            .ok_or_else(unauthenticated)?;
-        // Spec §2: header, then the token's dialect, then the server default.
-        let dialect = parts
-            .headers
-            .get("x-contacts-dialect")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_dialect)
+            .ok_or_else(refused)?;
+        let dialect = header
             .or_else(|| agent.dialect.as_deref().and_then(parse_dialect))
             .unwrap_or(app.default_dialect);
         Ok(Authed { agent, dialect })
     }
 }
 
-pub fn unauthenticated() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"message": "Unauthenticated."})),
-    )
-        .into_response()
+/// The 401 of a dialect: HelperIQ's envelope, or Laravel's message.
+pub fn unauthenticated(dialect: Dialect) -> Response {
+    match dialect {
+        Dialect::Helperiq => helperiq::error(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+            "Unauthenticated.",
+        ),
+        Dialect::Bluerocktel | Dialect::Relatecrm => (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"message": "Unauthenticated."})),
+        )
+            .into_response(),
+    }
 }
 
 /// What a client is told of an internal error (the detail goes to the log).
