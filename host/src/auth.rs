@@ -12,6 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use crate::bindings::types::Dialect;
 use crate::db::{Db, now_ms, now_rfc3339};
 
 /// Every scope a token may hold (spec §4).
@@ -25,8 +26,6 @@ pub const SCOPES: &[&str] = &[
     "contact_notes:write",
     "contact_notes:delete",
 ];
-
-pub const DIALECTS: &[&str] = &["bluerocktel", "helperiq", "relatecrm"];
 
 /// The agent behind a valid token.
 #[derive(Debug, Clone)]
@@ -146,15 +145,24 @@ impl Auth {
         Auth { db }
     }
 
+    /// Whether any agent exists: a server with none has nobody who can call
+    /// it yet, and says how to make the first.
+    pub fn has_agents(&self) -> Result<bool> {
+        let conn = self.db.conn()?;
+        let any: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM agents)", [], |r| r.get(0))?;
+        Ok(any)
+    }
+
     /// Creates an agent, or updates the one with the same email, and issues
     /// a token for it.
     pub fn create_agent(&self, new: &NewAgent<'_>) -> Result<(Agent, String)> {
         if let Some(d) = new.dialect
-            && !DIALECTS.contains(&d)
+            && Dialect::parse(d).is_none()
         {
+            let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
             bail!(
                 "unknown dialect {d:?}; expected one of {}",
-                DIALECTS.join(", ")
+                names.join(", ")
             );
         }
         let (first, last) = split_name(new.name);

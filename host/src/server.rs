@@ -90,5 +90,6 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
         outbox: Outbox::new(db.clone()),
         default_dialect,
         db,
+        metrics: crate::metrics::Metrics::default(),
     }))
 }

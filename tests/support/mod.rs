@@ -170,30 +170,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("timeout");
-        let mut req = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\n",
-            self.addr
-        );
-        if let Some(t) = token {
-            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-        }
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        let body = body.unwrap_or_default();
-        if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") {
-            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        req.push_str("\r\n");
-        stream.write_all(req.as_bytes()).expect("write head");
-        stream.write_all(body).expect("write body");
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("read reply");
-        parse_reply(&raw)
+        send_to(&self.addr, method, target, token, headers, body)
     }
 
     pub fn get(&self, target: &str, token: &str) -> Reply {
@@ -329,4 +306,39 @@ pub fn run_client(program: &str, args: &[&str], envs: &[(&str, &str)]) -> String
         out.status
     );
     stdout
+}
+
+/// Sends one request to a server at `addr` (`host:port`).
+pub fn send_to(
+    addr: &str,
+    method: &str,
+    target: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Reply {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\n",
+        addr
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or_default();
+    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).expect("write head");
+    stream.write_all(body).expect("write body");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read reply");
+    parse_reply(&raw)
 }

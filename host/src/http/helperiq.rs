@@ -75,7 +75,12 @@ impl FromRequestParts<Shared> for Hq {
 
     async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
         match Authed::from_request_parts(parts, app).await {
-            Ok(a) => Ok(Hq(a)),
+            Ok(a) => {
+                if let Some(seen) = parts.extensions.get::<super::ops::SeenDialect>() {
+                    seen.set(DIALECT);
+                }
+                Ok(Hq(a))
+            }
             // This route is HelperIQ's alone: so is its 401 (spec §5).
             Err(r) if r.status() == StatusCode::UNAUTHORIZED => {
                 Err(super::unauthenticated(DIALECT))

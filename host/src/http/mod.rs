@@ -9,6 +9,7 @@
 pub mod bluerocktel;
 pub mod body;
 pub mod helperiq;
+pub(crate) mod ops;
 mod platform;
 pub mod relatecrm;
 mod session;
@@ -40,6 +41,8 @@ pub struct App {
     /// The database behind the capabilities, for host-side work such as
     /// webhook delivery.
     pub db: Arc<crate::db::Db>,
+    /// Requests counted by route, dialect and status (`/metrics`).
+    pub metrics: crate::metrics::Metrics,
 }
 
 pub type Shared = Arc<App>;
@@ -100,7 +103,12 @@ pub fn router(app: Shared) -> Router {
                 .post(relatecrm::sync),
         )
         .merge(platform::routes())
+        .merge(ops::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            ops::track,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(body::MAX_BODY))
         .with_state(app)
 }
@@ -134,12 +142,7 @@ impl Authed {
 }
 
 pub fn parse_dialect(name: &str) -> Option<Dialect> {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "bluerocktel" => Some(Dialect::Bluerocktel),
-        "helperiq" => Some(Dialect::Helperiq),
-        "relatecrm" => Some(Dialect::Relatecrm),
-        _ => None,
-    }
+    Dialect::parse(name)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -174,6 +177,9 @@ impl FromRequestParts<Shared> for Authed {
         let dialect = header
             .or_else(|| agent.dialect.as_deref().and_then(parse_dialect))
             .unwrap_or(app.default_dialect);
+        if let Some(seen) = parts.extensions.get::<ops::SeenDialect>() {
+            seen.set(dialect);
+        }
         Ok(Authed { agent, dialect })
     }
 }
