@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Dev tool: regenerates phone.tsv, the test vectors of guest/src/phone (contract §3 "Phone").
+"""Dev tool: regenerates phone.tsv and phone_variants.tsv, the test vectors of guest/src/phone
+(contract §3 "Phone").
 
 The oracle is Google libphonenumber through its python port `phonenumbers`
-(`pip install phonenumbers`). This script is not a product dependency: the generated vectors
+(`pip install phonenumbers==9.0.33`, see below). This script is not a product dependency: the generated vectors
 are committed and the Rust unit tests read them with include_str!.
 
-    python3 guest/tests/vectors/gen_phone.py    # rewrites phone.tsv next to this script
+    python3 guest/tests/vectors/gen_phone.py    # rewrites both files next to this script
 
 Where the contract is stricter than libphonenumber, the contract wins and the row's comment
 says so ("spec: ..."):
   * letters are refused (error Letters) unless the whole input is a vanity number; every input
-    holding a letter must be annotated here, either LETTERS or OK (python's verdict stands);
+    holding a letter must be annotated here, LETTERS, OK (python's verdict stands) or VANITY
+    (python's verdict stands if it spells a possible number, else Letters);
   * a leading ASCII space is a URL-decoded '+';
   * every Unicode space counts as a space (libphonenumber refuses e.g. U+202F);
   * an empty input is Empty, and extension digits are folded to ASCII.
