@@ -343,12 +343,15 @@ def validity_cases():
             # where lengths vary, as in Germany: the row then says so).
             write_both("one-short", region, cc, nsn[:-1], other)
             write_both("one-long", region, cc, nsn + nsn[-1], other)
-            # Prefix: the right length, a leading digit no number of the region starts with.
-            for d in "0123456789":
-                candidate = d + nsn[1:]
-                if d != nsn[0] and invalid_but_possible(cc, candidate):
-                    write_both("bad-prefix", region, cc, candidate, other)
-                    break
+            # Prefix: the right length, leading digits no number of the region starts with
+            # (the first digit changed, else the second: Brazil's area codes use every first
+            # digit, but no area code is 20).
+            candidates = (
+                nsn[:at] + d + nsn[at + 1:] for at in (0, 1) for d in "0123456789" if d != nsn[at]
+            )
+            prefix = next((c for c in candidates if invalid_but_possible(cc, c)), None)
+            if prefix:
+                write_both("bad-prefix", region, cc, prefix, other)
             # Type: a length the region uses, but not for this prefix (a German mobile cut
             # to 9 digits), the two nearest the number's own length.
             found = 0
