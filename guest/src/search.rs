@@ -72,8 +72,9 @@ pub fn terms(c: &Contact) -> Vec<String> {
         out.push(format!("e:{key}"));
     }
     for p in &c.phones {
-        if let Some(e164) = &p.e164 {
-            out.push(format!("p:{}", phone::digits(e164)));
+        // The international form: a number without E.164 (not valid) is found by its digits too.
+        if let Some(form) = &p.international {
+            out.push(format!("p:{}", phone::digits(form)));
         }
         let national = phone::digits(&p.national);
         if !national.is_empty() {

@@ -408,11 +408,16 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
         let digits = phone::digits(q);
         if digits.len() >= 3 {
+            // By the international form: a stored number without E.164 is found too.
             if let Ok(n) = phone::normalize(q, &self.settings.default_region) {
-                let ids = self.store.find(index::CONTACTS, index::BY_E164, &n.e164);
+                let ids = self
+                    .store
+                    .find(index::CONTACTS, index::BY_E164, &n.international);
                 note(
                     &mut best,
-                    ids.into_iter().map(|id| (id, n.e164.clone())).collect(),
+                    ids.into_iter()
+                        .map(|id| (id, n.international.clone()))
+                        .collect(),
                     Rank::ExactPhone,
                 );
             }

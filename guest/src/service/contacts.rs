@@ -287,12 +287,15 @@ fn unique_entries(c: &Contact, dialect: Dialect) -> Vec<Unique> {
     }
     if dialect == Dialect::RelateCrm {
         for (i, p) in c.phones.iter().enumerate() {
-            if let Some(e164) = &p.e164 {
+            // "Compare by E.164 when both parse": the international form of every number
+            // that parses, so a number too short to be valid is still one number, whichever
+            // way it is written.
+            if let Some(form) = &p.international {
                 out.push(Unique {
                     field: format!("phones.{i}.number"),
                     entry: IndexEntry {
                         index: index::BY_E164.to_owned(),
-                        key: e164.clone(),
+                        key: form.clone(),
                     },
                 });
             }

@@ -85,8 +85,13 @@ impl<'a, S: Store + ?Sized, D: Directory + ?Sized> Engine<'a, S, D> {
 }
 
 fn decode_contact(doc: &Document) -> Result<Contact> {
-    serde_json::from_str(&doc.body)
-        .map_err(|e| Error::Unavailable(format!("contact {} is unreadable: {e}", doc.id)))
+    let mut contact: Contact = serde_json::from_str(&doc.body)
+        .map_err(|e| Error::Unavailable(format!("contact {} is unreadable: {e}", doc.id)))?;
+    contact
+        .phones
+        .iter_mut()
+        .for_each(fields::upgrade_stored_phone);
+    Ok(contact)
 }
 
 /// A unit of work: the writes and events of one operation, committed at once.
