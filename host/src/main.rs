@@ -117,6 +117,10 @@ struct ServeArgs {
     /// Signs each webhook body: `X-Contacts-Signature: sha256=<HMAC-SHA256 hex>`.
     #[arg(long, env = "CONTACTS_WEBHOOK_SECRET")]
     webhook_secret: Option<String>,
+    /// Believe the X-Forwarded-Host and -Proto headers (only behind a proxy
+    /// that sets them): they build the absolute URLs of answers.
+    #[arg(long, env = "CONTACTS_TRUST_PROXY")]
+    trust_proxy: bool,
 }
 
 #[derive(Args)]
@@ -215,6 +219,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             ..Limits::default()
         },
         reindex: false,
+        trust_proxy: args.trust_proxy,
     };
     let hooks = webhooks::Webhooks {
         urls: list(&args.webhooks),

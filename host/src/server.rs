@@ -32,6 +32,8 @@ pub struct Config {
     pub limits: Limits,
     /// Reindex every document at start, even when the index version matches.
     pub reindex: bool,
+    /// Believe `X-Forwarded-Host` and `-Proto`.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             cache_dir: default_cache_dir(),
             limits: Limits::default(),
             reindex: false,
+            trust_proxy: false,
         }
     }
 }
@@ -91,5 +94,6 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
         default_dialect,
         db,
         metrics: crate::metrics::Metrics::default(),
+        trust_proxy: cfg.trust_proxy,
     }))
 }

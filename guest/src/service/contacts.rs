@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::fields::Checker;
-use super::{Engine, Tx, by_name};
+use super::{Engine, Tx, by_name, reapplied};
 use crate::email;
 use crate::index;
 use crate::model::{
@@ -52,8 +52,14 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         Ok(self.view(contact))
     }
 
+    /// A partial update, re-applied on the fresh document when another
+    /// request committed first (no client sends a version it read).
     pub fn update(&self, cx: &Context, id: ContactId, patch: ContactPatch) -> Result<ContactView> {
         require(&cx.caller, Scope::Write)?;
+        reapplied(|| self.update_once(cx, id, patch.clone()))
+    }
+
+    fn update_once(&self, cx: &Context, id: ContactId, patch: ContactPatch) -> Result<ContactView> {
         let (mut contact, version) = self.load(id)?;
         let before = contact.clone();
         let permissions_sent = patch.permissions.is_some();

@@ -43,6 +43,8 @@ pub struct App {
     pub db: Arc<crate::db::Db>,
     /// Requests counted by route, dialect and status (`/metrics`).
     pub metrics: crate::metrics::Metrics,
+    /// Believe `X-Forwarded-Host` and `-Proto` (a proxy in front sets them).
+    pub trust_proxy: bool,
 }
 
 pub type Shared = Arc<App>;
@@ -235,18 +237,33 @@ pub fn path_id(raw: &str) -> Option<u64> {
     raw.parse().ok()
 }
 
-/// The absolute URL of this server, as the client reached it.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get("host"))
-        .and_then(|h| h.to_str().ok())
+/// The absolute URL of this server, as the client reached it. The
+/// `X-Forwarded-Host` and `-Proto` headers count only behind a proxy the
+/// operator trusts (`--trust-proxy`): anyone can send them. A host is kept
+/// only when it is a plain `host[:port]`, and a scheme only when it is http
+/// or https, so a link built from them cannot become `javascript:`.
+pub fn base_url(app: &App, headers: &HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    let forwarded = |name: &str| header(name).filter(|_| app.trust_proxy);
+    let host = forwarded("x-forwarded-host")
+        .and_then(|h| h.split(',').next())
+        .map(str::trim)
+        .filter(|h| is_authority(h))
+        .or_else(|| header("host").filter(|h| is_authority(h)))
         .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
+    let scheme = match forwarded("x-forwarded-proto").map(str::trim) {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
     format!("{scheme}://{host}")
+}
+
+/// `host`, `host:port` or `[v6]:port`: no scheme, path, user or spaces.
+fn is_authority(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
 }
 
 // ---- routes shared by dialects (spec §2) ----
