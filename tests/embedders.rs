@@ -92,6 +92,8 @@ fn transpiled(dir: &Path) -> PathBuf {
         ],
         &[],
     );
+    // The glue is an ES module; say so, as examples/node/package.json does.
+    std::fs::write(out.join("package.json"), "{\"type\": \"module\"}\n").expect("package.json");
     out
 }
 

@@ -48,7 +48,7 @@ export class MemoryDirectory {
   }
 
   existing(kind, ids) {
-    return [...ids].filter((id) => this.records[kind].has(id));
+    return BigUint64Array.from([...ids].filter((id) => this.records[kind].has(id)));
   }
 
   conversations(contact) {

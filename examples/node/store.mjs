@@ -5,7 +5,9 @@
 //
 // Values arrive as jco lifts them: ids and versions are BigInt, an absent
 // option is `undefined`, records have camelCase fields, variants are
-// `{ tag, val }`.
+// `{ tag, val }`. A `list<u64>` goes back as a `BigUint64Array`: jco before
+// 1.2x copies such a list from the array's buffer and reads a plain Array as
+// empty; later versions take either.
 
 /**
  * Compares two strings by their UTF-8 bytes, as the store contract requires.
@@ -88,7 +90,7 @@ export class MemoryStore {
     for (let i = lowerBound(entries, key, 0n); i < entries.length && entries[i][0] === key; i++) {
       out.push(entries[i][1]);
     }
-    return out;
+    return BigUint64Array.from(out);
   }
 
   scan(collection, range) {
@@ -126,7 +128,7 @@ export class MemoryStore {
     const all = [...(this.docs.get(collection)?.keys() ?? [])]
       .filter((id) => after == null || id > after)
       .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return all.slice(0, limit);
+    return BigUint64Array.from(all.slice(0, limit));
   }
 
   now() {

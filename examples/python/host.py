@@ -10,7 +10,7 @@
 - A guest error (`result::err`) comes back as a `Variant`; `call` raises it
   as `GuestError`, and the instance stays.
 - wasmtime-py has no generated bindings: values are built from the WIT types
-  at run time (`lower`), so callers pass plain dicts, lists and scalars.
+  at run time (`lowerer`), so callers pass plain dicts, lists and scalars.
 """
 
 from wasmtime import Config, Engine, Store, WasiConfig
@@ -118,17 +118,19 @@ class _Live:
         self.funcs = {}
 
     def func(self, name):
-        f = self.funcs.get(name)
-        if f is None:
+        """An `api` function and a lowerer per parameter, looked up once."""
+        found = self.funcs.get(name)
+        if found is None:
             index = self.instance.get_export_index(self.store, name, self.api)
-            f = self.funcs[name] = self.instance.get_func(self.store, index)
-        return f
+            f = self.instance.get_func(self.store, index)
+            lowerers = [lowerer(ty) for _, ty in f.type(self.store).params]
+            found = self.funcs[name] = (f, lowerers)
+        return found
 
     def invoke(self, name, *args):
         """Calls `name` with plain arguments; answers as wasmtime-py lifts it."""
-        f = self.func(name)
-        types = [ty for _, ty in f.type(self.store).params]
-        answer = f(self.store, *(lower(t, a) for t, a in zip(types, args)))
+        f, lowerers = self.func(name)
+        answer = f(self.store, *(lower(a) for lower, a in zip(lowerers, args)))
         f.post_return(self.store)
         return answer
 
@@ -141,38 +143,53 @@ def _host(method):
 _MISSING = object()
 
 
-def lower(ty, value):
-    """A plain Python value as wasmtime-py wants it for WIT type `ty`.
+def lowerer(ty):
+    """A function turning a plain Python value into what wasmtime-py wants for
+    WIT type `ty`. It reads the type once: wasmtime-py asks the C API for a
+    type's fields at every use, which costs more than the call itself.
 
     Records come from dicts with snake_case keys; a missing field is an absent
     option (or an empty list). For `option<option<T>>` (a patch field) a
     missing key leaves the field alone and None clears it.
     """
     if isinstance(ty, RecordType):
-        if isinstance(value, Record):
-            return value
-        rec = Record()
-        for name, field_ty in ty.fields:
-            v = value.get(name.replace("-", "_"), _MISSING)
-            setattr(rec, name, _absent(field_ty) if v is _MISSING else lower(field_ty, v))
-        return rec
+        fields = [(name, name.replace("-", "_"), lowerer(t), _absent(t)) for name, t in ty.fields]
+
+        def record(value):
+            if isinstance(value, Record):
+                return value
+            rec = Record()
+            for name, key, lower, absent in fields:
+                v = value.get(key, _MISSING)
+                setattr(rec, name, absent() if v is _MISSING else lower(v))
+            return rec
+        return record
     if isinstance(ty, OptionType):
+        inner = lowerer(ty.payload)
         if isinstance(ty.payload, OptionType):
-            return Variant("some", lower(ty.payload, value))
-        return None if value is None else lower(ty.payload, value)
-    if isinstance(ty, ListType) and isinstance(value, (list, tuple)):
-        return [lower(ty.element, v) for v in value]
+            return lambda value: Variant("some", inner(value))
+        return lambda value: None if value is None else inner(value)
+    if isinstance(ty, ListType):
+        element = lowerer(ty.element)
+        return lambda value: [element(v) for v in value] if isinstance(value, (list, tuple)) else value
     if isinstance(ty, TupleType):
-        return tuple(lower(t, v) for t, v in zip(ty.elements, value))
-    return value
+        elements = [lowerer(t) for t in ty.elements]
+        return lambda value: tuple(lower(v) for lower, v in zip(elements, value))
+    return lambda value: value
 
 
 def _absent(ty):
+    """What a record field that the caller left out becomes."""
     if isinstance(ty, OptionType):
-        return Variant("none") if isinstance(ty.payload, OptionType) else None
+        if isinstance(ty.payload, OptionType):
+            return lambda: Variant("none")
+        return lambda: None
     if isinstance(ty, ListType):
-        return []
-    raise TypeError(f"a value of {ty} is required")
+        return list
+
+    def required():
+        raise TypeError(f"a value of {ty} is required")
+    return required
 
 
 def plain(value):
