@@ -1,6 +1,7 @@
 //! The component as platforms embed it: the pure build (no WASI) beside the
 //! wasm32-wasip2 one, both run by the reference server; the Node (jco) and
-//! Python (wasmtime-py) examples run end to end on their in-memory stores;
+//! Python (wasmtime-py) examples run end to end on their in-memory stores,
+//! a failing store read included (the call traps, the instance is dropped);
 //! those stores pass the store conformance cases; misuse of `configure` is
 //! refused. The examples' packages come from `scripts/setup.sh`.
 
@@ -107,6 +108,7 @@ fn assert_the_walkthrough(binding: &str, out: &str) {
         "lookup: +33 (0)6.12.34.56.78 -> #1 +33612345678 (exact)",
         "search: dupon -> #1 Jeanne Dupont <Jeanne.Dupont@example.com>",
         "updated: #1 Jeanne-Marie Dupont <Jeanne.Dupont@example.com> +33612345678 +33145678901 of ACME",
+        "trap: storage unavailable; instances discarded: 1; then: #1 Jeanne-Marie Dupont",
         "invalid (bad email): invalid: email_address: The email address field must be a valid email address.",
         "invalid (unknown owner): invalid: contactable_id: The selected contactable customer does not exist.",
         "store: 1 contact(s), 2 event(s)",

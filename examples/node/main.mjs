@@ -60,6 +60,19 @@ async function main(dir) {
   view = contacts.call('update', brt, id, patch({ firstName: 'Jeanne-Marie', landlinePhone: '01 45 67 89 01' }));
   console.log(`updated: ${describe(view)}`);
 
+  // A store read that fails traps the call; the host drops that instance.
+  const { get } = store;
+  store.get = () => {
+    throw new Error('storage unavailable');
+  };
+  try {
+    contacts.call('get', brt, id);
+  } catch (e) {
+    store.get = get;
+    const again = contacts.call('get', brt, id);
+    console.log(`trap: ${e.message}; instances discarded: ${contacts.discarded}; then: ${describe(again)}`);
+  }
+
   for (const [what, who, fields] of [
     ['bad email', owner, { lastName: 'Martin', email: 'martin@@example' }],
     ['unknown owner', { kind: 'customer', id: 99n }, { lastName: 'Martin', email: 'martin@example.com' }],

@@ -1,7 +1,8 @@
 """Runs the contacts component in wasmtime-py, the way docs/embedding.md asks.
 
 - The component is compiled once (`Contacts.load`); each instance gets its
-  own wasmtime `Store` and is configured once, then serves call after call.
+  own wasmtime `Store`, with a memory limit, and is configured once, then
+  serves call after call.
 - The pure build needs no WASI; the wasm32-wasip2 build needs `add_wasip2()`
   on the linker and `set_wasi(...)` on every store (forgetting the latter
   aborts the whole Python process on the first call that reaches WASI).
@@ -26,6 +27,8 @@ from wasmtime.component import (
 )
 
 WORLD = "contacts:core/{}@0.1.0"
+# Linear memory one instance may grow to, as the reference server's default.
+MEMORY_LIMIT = 256 << 20
 STORE_FUNCS = {
     "get": "get", "get-many": "get_many", "find": "find", "scan": "scan", "count": "count",
     "allocate-id": "allocate_id", "ids": "ids", "commit": "commit", "now": "now",
@@ -71,16 +74,17 @@ class Contacts:
                 pass
             with root.add_instance(WORLD.format("store")) as inst:
                 for wit, name in STORE_FUNCS.items():
-                    inst.add_func(wit, _host(getattr(store, name)))
+                    inst.add_func(wit, _host(store, name))
             with root.add_instance(WORLD.format("directory")) as inst:
                 for wit, name in DIRECTORY_FUNCS.items():
-                    inst.add_func(wit, _host(getattr(directory, name)))
+                    inst.add_func(wit, _host(directory, name))
         return cls(engine, component, linker, settings, wasi)
 
     def fresh(self, configure=True, settings=None):
         """A new instance, configured with `settings` (default: the host's) unless
         `configure` is false (see the misuse demo)."""
         store = Store(self.engine)
+        store.set_limits(memory_size=MEMORY_LIMIT)
         if self.wasi:
             store.set_wasi(WasiConfig())
         instance = self.linker.instantiate(store, self.component)
@@ -135,9 +139,11 @@ class _Live:
         return answer
 
 
-def _host(method):
-    """A store or directory method as a linker function (wasmtime passes the store first)."""
-    return lambda _store, *args: method(*args)
+def _host(target, name):
+    """A store or directory method as a linker function (wasmtime passes its
+    store first). It calls the method of the moment, so a host can swap a
+    backend (the walkthrough fails one on purpose)."""
+    return lambda _store, *args: getattr(target, name)(*args)
 
 
 _MISSING = object()

@@ -63,6 +63,18 @@ def main(path, wasi):
                                              "landline_phone": "01 45 67 89 01"})
     print(f"updated: {describe(view)}")
 
+    # A store read that fails traps the call; the host drops that instance.
+    def unavailable(*_):
+        raise OSError("storage unavailable")
+
+    store.get = unavailable
+    try:
+        contacts.call("get", brt, id)
+    except OSError as e:
+        del store.get
+        again = contacts.call("get", brt, id)
+        print(f"trap: {e}; instances discarded: {contacts.discarded}; then: {describe(again)}")
+
     for what, owner, patch in [
         ("bad email", owner, {"last_name": "Martin", "email": "martin@@example"}),
         ("unknown owner", {"kind": "customer", "id": 99},
