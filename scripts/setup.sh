@@ -43,3 +43,27 @@ if ! diff -rq --exclude node_modules "$ui_src" "$ui_dst" >/dev/null 2>&1 ||
     rm -rf "$ui_dst/node_modules"
     (cd "$ui_dst" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# ---- embedding examples (examples/, tests/embedders.rs) ---------------------
+# The pure build's target; jco (npm) and wasmtime-py (PyPI), pinned by
+# examples/node/package-lock.json and examples/python/requirements.txt, each
+# installed under target/examples/ so nothing global is touched. Each is
+# reinstalled only when its pin file changed.
+rustup target add wasm32-unknown-unknown
+examples="$root/target/examples"
+node_dst="$examples/node"
+mkdir -p "$node_dst"
+if ! cmp -s "$root/examples/node/package-lock.json" "$node_dst/package-lock.json" ||
+    [ ! -x "$node_dst/node_modules/.bin/jco" ]; then
+    cp "$root/examples/node/package.json" "$root/examples/node/package-lock.json" "$node_dst/"
+    (cd "$node_dst" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+venv="$examples/python"
+if ! cmp -s "$root/examples/python/requirements.txt" "$venv/requirements.txt" ||
+    [ ! -x "$venv/bin/python" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/examples/python/requirements.txt"
+    cp "$root/examples/python/requirements.txt" "$venv/requirements.txt"
+fi
+# ---- end of embedding examples ----------------------------------------------

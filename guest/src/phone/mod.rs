@@ -172,6 +172,12 @@ fn has_plus(input: &str) -> bool {
     decode_leading_plus(input).contains(['+', '\u{FF0B}'])
 }
 
+/// Whether libphonenumber has numbering rules for this ISO 3166 alpha-2 region
+/// (case-insensitive); `XX` and the non-geographic `001` have none.
+pub fn is_region(region: &str) -> bool {
+    region.trim().len() == 2 && metadata::region(region).is_some()
+}
+
 /// The digits of an input, every Unicode decimal digit (ASCII, full-width, Arabic-Indic, ...)
 /// folded to ASCII, for suffix and search keys.
 pub fn digits(input: &str) -> String {
