@@ -1,0 +1,209 @@
+//! The domain of an address: the rules of `email-validator`'s domain check,
+//! in its order, on top of [`super::idna`].
+//!
+//! A typed domain is checked for unsafe characters, mapped by UTS 46 (case,
+//! width, compatibility forms; `⒈` is disallowed there because it would
+//! hide a dot), checked as a hostname (letters, digits, hyphens, single dots),
+//! converted label by label to its ASCII form (lengths count there: 63 octets
+//! a label, 253 the domain), held to the deliverability rules (two labels, a
+//! TLD ending with a letter, no special-use name) and, when it has A-labels,
+//! decoded back to Unicode and checked again (the Bidi rule across labels).
+
+use super::EmailError;
+use super::idna::{self, LabelError};
+use super::unicode::{self, Gc};
+
+/// Longest domain in its ASCII (Punycode) form, in octets (RFC 1035 §2.3.4).
+pub(super) const MAX_DOMAIN_LEN: usize = 253;
+/// Special-use TLDs that cannot receive mail (RFC 6761, 6762, 7686), as
+/// email-validator rejects them. `example.*` stays valid (RFC 2606).
+const RESERVED_TLDS: [&str; 6] = ["arpa", "invalid", "local", "localhost", "onion", "test"];
+
+/// A valid domain in its two forms.
+#[derive(Debug)]
+pub(super) struct Domain {
+    /// Mapped by UTS 46, A-labels decoded: what is stored.
+    pub unicode: String,
+    /// Every label in its ASCII form: what the length limits count.
+    pub ascii: String,
+}
+
+/// Whether `email-validator` accepts `c` in a domain before and after
+/// mapping: letters, digits, hyphen, dot, or anything beyond ASCII.
+fn hostname_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '-' || c == '.' || !c.is_ascii()
+}
+
+/// Characters that can make an address display as another or not display at
+/// all: spaces, line breaks, controls, format characters, private use,
+/// unassigned code points, and a combining mark at the very start (it would
+/// combine with what precedes). Marks elsewhere, letters, numbers,
+/// punctuation and symbols are safe.
+pub(super) fn has_unsafe_char(s: &str) -> bool {
+    s.chars()
+        .enumerate()
+        .any(|(i, c)| match unicode::category(c) {
+            Gc::Visible => false,
+            Gc::Mark => i == 0,
+            _ => true,
+        })
+}
+
+/// Code points that `email-validator` rejects before UTS 46 mapping, where the
+/// mapping would otherwise make something else of them.
+fn uts46_valid_char(c: char) -> bool {
+    let cp = u32::from(c);
+    if (0x80..=0x9F).contains(&cp) {
+        return false;
+    }
+    let exempt = ((0x2010..=0x2060).contains(&cp)
+        && !(0x2024..=0x2026).contains(&cp)
+        && !(0x2028..=0x202E).contains(&cp))
+        || matches!(cp, 0xAD | 0x2064 | 0xFF0E | 0x200B..=0x200D | 0x1_BCA0..=0x1_BCA3);
+    if exempt {
+        return true;
+    }
+    let bad_category = matches!(
+        unicode::category(c),
+        Gc::Format | Gc::Unassigned | Gc::PrivateUse | Gc::Surrogate | Gc::Space | Gc::LineBreak
+    );
+    !bad_category && !unicode::decomposes_to_dot(c)
+}
+
+/// A hostname label (RFC 952, RFC 1123 §2.1): ASCII letters and digits,
+/// hyphens inside.
+fn ldh_label(label: &str) -> bool {
+    let bytes = label.as_bytes();
+    let alnum = |b: Option<&u8>| b.is_some_and(u8::is_ascii_alphanumeric);
+    alnum(bytes.first())
+        && alnum(bytes.last())
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// Checks a domain (trimmed, after the `@`, not empty, not a literal).
+pub(super) fn check(typed: &str) -> Result<Domain, EmailError> {
+    // First, so that everything below works on bounded input.
+    if typed.chars().count() > MAX_DOMAIN_LEN {
+        return Err(EmailError::DomainTooLong);
+    }
+    if !typed.chars().all(hostname_char) || has_unsafe_char(typed) {
+        return Err(EmailError::BadDomain);
+    }
+    if !typed.chars().all(uts46_valid_char) {
+        return Err(EmailError::BadDomain);
+    }
+    let mapped = idna::uts46_remap(typed).ok_or(EmailError::BadDomain)?;
+    if !mapped.chars().all(hostname_char) {
+        return Err(EmailError::BadDomain);
+    }
+    // Dots and hyphens (RFC 952, RFC 1123 §2.1, RFC 5322 §3.2.3).
+    let hyphen_at_a_dot = mapped.contains(".-") || mapped.contains("-.");
+    if mapped.split('.').any(str::is_empty)
+        || mapped.starts_with('-')
+        || mapped.ends_with('-')
+        || hyphen_at_a_dot
+    {
+        return Err(EmailError::BadDomain);
+    }
+    // Hyphens in positions 3 and 4 are reserved for "xn--" (RFC 5891 §4.2.3.1).
+    let reserved = mapped.split('.').any(|label| {
+        let chars: Vec<char> = label.chars().take(4).collect();
+        chars.get(2..4) == Some(&['-', '-'][..])
+            && !chars
+                .get(..2)
+                .is_some_and(|p| p.iter().collect::<String>().eq_ignore_ascii_case("xn"))
+    });
+    if reserved {
+        return Err(EmailError::BadDomain);
+    }
+
+    let ascii = if mapped.split('.').all(ldh_label) {
+        mapped.clone()
+    } else {
+        let labels: Result<Vec<String>, EmailError> = mapped
+            .split('.')
+            .map(|label| idna::to_ascii(label).map_err(label_error))
+            .collect();
+        labels?.join(".")
+    };
+    if ascii.len() > MAX_DOMAIN_LEN {
+        return Err(EmailError::DomainTooLong);
+    }
+    if ascii
+        .split('.')
+        .any(|label| label.len() > idna::MAX_LABEL_LEN)
+    {
+        return Err(EmailError::LabelTooLong);
+    }
+    if !ascii.contains('.') {
+        return Err(EmailError::SingleLabelDomain);
+    }
+    if !ascii.ends_with(|c: char| c.is_ascii_alphabetic()) {
+        return Err(EmailError::BadTld);
+    }
+    let reserved_tld = RESERVED_TLDS.iter().any(|&tld| {
+        ascii
+            .strip_suffix(tld)
+            .is_some_and(|rest| rest.is_empty() || rest.ends_with('.'))
+    });
+    if reserved_tld {
+        return Err(EmailError::ReservedDomain);
+    }
+    if !ascii.contains("xn--") {
+        return Ok(Domain {
+            unicode: ascii.clone(),
+            ascii,
+        });
+    }
+    let unicode = round_trip(&ascii)?;
+    Ok(Domain { unicode, ascii })
+}
+
+/// A domain with A-labels: decoded to Unicode and checked as a whole, as the
+/// reference does before it returns the Unicode form.
+fn round_trip(ascii: &str) -> Result<String, EmailError> {
+    let labels: Result<Vec<String>, EmailError> = ascii
+        .split('.')
+        .map(|label| idna::to_unicode(label).map_err(label_error))
+        .collect();
+    let unicode = labels?.join(".");
+    if !unicode.chars().all(hostname_char) || has_unsafe_char(&unicode) {
+        return Err(EmailError::BadDomain);
+    }
+    // In a domain with a right-to-left label, the Bidi rule holds for every
+    // label, left-to-right ones too (RFC 5893 §1.4): it keeps `1.אב.com` from
+    // displaying as `אב.1.com`.
+    let bidi_domain = unicode.chars().any(|c| {
+        matches!(
+            unicode::bidi(c),
+            unicode::Bidi::R | unicode::Bidi::AL | unicode::Bidi::AN
+        )
+    });
+    if bidi_domain {
+        let all_ok = unicode.split('.').all(|label| {
+            let chars: Vec<char> = label.chars().collect();
+            idna::bidi_rule(&chars, true)
+        });
+        if !all_ok {
+            return Err(EmailError::BadDomain);
+        }
+    }
+    // It must encode back.
+    let mut len = 0;
+    for label in unicode.split('.') {
+        len += idna::to_ascii(label).map_err(label_error)?.len() + 1;
+    }
+    if len - 1 > MAX_DOMAIN_LEN {
+        return Err(EmailError::DomainTooLong);
+    }
+    Ok(unicode)
+}
+
+fn label_error(e: LabelError) -> EmailError {
+    match e {
+        LabelError::TooLong => EmailError::LabelTooLong,
+        LabelError::Invalid => EmailError::BadDomain,
+    }
+}

@@ -1,0 +1,263 @@
+//! Tests of the email rules against python `email-validator`'s verdicts.
+//!
+//! The vectors are made by `tests/vectors/gen_email.py`: hand-picked cases
+//! (`email.json`), grouped by the rule they exercise.
+
+use super::*;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One row of a vector file (see `gen_email.py`).
+#[derive(Deserialize)]
+struct Row {
+    input: String,
+    valid: bool,
+    normalized: Option<String>,
+    oracle: String,
+    note: String,
+}
+
+#[derive(Deserialize)]
+struct Vectors {
+    rows: Vec<Row>,
+}
+
+fn load(text: &str) -> Vec<Row> {
+    serde_json::from_str::<Vectors>(text)
+        .expect("the vectors parse")
+        .rows
+}
+
+fn curated() -> Vec<Row> {
+    load(include_str!("../../tests/vectors/email.json"))
+}
+
+/// What `normalize` gets wrong on `row`, if anything.
+fn mismatch(row: &Row) -> Option<String> {
+    let got = normalize(&row.input);
+    let holds = match &got {
+        Ok(n) => row.valid && row.normalized.as_deref() == Some(n.as_str()),
+        Err(_) => !row.valid,
+    };
+    (!holds).then(|| {
+        format!(
+            "{:?} ({}): got {got:?}, expected {}",
+            row.input,
+            row.note,
+            row.normalized.as_deref().unwrap_or("an error")
+        )
+    })
+}
+
+/// Replays `rows`, failing with every mismatch grouped under `group(row)`.
+fn replay(rows: &[Row], group: impl Fn(&Row) -> String) {
+    let mut failures: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut totals: BTreeMap<String, usize> = BTreeMap::new();
+    for row in rows {
+        let name = group(row);
+        *totals.entry(name.clone()).or_default() += 1;
+        if let Some(m) = mismatch(row) {
+            failures.entry(name).or_default().push(m);
+        }
+    }
+    let report: Vec<String> = failures
+        .iter()
+        .map(|(name, fails)| {
+            let total = totals.get(name).copied().unwrap_or_default();
+            let shown: Vec<&str> = fails.iter().take(10).map(String::as_str).collect();
+            format!(
+                "class {name}: {} of {total} fail:\n  {}",
+                fails.len(),
+                shown.join("\n  ")
+            )
+        })
+        .collect();
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
+
+fn agrees(row: &Row) -> bool {
+    row.valid == (row.oracle == "valid")
+}
+
+#[test]
+fn every_curated_vector_holds() {
+    let rows = curated();
+    assert!(rows.len() >= 250, "only {} vectors", rows.len());
+    replay(&rows, |_| "curated".to_owned());
+}
+
+/// Every row where our verdict differs from the reference says why; the only
+/// reason is the spec's octet limit on the local part.
+#[test]
+fn vectors_deviate_from_the_reference_only_where_noted() {
+    for row in &curated() {
+        if !agrees(row) {
+            assert!(
+                row.note
+                    .contains("DEVIATION: spec §3 limits the local part to 64 octets"),
+                "{:?}: {}",
+                row.input,
+                row.note
+            );
+            assert!(!row.valid, "{:?}", row.input);
+        }
+    }
+}
+
+/// The `email_address` crate, configured strictly, accepts every ASCII
+/// address we accept.
+#[test]
+fn strict_email_address_crate_accepts_what_we_accept() {
+    let options = email_address::Options::default()
+        .with_required_tld()
+        .without_domain_literal()
+        .without_display_text();
+    for row in curated() {
+        let Some(normalized) = row.normalized.filter(|n| n.is_ascii()) else {
+            continue;
+        };
+        let parsed = email_address::EmailAddress::parse_with_options(&normalized, options);
+        assert!(parsed.is_ok(), "{normalized:?}: {parsed:?}");
+    }
+}
+
+#[test]
+fn errors_name_the_mistake() {
+    use EmailError::*;
+    let long_local = format!("{}@example.com", "a".repeat(65));
+    let long_label = format!("a@{}.com", "a".repeat(64));
+    // 227 characters; 4 x 62 octets of Punycode + ".com".
+    let long_idn = format!(
+        "a@{}.com",
+        vec![format!("ü{}", "b".repeat(54)); 4].join(".")
+    );
+    let cases = [
+        (" \t ", Empty),
+        (&*"a".repeat(255), TooLong),
+        ("jane.example.com", MissingAt),
+        ("jane@doe@example.com", MultipleAt),
+        ("Jane <j@x.com>", DisplayName),
+        ("<jane@example.com>", DisplayName),
+        ("\"jane\"@example.com", QuotedLocal),
+        ("jane(work)@example.com", Comment),
+        ("@example.com", MissingLocal),
+        (&long_local, LocalTooLong),
+        ("ja..ne@example.com", BadLocal),
+        ("jane doe@example.com", BadLocal),
+        ("a.\u{37E}@example.com", BadLocal),
+        ("jane@", MissingDomain),
+        ("a@[1.2.3.4]", DomainLiteral),
+        ("a@localhost", SingleLabelDomain),
+        (&long_label, LabelTooLong),
+        (&long_idn, DomainTooLong),
+        ("a@example.123", BadTld),
+        ("a@example.test", ReservedDomain),
+        ("a@ex_ample.com", BadDomain),
+        ("a@example.com.", BadDomain),
+        ("a@xn--zz.com", BadDomain),
+        ("a@1.אב.com", BadDomain),
+        ("a@⒈.com", BadDomain),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(normalize(input), Err(expected), "{input:?}");
+    }
+}
+
+#[test]
+fn messages_are_distinct_sentences() {
+    use EmailError::*;
+    let all = [
+        Empty,
+        TooLong,
+        MissingAt,
+        MultipleAt,
+        DisplayName,
+        QuotedLocal,
+        Comment,
+        MissingLocal,
+        LocalTooLong,
+        BadLocal,
+        MissingDomain,
+        DomainLiteral,
+        SingleLabelDomain,
+        LabelTooLong,
+        DomainTooLong,
+        BadTld,
+        ReservedDomain,
+        BadDomain,
+    ];
+    let messages: std::collections::HashSet<String> = all.iter().map(ToString::to_string).collect();
+    assert_eq!(messages.len(), all.len());
+    assert!(messages.iter().all(|m| m.len() > 20));
+}
+
+#[test]
+fn keys_compare_case_insensitively() {
+    let a = normalize(" Jane.Doe@EXAMPLE.com ").unwrap();
+    let b = normalize("jane.doe@example.COM").unwrap();
+    assert_eq!(a, "Jane.Doe@example.com");
+    assert_ne!(a, b);
+    assert_eq!(key(&a), key(&b));
+    assert_eq!(key(&a), "jane.doe@example.com");
+    let greek = normalize("ΑΣ@example.gr").unwrap();
+    assert_eq!(key(&greek), key(&normalize("ασ@example.gr").unwrap()));
+}
+
+#[test]
+fn canonically_equivalent_addresses_share_a_key() {
+    let forms = [
+        "jöran@münchen.de",
+        "jo\u{308}ran@mu\u{308}nchen.de",
+        "jöran@xn--mnchen-3ya.de",
+        "JÖRAN@MÜNCHEN.DE",
+        "jöran@ｍüｎｃｈｅｎ.de",
+    ];
+    let keys: Vec<String> = forms.iter().map(|f| key(&normalize(f).unwrap())).collect();
+    assert!(keys.iter().all(|k| k == "jöran@münchen.de"), "{keys:?}");
+}
+
+#[test]
+fn domain_is_the_lowercased_part_after_the_at() {
+    let n = normalize("Jane@MÜNCHEN.DE").unwrap();
+    assert_eq!(domain(&n), "münchen.de");
+    assert_eq!(domain(&normalize("a@Example.ORG").unwrap()), "example.org");
+    assert_eq!(domain(&normalize("a@xn--p1ai.xn--p1ai").unwrap()), "рф.рф");
+    assert_eq!(domain("not an address"), "");
+}
+
+/// Random addresses made of troublesome pieces: never a panic, and whatever
+/// is accepted is a fixed point of `normalize` within 254 octets.
+#[test]
+fn random_inputs_never_panic_and_normalization_is_idempotent() {
+    const PIECES: [&str; 36] = [
+        "a", "Z", "0", "9", "-", ".", "@", "xn--", "ü", "中", "\u{301}", "א", "٣", "۳", " ", "\"",
+        "<", "l", "(", "[", "é", "ｅ", "。", "·", "l", "ß", "İ", "Σ", "\u{200d}", "zz", "b",
+        "\u{ffff}", "⒈", "\u{37e}", "\u{958}", "①",
+    ];
+    const TLDS: [&str; 8] = ["com", "de", "xn--p1ai", "рф", "test", "1", "c0", "ΣΑ"];
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        usize::try_from(state % n as u64).unwrap_or(0)
+    };
+    let mut accepted = 0;
+    for _ in 0..50_000 {
+        let mut input = String::new();
+        for part in 0..3 {
+            for _ in 0..=next(4) {
+                input.push_str(PIECES[next(PIECES.len())]);
+            }
+            input.push_str(["@", ".", ""][part]);
+        }
+        input.push_str(TLDS[next(TLDS.len())]);
+        if let Ok(n) = normalize(&input) {
+            accepted += 1;
+            assert!(n.len() <= MAX_LEN, "{input:?}");
+            assert_eq!(normalize(&n).as_deref(), Ok(n.as_str()), "{input:?}");
+            assert_eq!(domain(&n), domain(&n).to_lowercase(), "{input:?}");
+        }
+    }
+    assert!(accepted > 1000, "only {accepted} random inputs accepted");
+}
