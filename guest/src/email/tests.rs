@@ -1,8 +1,10 @@
 //! Tests of the email rules against python `email-validator`'s verdicts.
 //!
-//! The vectors are made by `tests/vectors/gen_email.py`: hand-picked cases
-//! (`email.json`), grouped by the rule they exercise, and the valid and
-//! invalid lists of email-validator's own test suite (`email_suite.json`).
+//! Three vector files, all made by `tests/vectors/gen_email.py`: hand-picked
+//! cases (`email.json`), the valid and invalid lists of email-validator's own
+//! test suite (`email_suite.json`), and seeded random inputs built from
+//! classes of characters and shapes (`email_props.json`), replayed class by
+//! class so that a regression shows up by the name of its class.
 
 use super::*;
 use serde::Deserialize;
@@ -37,6 +39,10 @@ fn curated() -> Vec<Row> {
 
 fn suite() -> Vec<Row> {
     load(include_str!("../../tests/vectors/email_suite.json"))
+}
+
+fn props() -> Vec<Row> {
+    load(include_str!("../../tests/vectors/email_props.json"))
 }
 
 /// What `normalize` gets wrong on `row`, if anything.
@@ -111,6 +117,50 @@ fn email_validator_suite_agrees_row_for_row() {
     });
 }
 
+/// The property test: seeded random inputs of every class, each compared
+/// with the reference's verdict, failures reported by class.
+#[test]
+fn random_inputs_of_every_class_agree_with_the_reference() {
+    let rows = props();
+    let classes: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|r| r.note.split(';').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        classes.into_iter().collect::<Vec<_>>(),
+        [
+            "bidi",
+            "case",
+            "domain-alabel",
+            "domain-idna",
+            "lengths",
+            "local-ascii",
+            "local-unicode",
+            "structure",
+            "whitespace"
+        ]
+    );
+    // Each class has both verdicts, but `structure`, whose shapes all break a rule.
+    for class in [
+        "bidi",
+        "domain-alabel",
+        "domain-idna",
+        "lengths",
+        "local-ascii",
+    ] {
+        for verdict in [true, false] {
+            assert!(
+                rows.iter()
+                    .any(|r| r.note.starts_with(class) && r.valid == verdict),
+                "{class} has no {verdict} row"
+            );
+        }
+    }
+    replay(&rows, |row| {
+        row.note.split(';').next().unwrap_or_default().to_owned()
+    });
+}
+
 /// The two deliberate deviations (spec §3), as `gen_email.py` names them.
 const OCTETS: &str = "DEVIATION: spec §3 limits the local part to 64 octets";
 const TRIM: &str = "DEVIATION: spec §3 trims first";
@@ -121,7 +171,7 @@ const TRIM: &str = "DEVIATION: spec §3 trims first";
 /// rejects only for the whitespace around it).
 #[test]
 fn vectors_deviate_from_the_reference_only_where_noted() {
-    for row in curated().iter().chain(&suite()) {
+    for row in curated().iter().chain(&suite()).chain(&props()) {
         if !agrees(row) {
             assert!(row.note.contains(OCTETS), "{:?}: {}", row.input, row.note);
             assert!(!row.valid, "{:?}", row.input);
@@ -144,7 +194,7 @@ fn strict_email_address_crate_accepts_what_we_accept() {
         .with_required_tld()
         .without_domain_literal()
         .without_display_text();
-    for row in curated().into_iter().chain(suite()) {
+    for row in curated().into_iter().chain(suite()).chain(props()) {
         let Some(normalized) = row.normalized.filter(|n| n.is_ascii()) else {
             continue;
         };
