@@ -207,3 +207,50 @@ fn label_error(e: LabelError) -> EmailError {
         LabelError::Invalid => EmailError::BadDomain,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// email-validator rejects these before UTS 46 sees them; with idna 3.13
+    /// the mapping disallows most of them too, but not with every version.
+    #[test]
+    fn characters_that_would_hide_a_dot_are_rejected_before_mapping() {
+        for c in [
+            '⒈', '⒛', '\u{2024}', '﹒', '㏂', '\u{85}', '\u{A0}', '\u{E000}',
+        ] {
+            assert!(!uts46_valid_char(c), "{c:?}");
+        }
+        // The full-width full stop is a dot; hyphens and joiners are left
+        // to the IDNA checks.
+        for c in ['a', 'ü', '．', '\u{2010}', '\u{200D}', '\u{AD}'] {
+            assert!(uts46_valid_char(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn unsafe_characters() {
+        assert!(has_unsafe_char("\u{301}a"));
+        assert!(!has_unsafe_char("a\u{301}"));
+        for s in [
+            "a b",
+            "a\u{2028}",
+            "a\u{200B}",
+            "a\u{E000}",
+            "a\u{378}",
+            "a\u{7}",
+        ] {
+            assert!(has_unsafe_char(s), "{s:?}");
+        }
+        assert!(!has_unsafe_char("ü€©¿中"));
+    }
+
+    #[test]
+    fn both_forms_of_a_domain() {
+        let d = check("XN--MNCHEN-3YA.Example.COM").unwrap();
+        assert_eq!(d.unicode, "münchen.example.com");
+        assert_eq!(d.ascii, "xn--mnchen-3ya.example.com");
+        let d = check("例え.テスト").unwrap();
+        assert_eq!(d.ascii, "xn--r8jz45g.xn--zckzah");
+    }
+}
