@@ -11,7 +11,7 @@
 
 use super::EmailError;
 use super::idna::{self, LabelError};
-use super::unicode::{self, Gc};
+use super::unicode::{self, Bidi, Gc};
 
 /// Longest domain in its ASCII (Punycode) form, in octets (RFC 1035 §2.3.4).
 pub(super) const MAX_DOMAIN_LEN: usize = 253;
@@ -22,8 +22,9 @@ const RESERVED_TLDS: [&str; 6] = ["arpa", "invalid", "local", "localhost", "onio
 /// A valid domain in its two forms.
 #[derive(Debug)]
 pub(super) struct Domain {
-    /// Mapped by UTS 46, A-labels decoded: what is stored.
-    pub unicode: String,
+    /// Mapped by UTS 46, A-labels decoded: what is stored (`None` when it is
+    /// the ASCII form).
+    pub unicode: Option<String>,
     /// Every label in its ASCII form: what the length limits count.
     pub ascii: String,
 }
@@ -88,45 +89,43 @@ pub(super) fn check(typed: &str) -> Result<Domain, EmailError> {
     if typed.chars().count() > MAX_DOMAIN_LEN {
         return Err(EmailError::DomainTooLong);
     }
-    if !typed.chars().all(hostname_char) || has_unsafe_char(typed) {
+    if !typed.chars().all(hostname_char) {
         return Err(EmailError::BadDomain);
     }
-    if !typed.chars().all(uts46_valid_char) {
+    // ASCII hostname characters are all safe and valid for UTS 46.
+    if !typed.is_ascii() && (has_unsafe_char(typed) || !typed.chars().all(uts46_valid_char)) {
         return Err(EmailError::BadDomain);
     }
     let mapped = idna::uts46_remap(typed).ok_or(EmailError::BadDomain)?;
     if !mapped.chars().all(hostname_char) {
         return Err(EmailError::BadDomain);
     }
-    // Dots and hyphens (RFC 952, RFC 1123 §2.1, RFC 5322 §3.2.3).
-    let hyphen_at_a_dot = mapped.contains(".-") || mapped.contains("-.");
-    if mapped.split('.').any(str::is_empty)
-        || mapped.starts_with('-')
-        || mapped.ends_with('-')
-        || hyphen_at_a_dot
-    {
-        return Err(EmailError::BadDomain);
-    }
-    // Hyphens in positions 3 and 4 are reserved for "xn--" (RFC 5891 §4.2.3.1).
-    let reserved = mapped.split('.').any(|label| {
-        let chars: Vec<char> = label.chars().take(4).collect();
-        chars.get(2..4) == Some(&['-', '-'][..])
-            && !chars
-                .get(..2)
-                .is_some_and(|p| p.iter().collect::<String>().eq_ignore_ascii_case("xn"))
-    });
-    if reserved {
-        return Err(EmailError::BadDomain);
+    // Dots and hyphens (RFC 952, RFC 1123 §2.1, RFC 5322 §3.2.3): no empty
+    // label, none starting or ending with a hyphen; and hyphens in positions
+    // 3 and 4 are reserved for "xn--" (RFC 5891 §4.2.3.1).
+    let mut all_ldh = true;
+    for label in mapped.split('.') {
+        let bytes = label.as_bytes();
+        let hyphen_3_4 = bytes.get(2..4) == Some(b"--");
+        let xn = bytes
+            .get(..2)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"xn"));
+        if label.is_empty() || label.starts_with('-') || label.ends_with('-') || (hyphen_3_4 && !xn)
+        {
+            return Err(EmailError::BadDomain);
+        }
+        all_ldh &= ldh_label(label);
     }
 
-    let ascii = if mapped.split('.').all(ldh_label) {
-        mapped.clone()
+    // The ASCII form: as mapped when every label is a hostname label, else
+    // label by label through IDNA, keeping the Unicode forms for below.
+    let mut unicode = None;
+    let ascii = if all_ldh {
+        mapped
     } else {
-        let labels: Result<Vec<String>, EmailError> = mapped
-            .split('.')
-            .map(|label| idna::to_ascii(label).map_err(label_error))
-            .collect();
-        labels?.join(".")
+        let (ascii, uni) = convert_labels(&mapped)?;
+        unicode = Some(uni);
+        ascii
     };
     if ascii.len() > MAX_DOMAIN_LEN {
         return Err(EmailError::DomainTooLong);
@@ -151,36 +150,51 @@ pub(super) fn check(typed: &str) -> Result<Domain, EmailError> {
     if reserved_tld {
         return Err(EmailError::ReservedDomain);
     }
-    if !ascii.contains("xn--") {
+    if !ascii.as_bytes().windows(4).any(|w| w == b"xn--") {
         return Ok(Domain {
-            unicode: ascii.clone(),
+            unicode: None,
             ascii,
         });
     }
-    let unicode = round_trip(&ascii)?;
-    Ok(Domain { unicode, ascii })
+    let unicode = match unicode {
+        Some(u) => u,
+        None => convert_labels(&ascii)?.1,
+    };
+    check_unicode_form(&unicode)?;
+    Ok(Domain {
+        unicode: Some(unicode),
+        ascii,
+    })
 }
 
-/// A domain with A-labels: decoded to Unicode and checked as a whole, as the
-/// reference does before it returns the Unicode form.
-fn round_trip(ascii: &str) -> Result<String, EmailError> {
-    let labels: Result<Vec<String>, EmailError> = ascii
-        .split('.')
-        .map(|label| idna::to_unicode(label).map_err(label_error))
-        .collect();
-    let unicode = labels?.join(".");
-    if !unicode.chars().all(hostname_char) || has_unsafe_char(&unicode) {
+/// Both forms of a domain, label by label.
+fn convert_labels(domain: &str) -> Result<(String, String), EmailError> {
+    let mut ascii = String::with_capacity(domain.len() + 8);
+    let mut unicode = String::with_capacity(domain.len());
+    for (i, label) in domain.split('.').enumerate() {
+        let forms = idna::convert(label).map_err(label_error)?;
+        if i > 0 {
+            ascii.push('.');
+            unicode.push('.');
+        }
+        ascii.push_str(&forms.ascii);
+        unicode.push_str(&forms.unicode);
+    }
+    Ok((ascii, unicode))
+}
+
+/// The Unicode form of a domain with A-labels, checked as a whole as the
+/// reference does before it returns it.
+fn check_unicode_form(unicode: &str) -> Result<(), EmailError> {
+    if !unicode.chars().all(hostname_char) || has_unsafe_char(unicode) {
         return Err(EmailError::BadDomain);
     }
     // In a domain with a right-to-left label, the Bidi rule holds for every
     // label, left-to-right ones too (RFC 5893 §1.4): it keeps `1.אב.com` from
     // displaying as `אב.1.com`.
-    let bidi_domain = unicode.chars().any(|c| {
-        matches!(
-            unicode::bidi(c),
-            unicode::Bidi::R | unicode::Bidi::AL | unicode::Bidi::AN
-        )
-    });
+    let bidi_domain = unicode
+        .chars()
+        .any(|c| matches!(unicode::bidi(c), Bidi::R | Bidi::AL | Bidi::AN));
     if bidi_domain {
         let all_ok = unicode.split('.').all(|label| {
             let chars: Vec<char> = label.chars().collect();
@@ -190,15 +204,7 @@ fn round_trip(ascii: &str) -> Result<String, EmailError> {
             return Err(EmailError::BadDomain);
         }
     }
-    // It must encode back.
-    let mut len = 0;
-    for label in unicode.split('.') {
-        len += idna::to_ascii(label).map_err(label_error)?.len() + 1;
-    }
-    if len - 1 > MAX_DOMAIN_LEN {
-        return Err(EmailError::DomainTooLong);
-    }
-    Ok(unicode)
+    Ok(())
 }
 
 fn label_error(e: LabelError) -> EmailError {
@@ -248,9 +254,11 @@ mod tests {
     #[test]
     fn both_forms_of_a_domain() {
         let d = check("XN--MNCHEN-3YA.Example.COM").unwrap();
-        assert_eq!(d.unicode, "münchen.example.com");
+        assert_eq!(d.unicode.as_deref(), Some("münchen.example.com"));
         assert_eq!(d.ascii, "xn--mnchen-3ya.example.com");
         let d = check("例え.テスト").unwrap();
         assert_eq!(d.ascii, "xn--r8jz45g.xn--zckzah");
+        let d = check("Example.COM").unwrap();
+        assert_eq!((d.ascii.as_str(), d.unicode), ("example.com", None));
     }
 }

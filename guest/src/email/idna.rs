@@ -29,8 +29,16 @@ pub(super) enum LabelError {
 /// point is kept, mapped or dropped; a disallowed one fails. The result is in
 /// NFC.
 pub(super) fn uts46_remap(domain: &str) -> Option<String> {
+    if domain.is_ascii() {
+        // Every ASCII code point is valid but the capitals, mapped to lowercase.
+        return Some(domain.to_ascii_lowercase());
+    }
     let mut out = String::with_capacity(domain.len());
     for c in domain.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
         let cp = u32::from(c);
         let row = tables::UTS46.partition_point(|&(start, _)| start <= cp);
         let &(_, code) = tables::UTS46.get(row.checked_sub(1)?)?;
@@ -50,6 +58,35 @@ pub(super) fn uts46_remap(domain: &str) -> Option<String> {
         }
     }
     Some(unicode::nfc(&out))
+}
+
+/// One valid label in its two forms.
+pub(super) struct Label {
+    /// The ASCII form: as typed, or `xn--` and the Punycode.
+    pub ascii: String,
+    /// The Unicode form: as typed, or the A-label decoded.
+    pub unicode: String,
+}
+
+/// Checks a label and gives both its forms in one pass: what [`to_ascii`]
+/// and then [`to_unicode`] of its result check, without doing it twice
+/// (Punycode is one-to-one, so the round trip cannot change the verdict).
+pub(super) fn convert(label: &str) -> Result<Label, LabelError> {
+    let forms = if label.is_ascii() {
+        Label {
+            unicode: to_unicode(label)?,
+            ascii: label.to_owned(),
+        }
+    } else {
+        Label {
+            ascii: to_ascii(label)?,
+            unicode: label.to_owned(),
+        }
+    };
+    if forms.ascii.len() > MAX_LABEL_LEN {
+        return Err(LabelError::TooLong);
+    }
+    Ok(forms)
 }
 
 /// The ASCII form of a label (RFC 5891 §4, python `idna.alabel`): an ASCII
@@ -98,14 +135,13 @@ fn check_label(label: &[char]) -> Result<(), LabelError> {
     let (Some(&first), Some(&last)) = (label.first(), label.last()) else {
         return Err(LabelError::Invalid);
     };
-    let text: String = label.iter().collect();
     let hyphens_3_4 = label.get(2..4) == Some(&['-', '-'][..]);
-    let ok = unicode::is_nfc(&text)
-        && !hyphens_3_4
+    let ok = !hyphens_3_4
         && first != '-'
         && last != '-'
         && !unicode::is_mark(first)
         && (0..label.len()).all(|pos| code_point_ok(label, pos))
+        && unicode::is_nfc(label)
         && bidi_rule(label, false);
     if ok { Ok(()) } else { Err(LabelError::Invalid) }
 }

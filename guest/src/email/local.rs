@@ -9,11 +9,12 @@ use super::unicode;
 /// Longest local part, in octets (RFC 5321 §4.5.3.1.1).
 pub const MAX_LOCAL_LEN: usize = 64;
 /// The ASCII characters of RFC 5322 `atext` besides letters and digits.
-const ATEXT_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~";
+const ATEXT_SPECIALS: &[u8] = b"!#$%&'*+-/=?^_`{|}~";
 
 /// RFC 5322 `atext`, with RFC 6531's extension to non-ASCII characters.
 fn atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || ATEXT_SPECIALS.contains(c) || !c.is_ascii()
+    // `c` is ASCII when the cast is reached.
+    c.is_ascii_alphanumeric() || !c.is_ascii() || ATEXT_SPECIALS.contains(&(c as u8))
 }
 
 /// Checks a local part and returns it in NFC (canonically equivalent to what

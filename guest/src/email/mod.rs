@@ -163,14 +163,15 @@ pub fn normalize(input: &str) -> Result<String, EmailError> {
         return Err(EmailError::DomainLiteral);
     }
     let domain = domain::check(domain)?;
+    let stored = domain.unicode.as_deref().unwrap_or(&domain.ascii);
     // As normalized, and with the domain in its ASCII form.
-    let longest = domain.unicode.len().max(domain.ascii.len());
-    if local.len() + 1 + longest > MAX_LEN {
+    if local.len() + 1 + stored.len().max(domain.ascii.len()) > MAX_LEN {
         return Err(EmailError::TooLong);
     }
-    let mut out = local;
+    let mut out = String::with_capacity(local.len() + 1 + stored.len());
+    out.push_str(&local);
     out.push('@');
-    out.push_str(&domain.unicode);
+    out.push_str(stored);
     Ok(out)
 }
 

@@ -108,7 +108,12 @@ fn range_value<T: Copy>(ranges: &[(u32, u32, T)], c: char) -> Option<T> {
 }
 
 pub(super) fn category(c: char) -> Gc {
-    run_value(&tables::CATEGORY, c, Gc::Unassigned)
+    match c {
+        ' ' => Gc::Space,
+        '\0'..='\x1F' | '\x7F' => Gc::Control,
+        _ if c.is_ascii() => Gc::Visible,
+        _ => run_value(&tables::CATEGORY, c, Gc::Unassigned),
+    }
 }
 
 pub(super) fn is_mark(c: char) -> bool {
@@ -116,7 +121,12 @@ pub(super) fn is_mark(c: char) -> bool {
 }
 
 pub(super) fn bidi(c: char) -> Bidi {
-    run_value(&tables::BIDI, c, Bidi::Unknown)
+    match c {
+        'a'..='z' | 'A'..='Z' => Bidi::L,
+        '0'..='9' => Bidi::EN,
+        '-' => Bidi::ES,
+        _ => run_value(&tables::BIDI, c, Bidi::Unknown),
+    }
 }
 
 pub(super) fn combining_class(c: char) -> u8 {
@@ -124,7 +134,11 @@ pub(super) fn combining_class(c: char) -> u8 {
 }
 
 pub(super) fn idna_class(c: char) -> Option<Idna> {
-    range_value(&tables::IDNA_CLASS, c)
+    match c {
+        'a'..='z' | '0'..='9' | '-' => Some(Idna::Pvalid),
+        _ if c.is_ascii() => None,
+        _ => range_value(&tables::IDNA_CLASS, c),
+    }
 }
 
 pub(super) fn script(c: char) -> Option<Script> {
@@ -261,7 +275,11 @@ pub(super) fn nfc(s: &str) -> String {
     out.into_iter().collect()
 }
 
-/// Whether `s` is in NFC.
-pub(super) fn is_nfc(s: &str) -> bool {
-    trivially_nfc(s) || nfc(s) == s
+/// Whether `chars` are in NFC.
+pub(super) fn is_nfc(chars: &[char]) -> bool {
+    if chars.iter().all(|&c| u32::from(c) < 0x300) {
+        return true;
+    }
+    let text: String = chars.iter().collect();
+    nfc(&text) == text
 }
