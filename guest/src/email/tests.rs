@@ -131,6 +131,7 @@ fn random_inputs_of_every_class_agree_with_the_reference() {
         [
             "bidi",
             "case",
+            "code-points",
             "domain-alabel",
             "domain-idna",
             "lengths",

@@ -674,6 +674,32 @@ def gen_structure(rng):
     return "".join(rng.choice(pieces) for _ in range(rng.randint(2, 7)))
 
 
+def random_code_point(rng):
+    """Any code point but a surrogate, half of them below U+3000."""
+    r = rng.random()
+    if r < 0.5:
+        c = rng.randint(0x80, 0x2FFF)
+    elif r < 0.8:
+        c = rng.randint(0x3000, 0x1FFFF)
+    else:
+        c = rng.randint(0x20000, 0x10FFFF)
+    return chr(0x41 if 0xD800 <= c <= 0xDFFF else c)
+
+
+def gen_code_points(rng):
+    # Random code points of the whole range, in the local part, a domain
+    # label or an A-label: every table is read somewhere.
+    def label():
+        return "".join(random_code_point(rng) if rng.random() < 0.5 else rng.choice("abxyz019-")
+                       for _ in range(rng.randint(1, 5)))
+    r = rng.random()
+    if r < 0.4:
+        return label() + "@example.com"
+    if r < 0.8:
+        return "a@" + label() + "." + rng.choice(["com", "de", label()])
+    return "a@" + alabel_of(rng, label()) + ".com"
+
+
 CLASSES = {
     "local-ascii": (gen_local_ascii, 300),
     "local-unicode": (gen_local_unicode, 400),
@@ -684,6 +710,7 @@ CLASSES = {
     "whitespace": (gen_whitespace, 120),
     "case": (gen_case, 150),
     "structure": (gen_structure, 200),
+    "code-points": (gen_code_points, 600),
 }
 SEED = 10
 
