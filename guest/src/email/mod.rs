@@ -175,17 +175,27 @@ pub fn normalize(input: &str) -> Result<String, EmailError> {
     Ok(out)
 }
 
-/// The comparison key: the whole normalized address lowercased (emails
-/// compare case-insensitively).
+/// The comparison key: the whole address lowercased (emails compare
+/// case-insensitively).
+///
+/// Callers also pass what a user typed in a search, so an address that is
+/// not plain ASCII is first put in its normalized form when it is valid:
+/// canonically equivalent spellings (an A-label and its Unicode form,
+/// decomposed and precomposed accents, full-width letters) share one key, as
+/// they share one stored form. A plain ASCII one without A-labels is already
+/// its normalized form once lowercased.
 ///
 /// Lowercases character by character, without the final-sigma rule of
 /// [`str::to_lowercase`], so that `ΑΣ` and `ασ` get the same key.
-pub fn key(normalized: &str) -> String {
-    if normalized.is_ascii() {
-        normalized.to_ascii_lowercase()
-    } else {
-        normalized.chars().flat_map(char::to_lowercase).collect()
+pub fn key(address: &str) -> String {
+    let bytes = address.as_bytes();
+    let a_label = bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"xn--"));
+    if address.is_ascii() && !a_label {
+        return address.to_ascii_lowercase();
     }
+    let normalized = normalize(address);
+    let canonical = normalized.as_deref().unwrap_or(address);
+    canonical.chars().flat_map(char::to_lowercase).collect()
 }
 
 /// The domain part of a normalized address (lowercase).

@@ -300,6 +300,21 @@ fn canonically_equivalent_addresses_share_a_key() {
 }
 
 #[test]
+fn a_key_of_typed_text_matches_the_stored_address() {
+    let stored = normalize("Jöran@münchen.de").unwrap();
+    for typed in [
+        "jöran@XN--MNCHEN-3YA.DE",
+        "jo\u{308}ran@mu\u{308}nchen.de",
+        "JÖRAN@ＭÜＮＣＨＥＮ.DE",
+    ] {
+        assert_eq!(key(typed), key(&stored), "{typed:?}");
+    }
+    // Not an address: lowercased as it is.
+    assert_eq!(key("JÖRAN@"), "jöran@");
+    assert_eq!(key("Jane@Example.com"), "jane@example.com");
+}
+
+#[test]
 fn domain_is_the_lowercased_part_after_the_at() {
     let n = normalize("Jane@MÜNCHEN.DE").unwrap();
     assert_eq!(domain(&n), "münchen.de");
