@@ -14,11 +14,12 @@
 //!   on its ASCII form;
 //! - [`unicode`]: the property lookups and NFC over the generated tables.
 //!
-//! Where this differs from the reference, on purpose (spec §3): the local
-//! part is limited to 64 octets where email-validator counts 64 characters,
-//! and the local part keeps its case (email-validator lowercases the RFC 2142
-//! role mailboxes, `Postmaster`). The vectors in `tests/vectors/email.json`
-//! (made by `gen_email.py`) name every row where the verdict differs.
+//! Where this differs from the reference, on purpose (spec §3): the input is
+//! trimmed first; the local part is limited to 64 octets where
+//! email-validator counts 64 characters; and the local part keeps its case
+//! (email-validator lowercases the RFC 2142 role mailboxes, `Postmaster`).
+//! The vectors in `tests/vectors/email*.json` (made by `gen_email.py`) name
+//! every row where the verdict differs; `docs/rules-email.md` tells the rules.
 //!
 //! The crate `email_address`, even configured strictly, accepts quoted local
 //! parts, `_` in domain labels, any non-ASCII character and knows nothing of
