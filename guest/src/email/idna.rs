@@ -274,6 +274,44 @@ pub(super) fn bidi_rule(label: &[char], check_ltr: bool) -> bool {
 mod tests {
     use super::*;
 
+    /// One label of `tests/vectors/email_idna.json` with python `idna`'s own
+    /// verdict: its ASCII form, or none.
+    #[derive(serde::Deserialize)]
+    struct Row {
+        label: String,
+        ascii: Option<String>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Vectors {
+        rows: Vec<Row>,
+    }
+
+    #[test]
+    fn labels_agree_with_python_idna() {
+        let text = include_str!("../../tests/vectors/email_idna.json");
+        let rows = serde_json::from_str::<Vectors>(text)
+            .expect("vectors parse")
+            .rows;
+        assert!(rows.len() >= 1000);
+        assert!(rows.iter().filter(|r| r.ascii.is_some()).count() >= 200);
+        let failures: Vec<String> = rows
+            .iter()
+            .filter_map(|row| {
+                let got = to_ascii(&row.label).ok();
+                (got != row.ascii)
+                    .then(|| format!("{:?}: got {got:?}, expected {:?}", row.label, row.ascii))
+            })
+            .collect();
+        assert!(
+            failures.is_empty(),
+            "{} of {} labels:\n{}",
+            failures.len(),
+            rows.len(),
+            failures.join("\n")
+        );
+    }
+
     #[test]
     fn remaps_case_width_and_compatibility_characters() {
         assert_eq!(uts46_remap("MÜNCHEN.de").as_deref(), Some("münchen.de"));

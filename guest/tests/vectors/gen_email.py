@@ -15,6 +15,9 @@ writes
   email_props.json  seeded random inputs built from classes of characters and
                     shapes (CLASSES), for the property test, each row named by
                     its class;
+  email_idna.json   labels (contextual rules, disallowed code points, Bidi)
+                    with python idna's own verdict and A-label (idna.alabel),
+                    for the IDNA 2008 module alone;
   email_suite.json  with --suite: the valid and invalid lists of
                     email-validator's own test suite (tests/test_syntax.py of
                     its source distribution, `pip download --no-binary :all:
@@ -454,6 +457,16 @@ CASES = [
 ]
 
 
+def write_idna(name: str, rows: list) -> None:
+    header = {"generator": "guest/tests/vectors/gen_email.py",
+              "oracle": f"idna {idna.__version__}: idna.alabel(label), the ASCII form or null "
+                        "when IDNA 2008 refuses the label"}
+    text = json.dumps(header, ensure_ascii=False, indent=2)[:-2]
+    lines = ",\n".join("    " + json.dumps(r, ensure_ascii=False) for r in rows)
+    (HERE / name).write_text(f'{text},\n  "rows": [\n{lines}\n  ]\n}}\n', encoding="utf-8")
+    print(f"{len(rows)} labels ({sum(r['ascii'] is not None for r in rows)} valid) -> {name}")
+
+
 def curated_rows() -> list:
     seen = set()
     rows = []
@@ -731,12 +744,52 @@ def prop_rows() -> list:
     return rows
 
 
+# --- IDNA 2008 labels, against python idna itself ---------------------------
+
+CONTEXT_LABELS = [
+    # CONTEXTJ (RFC 5892 A.1, A.2): joiners after a virama, ZWNJ between joining letters.
+    "क्\u200cष", "क्\u200dष", "a\u200cb", "a\u200db", "بب\u200cبب", "ب\u200cا", "ا\u200cب",
+    "ب\u064b\u200c\u064bب", "\u200cب", "ب\u200c", "ක්\u200dර", "\u200d",
+    # CONTEXTO (A.3 to A.9).
+    "l·l", "col·legi", "·l", "l·", "a·b", "α͵β", "a͵b", "͵", "א׳", "a׳", "׳", "אב״", "ジョン・スミス",
+    "・", "a・b", "漢・字", "ひ・ら", "ب٣٤", "ب٣۴", "ب۳۴", "٣", "۴",
+    # Disallowed, unassigned, hyphens, marks, NFC.
+    "⒈", "ß", "ς", "Σ", "a\u0301", "\u0301a", "a-", "-a", "ab--c", "xn--a", "e\u0301", "é",
+    "\u0640", "\u3131", "\u0378", "💩", "☃", "ǅ", "dž",
+    # Bidi rule (RFC 5893 §2), one label at a time.
+    "אב", "א1", "1א", "אa", "א-ב", "ب١", "ب1", "ب١1", "א\u05b0", "\u05b0א", "a1", "١",
+]
+IDNA_CHARS = sorted(set(IDN_CHARS + ["ב", "ا", "\u064b", "ک", "\u0dca", "ර", "ය", "\u0bcd",
+                                     "α", "β", "ひ", "漢", "\u200c", "\u200d", "\u05b0", "\u05f3"]))
+
+
+def idna_rows() -> list:
+    rng = random.Random(SEED)
+    labels = list(CONTEXT_LABELS)
+    seen = set(labels)
+    while len(labels) < 1500:
+        label = "".join(rng.choice(IDNA_CHARS if rng.random() < 0.7 else LATIN)
+                        for _ in range(rng.randint(1, 6)))
+        if label not in seen and "." not in label:
+            seen.add(label)
+            labels.append(label)
+    rows = []
+    for label in labels:
+        try:
+            ascii_form = idna.alabel(label).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            ascii_form = None
+        rows.append({"label": label, "ascii": ascii_form})
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--suite", type=Path, help="email-validator's tests/test_syntax.py")
     args = parser.parse_args()
     write("email.json", curated_rows(), {})
     write("email_props.json", prop_rows(), {"seed": SEED, "classes": {k: v[1] for k, v in CLASSES.items()}})
+    write_idna("email_idna.json", idna_rows())
     if args.suite:
         write("email_suite.json", suite_rows(args.suite), {
             "origin": f"the parametrized inputs of tests/test_syntax.py in the email-validator "
