@@ -93,12 +93,18 @@ pub(super) fn check(typed: &str) -> Result<Domain, EmailError> {
         return Err(EmailError::BadDomain);
     }
     // ASCII hostname characters are all safe and valid for UTS 46.
-    if !typed.is_ascii() && (has_unsafe_char(typed) || !typed.chars().all(uts46_valid_char)) {
-        return Err(EmailError::BadDomain);
+    if !typed.is_ascii() {
+        if has_unsafe_char(typed) {
+            return Err(EmailError::UnsafeCharacter);
+        }
+        if !typed.chars().all(uts46_valid_char) {
+            return Err(EmailError::BadIdn);
+        }
     }
-    let mapped = idna::uts46_remap(typed).ok_or(EmailError::BadDomain)?;
+    let mapped = idna::uts46_remap(typed).ok_or(EmailError::BadIdn)?;
+    // A character can map to one a hostname does not allow (U+1FEF to `).
     if !mapped.chars().all(hostname_char) {
-        return Err(EmailError::BadDomain);
+        return Err(EmailError::BadIdn);
     }
     // Dots and hyphens (RFC 952, RFC 1123 §2.1, RFC 5322 §3.2.3): no empty
     // label, none starting or ending with a hyphen; and hyphens in positions
@@ -186,8 +192,11 @@ fn convert_labels(domain: &str) -> Result<(String, String), EmailError> {
 /// The Unicode form of a domain with A-labels, checked as a whole as the
 /// reference does before it returns it.
 fn check_unicode_form(unicode: &str) -> Result<(), EmailError> {
-    if !unicode.chars().all(hostname_char) || has_unsafe_char(unicode) {
-        return Err(EmailError::BadDomain);
+    if !unicode.chars().all(hostname_char) {
+        return Err(EmailError::BadIdn);
+    }
+    if has_unsafe_char(unicode) {
+        return Err(EmailError::UnsafeCharacter);
     }
     // In a domain with a right-to-left label, the Bidi rule holds for every
     // label, left-to-right ones too (RFC 5893 §1.4): it keeps `1.אב.com` from
@@ -201,7 +210,7 @@ fn check_unicode_form(unicode: &str) -> Result<(), EmailError> {
             idna::bidi_rule(&chars, true)
         });
         if !all_ok {
-            return Err(EmailError::BadDomain);
+            return Err(EmailError::BadIdn);
         }
     }
     Ok(())
@@ -210,7 +219,7 @@ fn check_unicode_form(unicode: &str) -> Result<(), EmailError> {
 fn label_error(e: LabelError) -> EmailError {
     match e {
         LabelError::TooLong => EmailError::LabelTooLong,
-        LabelError::Invalid => EmailError::BadDomain,
+        LabelError::Invalid => EmailError::BadIdn,
     }
 }
 

@@ -41,8 +41,11 @@ fn check_form(local: &str) -> Result<(), EmailError> {
     let dot_atom = local
         .split('.')
         .all(|atom| !atom.is_empty() && atom.chars().all(atext));
-    if !dot_atom || (!local.is_ascii() && has_unsafe_char(local)) {
+    if !dot_atom {
         return Err(EmailError::BadLocal);
+    }
+    if !local.is_ascii() && has_unsafe_char(local) {
+        return Err(EmailError::UnsafeCharacter);
     }
     Ok(())
 }

@@ -80,8 +80,14 @@ pub enum EmailError {
     BadTld,
     /// A special-use domain that cannot receive mail (`.test`, `.local`, …).
     ReservedDomain,
-    /// A character, hyphen, dot or IDNA rule that the domain breaks.
+    /// A character, hyphen or dot placement that a hostname does not allow.
     BadDomain,
+    /// A rule of internationalized domain names (IDNA 2008, UTS 46): a
+    /// disallowed code point (`⒈`, symbols), a contextual rule, the Bidi rule.
+    BadIdn,
+    /// An invisible or unsafe character: a non-ASCII space, a control or
+    /// format character, a private-use or unassigned code point.
+    UnsafeCharacter,
 }
 
 impl fmt::Display for EmailError {
@@ -117,6 +123,14 @@ impl fmt::Display for EmailError {
             Self::BadDomain => {
                 "the domain may contain only letters, digits and hyphens, with single dots \
                  between its parts, none of which may start or end with a hyphen"
+            }
+            Self::BadIdn => {
+                "the domain contains a character that internationalized domain names do not \
+                 allow (such as ⒈ or a symbol), or mixes writing directions"
+            }
+            Self::UnsafeCharacter => {
+                "the email address contains an invisible or unsafe character (a special \
+                 space, a control or formatting character, or an unassigned one)"
             }
         })
     }

@@ -237,9 +237,15 @@ fn errors_name_the_mistake() {
         ("a@example.test", ReservedDomain),
         ("a@ex_ample.com", BadDomain),
         ("a@example.com.", BadDomain),
-        ("a@xn--zz.com", BadDomain),
-        ("a@1.אב.com", BadDomain),
-        ("a@⒈.com", BadDomain),
+        ("a@xn--zz.com", BadIdn),
+        ("a@1.אב.com", BadIdn),
+        ("a@⒈.com", BadIdn),
+        ("a@\u{1FEF}.com", BadIdn),
+        ("a@xn--ab-j1t.com", BadIdn),
+        ("a@💩.com", BadIdn),
+        ("ja\u{200B}ne@example.com", UnsafeCharacter),
+        ("jane@exa\u{A0}mple.com", UnsafeCharacter),
+        ("jane@xn--11b2ezcs70k.in", UnsafeCharacter),
     ];
     for (input, expected) in cases {
         assert_eq!(normalize(input), Err(expected), "{input:?}");
@@ -268,6 +274,8 @@ fn messages_are_distinct_sentences() {
         BadTld,
         ReservedDomain,
         BadDomain,
+        BadIdn,
+        UnsafeCharacter,
     ];
     let messages: std::collections::HashSet<String> = all.iter().map(ToString::to_string).collect();
     assert_eq!(messages.len(), all.len());
