@@ -315,3 +315,58 @@ fn an_empty_array_body_is_an_empty_update_only_in_the_php_dialects() {
     // Nothing changed, not even the update time.
     assert_eq!(read(&s, D::BlueRockTel, &t, made.id), before);
 }
+
+/// Spec §3: one email rule in every dialect. An IDNA 2008 disallowed code
+/// point in the domain is refused by each dialect's own error; an A-label
+/// domain is stored decoded, as email-validator normalizes it.
+#[test]
+fn every_dialect_judges_an_email_alike() {
+    let s = Server::start();
+    let t = s.admin();
+    let owner = s.owner(&t, "customers", "ACME", "CL000001");
+    let create = |d: D, email: &str| -> Reply {
+        match d {
+            D::BlueRockTel => send(
+                &s,
+                d,
+                "POST",
+                &format!("/api/v1/contacts?contactable_type=App%5CCustomer&contactable_id={owner}"),
+                &t,
+                Some(&json!({"last_name": "Idn", "email_address": email})),
+            ),
+            D::HelperIq => send(
+                &s,
+                d,
+                "POST",
+                "/api/v1/contacts/quick",
+                &t,
+                Some(&json!({"email": email})),
+            ),
+            D::RelateCrm => send(
+                &s,
+                d,
+                "POST",
+                "/api/contacts",
+                &t,
+                Some(&json!({"first_name": "Idn", "email": email})),
+            ),
+        }
+    };
+    for d in ALL {
+        let r = create(d, "jane@\u{2488}example.com");
+        let expected = if d == D::HelperIq { 400 } else { 422 };
+        assert_eq!(r.status, expected, "{d:?}: {r:?}");
+    }
+    for (n, d) in ALL.into_iter().enumerate() {
+        let typed = format!("J\u{f6}ran{n}@XN--MNCHEN-3YA.DE");
+        let r = create(d, &typed);
+        assert!(r.status == 200 || r.status == 201, "{d:?}: {r:?}");
+        // HelperIQ's quick create keeps the address lowercased (spec §4).
+        let first = if d == D::HelperIq { 'j' } else { 'J' };
+        assert!(
+            r.body
+                .contains(&format!("{first}\u{f6}ran{n}@m\u{fc}nchen.de")),
+            "{d:?}: {r:?}"
+        );
+    }
+}
