@@ -3,25 +3,10 @@
 
 mod support;
 
-use std::io::Write as _;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 
 use serde_json::json;
-use support::{BIN, Server, enc};
-
-/// An agent who can log in with `email` and `password`.
-fn agent_with_password(s: &Server, email: &str, password: &str) {
-    let mut child = Command::new(BIN)
-        .args(["token", "create", "--db", &s.db, "--name", "Agent Smith"])
-        .args(["--email", email, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("token create");
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    assert!(child.wait().unwrap().success());
-}
+use support::{Server, enc};
 
 fn login(s: &Server, email: &str, password: &str) -> u16 {
     s.send(
@@ -40,7 +25,7 @@ fn login(s: &Server, email: &str, password: &str) -> u16 {
 #[test]
 fn parallel_login_guesses_are_counted() {
     let s = Arc::new(Server::start());
-    agent_with_password(&s, "smith@example.com", "right horse battery");
+    s.agent_with_login("Agent Smith", "smith@example.com", "right horse battery");
     let barrier = Arc::new(Barrier::new(50));
     let guesses: Vec<_> = (0..50)
         .map(|i| {
@@ -64,7 +49,7 @@ fn parallel_login_guesses_are_counted() {
 #[test]
 fn a_success_resets_and_unknown_emails_count() {
     let s = Server::start();
-    agent_with_password(&s, "ada@example.com", "s3cret");
+    s.agent_with_login("Ada Byron", "ada@example.com", "s3cret");
     for _ in 0..4 {
         assert_eq!(login(&s, "ada@example.com", "wrong"), 401);
     }
