@@ -167,3 +167,77 @@ fn forwarded_headers_need_a_trusted_proxy() {
     let u = url(&s, &[("X-Forwarded-Host", "javascript://x/")]);
     assert!(u.starts_with(&format!("http://{}/", s.0.addr)), "{u}");
 }
+
+/// Finding 6: an integer beyond 64 bits for a text field was stored as
+/// `1.8446744073709552e+19`; it is refused, in each dialect's words, and an
+/// integer that fits is still taken as its text.
+#[test]
+fn a_number_without_faithful_text_is_refused_for_a_text_field() {
+    let s = Server::start();
+    let t = s.admin();
+    let big = "18446744073709551616";
+    let body = format!(r#"{{"first_name": {big}}}"#);
+    let json = ("Content-Type", "application/json");
+    let r = s.send(
+        "POST",
+        "/api/contacts",
+        Some(&t),
+        &[json],
+        Some(body.as_bytes()),
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+    assert!(r.json()["errors"]["first_name"].is_array(), "{r:?}");
+    let r = s.json("POST", "/api/contacts", &t, &json!({"first_name": 42}));
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(r.json()["first_name"], "42");
+    let id = r.json()["id"].as_u64().unwrap();
+    let body = format!(r#"{{"last_name": {big}}}"#);
+    let r = s.send(
+        "PUT",
+        &format!("/api/v1/contacts/{id}"),
+        Some(&t),
+        &[json, ("X-Contacts-Dialect", "helperiq")],
+        Some(body.as_bytes()),
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.json()["error_type"], "InputException", "{r:?}");
+    let body = format!(r#"{{"first_name": "Ann", "phones": [{{"number": {big}}}]}}"#);
+    let r = s.send(
+        "POST",
+        "/api/contacts",
+        Some(&t),
+        &[json],
+        Some(body.as_bytes()),
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+}
+
+/// Finding 6: one email in two Unicode forms, or with its domain in Unicode
+/// and in Punycode, is one email: stored in NFC with the domain decoded, so
+/// the second is refused as taken where emails are unique.
+#[test]
+fn one_email_in_two_unicode_forms_is_one_email() {
+    let s = Server::start();
+    let t = s.admin();
+    let r = s.json(
+        "POST",
+        "/api/contacts",
+        &t,
+        &json!({"first_name": "Jos\u{e9}", "email": "jos\u{e9}@m\u{fc}nchen.de"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    for twin in [
+        "jose\u{301}@m\u{fc}nchen.de",
+        "jos\u{e9}@xn--mnchen-3ya.de",
+        "JOSE\u{301}@XN--MNCHEN-3YA.DE",
+    ] {
+        let r = s.json(
+            "POST",
+            "/api/contacts",
+            &t,
+            &json!({"first_name": "Twin", "email": twin}),
+        );
+        assert_eq!(r.status, 422, "{twin:?}: {r:?}");
+        assert!(r.json()["errors"]["email"].is_array(), "{r:?}");
+    }
+}

@@ -110,6 +110,14 @@ fn decode(raw: &[u8]) -> String {
         .into_owned()
 }
 
+/// A JSON number sent for a text field, as the client wrote it: only an
+/// integer that JSON parsing kept exactly. Any other number (a fraction, or
+/// an integer beyond 64 bits that became `1.8446744073709552e+19`) has no
+/// faithful text, so the field is refused instead of stored altered.
+pub fn number_text(n: &serde_json::Number) -> Option<String> {
+    (n.is_i64() || n.is_u64()).then(|| n.to_string())
+}
+
 /// The value of a query parameter (the first occurrence).
 pub fn query_param(query: Option<&str>, name: &str) -> Option<String> {
     url_pairs(query.unwrap_or("").as_bytes())
@@ -173,7 +181,7 @@ impl<'a> Fields<'a> {
     pub fn text(&mut self, names: &[&str]) -> Option<Option<String>> {
         self.read(names, "a string", |v| match v {
             Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
+            Value::Number(n) => number_text(n),
             _ => None,
         })
     }

@@ -243,7 +243,10 @@ fn text(map: &Map<String, Value>, key: &str) -> Result<Option<Option<String>>, R
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
         Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-        Some(Value::Number(n)) => Ok(Some(Some(n.to_string()))),
+        Some(Value::Number(n)) => match body::number_text(n) {
+            Some(t) => Ok(Some(Some(t))),
+            None => Err(input_error(&format!("Invalid `{key}`: expected a string"))),
+        },
         Some(_) => Err(input_error(&format!("Invalid `{key}`: expected a string"))),
     }
 }

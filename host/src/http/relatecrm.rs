@@ -109,7 +109,7 @@ fn phone_entry(v: &Value) -> Result<Option<PhoneInput>, ()> {
         Value::Object(o) => {
             let number = match o.get("number") {
                 Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Number(n)) => super::body::number_text(n).ok_or(())?,
                 None | Some(Value::Null) => String::new(),
                 Some(_) => return Err(()),
             };
