@@ -241,3 +241,94 @@ fn one_email_in_two_unicode_forms_is_one_email() {
         assert!(r.json()["errors"]["email"].is_array(), "{r:?}");
     }
 }
+
+/// Reads until the server closes the connection; panics if it does not
+/// within a bound far above the server's own limits.
+fn read_until_closed(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read as _;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return String::from_utf8_lossy(&got).into_owned(),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            // A reset is a close too.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                return String::from_utf8_lossy(&got).into_owned();
+            }
+            Err(e) => panic!("the server kept the connection open: {e}"),
+        }
+    }
+}
+
+/// Finding 2: connections dribbling headers, or idle between requests, were
+/// held forever. Each must send its headers within the header timeout,
+/// which also bounds a keep-alive connection's idle time.
+#[test]
+fn slow_and_idle_connections_are_closed() {
+    use std::io::Write as _;
+    let s = Server::start_with(&["--header-timeout-ms", "300"]);
+    let mut slow = std::net::TcpStream::connect(&s.addr).unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let answer = read_until_closed(&mut slow);
+    assert!(!answer.contains("200 OK"), "{answer}");
+
+    let mut idle = std::net::TcpStream::connect(&s.addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    // The answer comes, then the idle connection is closed.
+    let answer = read_until_closed(&mut idle);
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    // The server still serves.
+    assert_eq!(s.send("GET", "/healthz", None, &[], None).status, 200);
+}
+
+/// Finding 2: past `--max-connections`, a new connection is told so at once
+/// (503, Retry-After) instead of waiting unseen; once connections close, the
+/// server serves again.
+#[test]
+fn connections_past_the_cap_get_a_clear_answer() {
+    let s = Server::start_with(&["--max-connections", "4"]);
+    let held: Vec<_> = (0..4)
+        .map(|_| std::net::TcpStream::connect(&s.addr).unwrap())
+        .collect();
+    // Connections are counted when accepted: give the server a moment to
+    // accept the four, by a bounded number of tries of the fifth.
+    let mut answer = String::new();
+    for _ in 0..100 {
+        let mut fifth = std::net::TcpStream::connect(&s.addr).unwrap();
+        answer = read_until_closed(&mut fifth);
+        if answer.starts_with("HTTP/1.1 503") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("Retry-After: 1"), "{answer}");
+    assert!(answer.contains("connection limit"), "{answer}");
+    drop(held);
+    let mut status = 0;
+    for _ in 0..100 {
+        let mut probe = std::net::TcpStream::connect(&s.addr).unwrap();
+        std::io::Write::write_all(
+            &mut probe,
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let got = read_until_closed(&mut probe);
+        status = if got.starts_with("HTTP/1.1 200") {
+            200
+        } else {
+            503
+        };
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(status, 200);
+}

@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod capabilities;
 pub mod db;
 pub mod http;
+pub mod listen;
 pub mod maintenance;
 pub mod metrics;
 pub mod runtime;

@@ -14,7 +14,7 @@ use contacts_host::auth::{Auth, NewAgent, parse_scopes};
 use contacts_host::db::{Db, sqlite_path};
 use contacts_host::http;
 use contacts_host::runtime::Limits;
-use contacts_host::{server, webhooks};
+use contacts_host::{listen, server, webhooks};
 
 #[derive(Parser)]
 #[command(
@@ -121,6 +121,13 @@ struct ServeArgs {
     /// that sets them): they build the absolute URLs of answers.
     #[arg(long, env = "CONTACTS_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Connections open at once; past it, a new one gets 503 and is closed.
+    #[arg(long, env = "CONTACTS_MAX_CONNECTIONS", default_value_t = 512)]
+    max_connections: u32,
+    /// Milliseconds a client has to send a request's headers, and that a
+    /// keep-alive connection may stay idle.
+    #[arg(long, env = "CONTACTS_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
+    header_timeout_ms: u64,
 }
 
 #[derive(Args)]
@@ -247,9 +254,11 @@ fn serve(args: ServeArgs) -> Result<()> {
                 args.db.db
             );
         }
-        axum::serve(listener, http::router(app))
-            .with_graceful_shutdown(shutdown())
-            .await?;
+        let limits = listen::Limits {
+            max_connections: args.max_connections.max(1),
+            header_timeout: std::time::Duration::from_millis(args.header_timeout_ms.max(1)),
+        };
+        listen::serve(listener, http::router(app), limits, shutdown()).await?;
         anyhow::Ok(deliveries)
     })?;
     // Stop the delivery tasks first, so none claims an endpoint again, then
