@@ -6,11 +6,8 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
-use support::{BIN, Server, clients_dir, run_client};
+use support::{Server, clients_dir, run_client};
 
 const EMAIL: &str = "agent.smith@example.com";
 // Characters that must survive the SDK's query-string login.
@@ -19,23 +16,7 @@ const CUSTOMER: &str = "ACME SARL";
 
 /// An agent with a login (`token create --email … --password-stdin`).
 fn agent_with_login(s: &Server) -> String {
-    let mut child = Command::new(BIN)
-        .args(["token", "create", "--db", &s.db, "--name", "Agent Smith"])
-        .args(["--email", EMAIL, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn token create");
-    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("write the password");
-    let out = child.wait_with_output().expect("token create");
-    assert!(out.status.success(), "token create failed: {out:?}");
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .last()
-        .expect("a token line")
-        .trim()
-        .to_owned()
+    s.agent_with_login("Agent Smith", EMAIL, PASSWORD)
 }
 
 #[test]

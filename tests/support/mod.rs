@@ -152,6 +152,28 @@ impl Server {
             .to_owned()
     }
 
+    /// Creates an agent that can also log in with `email` and `password`
+    /// (`token create … --password-stdin`); returns its bearer token.
+    pub fn agent_with_login(&self, name: &str, email: &str, password: &str) -> String {
+        let mut child = Command::new(BIN)
+            .args(["token", "create", "--db", &self.db, "--name", name])
+            .args(["--email", email, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn token create");
+        writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write the password");
+        let out = child.wait_with_output().expect("token create");
+        assert!(out.status.success(), "token create failed: {out:?}");
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .last()
+            .expect("a token line")
+            .trim()
+            .to_owned()
+    }
+
     /// A token with every scope.
     pub fn admin(&self) -> String {
         self.token(&["--name", "Admin Agent"])

@@ -10,6 +10,7 @@ pub mod bluerocktel;
 pub mod body;
 mod console;
 pub mod helperiq;
+mod openapi;
 pub(crate) mod ops;
 mod platform;
 pub mod relatecrm;

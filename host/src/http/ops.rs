@@ -195,7 +195,9 @@ const LANDING: &str = r#"<!doctype html>
 <strong>HelperIQ</strong> under <code>/api/v1/contacts</code>, <strong>RelateCRM</strong> under
 <code>/api/contacts</code>. Every API call needs a bearer token.</p>
 <p><a href="/console"><strong>Open the console</strong></a>: search, caller-ID tester, contacts.
-</p>
+API documents (OpenAPI 3.1): <a href="/openapi/bluerocktel.json">BlueRockTEL</a> ·
+<a href="/openapi/helperiq.json">HelperIQ</a> · <a href="/openapi/relatecrm.json">RelateCRM</a> ·
+<a href="/openapi/platform.json">platform and operations</a>.</p>
 <h2>Get a token</h2>
 <pre>contacts-host token create --db sqlite:./contacts.db --name "First Agent"</pre>
 <p>The token is the last line it prints. Then:</p>

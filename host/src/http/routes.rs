@@ -1,11 +1,12 @@
 //! The route table: every (method, path) the server answers, written once.
-//! The router is built from it, and tests read the same list ([`ROUTES`]).
+//! The router is built from it, and the OpenAPI test reads the same list
+//! ([`ROUTES`]) to hold the published documents against what is served.
 
 use axum::Router;
 use axum::routing::MethodRouter;
 
 use super::Shared;
-use super::{bluerocktel, console, helperiq, ops, platform, relatecrm, session};
+use super::{bluerocktel, console, helperiq, openapi, ops, platform, relatecrm, session};
 
 /// Declares the table once: the router and [`ROUTES`] both come from it.
 macro_rules! table {
@@ -68,11 +69,15 @@ table! {
     "/api/v1/conversations" => { post: platform::create_conversation }
     "/api/v1/clients" => { post: platform::create_client }
     "/api/v1/clients/{id}" => { get: platform::show_client }
-    // Operations and the console: no token.
+    // Operations, documents and the console: no token.
     "/" => { get: ops::landing }
     "/healthz" => { get: ops::healthz }
     "/readyz" => { get: ops::readyz }
     "/metrics" => { get: ops::metrics }
+    "/openapi/bluerocktel.json" => { get: openapi::bluerocktel }
+    "/openapi/helperiq.json" => { get: openapi::helperiq }
+    "/openapi/relatecrm.json" => { get: openapi::relatecrm }
+    "/openapi/platform.json" => { get: openapi::platform }
     "/console" => { get: console::page }
     "/console/{file}" => { get: console::asset }
 }
