@@ -43,3 +43,15 @@ if ! diff -rq --exclude node_modules "$ui_src" "$ui_dst" >/dev/null 2>&1 ||
     rm -rf "$ui_dst/node_modules"
     (cd "$ui_dst" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# ---- console browser test (tests/console.rs): Debian's chromium, headless ----
+# The console's end-to-end test drives it over the DevTools protocol from Node
+# (no npm package, no browser download). CONTACTS_CHROMIUM points at another
+# Chromium binary instead.
+if [ -z "${CONTACTS_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+# ---- end of the console browser test block ----
