@@ -67,3 +67,15 @@ if ! cmp -s "$root/examples/python/requirements.txt" "$venv/requirements.txt" ||
     cp "$root/examples/python/requirements.txt" "$venv/requirements.txt"
 fi
 # ---- end of embedding examples ----------------------------------------------
+
+# ---- console browser test (tests/console.rs): Debian's chromium, headless ----
+# The console's end-to-end test drives it over the DevTools protocol from Node
+# (no npm package, no browser download). CONTACTS_CHROMIUM points at another
+# Chromium binary instead.
+if [ -z "${CONTACTS_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+# ---- end of the console browser test block ----

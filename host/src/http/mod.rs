@@ -8,10 +8,13 @@
 
 pub mod bluerocktel;
 pub mod body;
+mod console;
 pub mod helperiq;
+mod openapi;
 pub(crate) mod ops;
 mod platform;
 pub mod relatecrm;
+pub mod routes;
 mod session;
 
 use std::sync::Arc;
@@ -21,7 +24,6 @@ use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
 use serde_json::{Value, json};
 
 use crate::auth::{Agent, Auth};
@@ -50,62 +52,7 @@ pub struct App {
 pub type Shared = Arc<App>;
 
 pub fn router(app: Shared) -> Router {
-    Router::new()
-        .route("/api/login", post(session::login))
-        .route("/api/v1/agents/me", get(session::me))
-        .route("/api/v1/events", get(session::events))
-        .route(
-            "/api/v1/contacts",
-            get(contacts_index).post(bluerocktel::create),
-        )
-        .route("/api/v1/contacts/numbers", get(bluerocktel::numbers))
-        .route("/api/v1/contacts/quick", post(helperiq::quick))
-        .route("/api/v1/contacts/search", get(helperiq::search))
-        .route("/api/v1/contacts/{id}/block", put(helperiq::block))
-        .route(
-            "/api/v1/contacts/{id}/conversations",
-            get(helperiq::conversations),
-        )
-        .route(
-            "/api/v1/contacts/{id}/notes",
-            get(helperiq::notes).post(helperiq::add_note),
-        )
-        .route(
-            "/api/v1/contacts/{id}/notes/{note_id}",
-            delete(helperiq::delete_note)
-                .put(helperiq::note_not_editable)
-                .patch(helperiq::note_not_editable),
-        )
-        .route(
-            "/api/v1/contacts/{id}",
-            get(contacts_show)
-                .put(contacts_update)
-                .delete(contacts_destroy),
-        )
-        .route("/api/v1/contacts/{id}/accounts", get(bluerocktel::accounts))
-        .route(
-            "/api/v1/contacts/{id}/coworkers",
-            get(bluerocktel::coworkers),
-        )
-        .route(
-            "/api/contacts",
-            get(relatecrm::index).post(relatecrm::create),
-        )
-        .route("/api/contacts/search", get(relatecrm::search))
-        .route(
-            "/api/contacts/{id}",
-            get(relatecrm::show)
-                .put(relatecrm::update)
-                .delete(relatecrm::destroy),
-        )
-        .route(
-            "/api/associations/contacts/{id}",
-            put(relatecrm::attach)
-                .delete(relatecrm::detach)
-                .post(relatecrm::sync),
-        )
-        .merge(platform::routes())
-        .merge(ops::routes())
+    routes::router()
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),

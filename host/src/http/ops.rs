@@ -5,25 +5,15 @@
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
 use serde_json::json;
 
 use super::Shared;
 use crate::bindings::types::Dialect;
 use crate::metrics::Gauge;
-
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/", get(landing))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-}
 
 /// The dialect a request was served in, once authentication has chosen it:
 /// the request-counting middleware reads it after the handler ran.
@@ -77,12 +67,12 @@ pub async fn track(State(app): State<Shared>, mut req: Request, next: Next) -> R
 }
 
 /// The process is up and answering.
-async fn healthz() -> Response {
+pub(super) async fn healthz() -> Response {
     (StatusCode::OK, "ok\n").into_response()
 }
 
 /// The database answers and the component runs: send traffic here.
-async fn readyz(State(app): State<Shared>) -> Response {
+pub(super) async fn readyz(State(app): State<Shared>) -> Response {
     let app2 = app.clone();
     let check = tokio::task::spawn_blocking(move || -> anyhow::Result<u32> {
         app2.db.ping()?;
@@ -107,7 +97,7 @@ fn unready(reason: &str) -> Response {
         .into_response()
 }
 
-async fn metrics(State(app): State<Shared>) -> Response {
+pub(super) async fn metrics(State(app): State<Shared>) -> Response {
     let app2 = app.clone();
     let figures = tokio::task::spawn_blocking(move || {
         let (db_bytes, wal_bytes) = app2.db.file_sizes();
@@ -189,7 +179,7 @@ async fn metrics(State(app): State<Shared>) -> Response {
 }
 
 /// A first page for whoever opens the server's address in a browser.
-async fn landing() -> Html<&'static str> {
+pub(super) async fn landing() -> Html<&'static str> {
     Html(LANDING)
 }
 
@@ -204,6 +194,10 @@ const LANDING: &str = r#"<!doctype html>
 <p>This server speaks three contacts APIs over one store: <strong>BlueRockTEL</strong> and
 <strong>HelperIQ</strong> under <code>/api/v1/contacts</code>, <strong>RelateCRM</strong> under
 <code>/api/contacts</code>. Every API call needs a bearer token.</p>
+<p><a href="/console"><strong>Open the console</strong></a>: search, caller-ID tester, contacts.
+API documents (OpenAPI 3.1): <a href="/openapi/bluerocktel.json">BlueRockTEL</a> ·
+<a href="/openapi/helperiq.json">HelperIQ</a> · <a href="/openapi/relatecrm.json">RelateCRM</a> ·
+<a href="/openapi/platform.json">platform and operations</a>.</p>
 <h2>Get a token</h2>
 <pre>contacts-host token create --db sqlite:./contacts.db --name "First Agent"</pre>
 <p>The token is the last line it prints. Then:</p>

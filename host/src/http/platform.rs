@@ -1,12 +1,11 @@
 //! The reference host's platform directory REST (spec §7): the minimum to
-//! create the records contacts refer to. Agents use the CLI instead.
+//! create the records contacts refer to. Agents use the CLI instead. Its
+//! routes are in the table of `routes.rs`.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, as_integer};
@@ -14,18 +13,6 @@ use super::{Authed, Shared, internal, path_id};
 use crate::bindings::directory::RecordKind;
 use crate::bindings::types::OwnerKind;
 use crate::capabilities::directory::sqlite::kind_name;
-
-pub fn routes() -> Router<Shared> {
-    Router::new()
-        .route("/api/v1/customers", post(create_customer))
-        .route("/api/v1/prospects", post(create_prospect))
-        .route("/api/companies", post(create_company))
-        .route("/api/deals", post(create_deal))
-        .route("/api/activities", post(create_activity))
-        .route("/api/v1/conversations", post(create_conversation))
-        .route("/api/v1/clients", post(create_client))
-        .route("/api/v1/clients/{id}", get(show_client))
-}
 
 fn unprocessable(field: &str, message: &str) -> Response {
     (
@@ -100,13 +87,21 @@ async fn create_owner(app: Shared, kind: OwnerKind, req: Request) -> Result<Resp
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-async fn create_customer(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub(super) async fn create_customer(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Response {
     create_owner(app, OwnerKind::Customer, req)
         .await
         .unwrap_or_else(|r| r)
 }
 
-async fn create_prospect(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub(super) async fn create_prospect(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Response {
     create_owner(app, OwnerKind::Prospect, req)
         .await
         .unwrap_or_else(|r| r)
@@ -136,19 +131,31 @@ async fn create_record(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-async fn create_company(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub(super) async fn create_company(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Response {
     create_record(app, RecordKind::Company, "name", req)
         .await
         .unwrap_or_else(|r| r)
 }
 
-async fn create_deal(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub(super) async fn create_deal(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Response {
     create_record(app, RecordKind::Deal, "name", req)
         .await
         .unwrap_or_else(|r| r)
 }
 
-async fn create_activity(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub(super) async fn create_activity(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Response {
     create_record(app, RecordKind::Activity, "title", req)
         .await
         .unwrap_or_else(|r| r)
@@ -162,7 +169,11 @@ fn contact_id(map: &Map<String, Value>) -> Result<u64, Response> {
         .ok_or_else(|| unprocessable("contact_id", "The contact_id field must be a contact id."))
 }
 
-async fn create_conversation(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub(super) async fn create_conversation(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Response {
     async {
         let map = read(req).await?;
         let contact = contact_id(&map)?;
@@ -197,7 +208,11 @@ async fn create_conversation(State(app): State<Shared>, _auth: Authed, req: Requ
     .unwrap_or_else(|r| r)
 }
 
-async fn create_client(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub(super) async fn create_client(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Response {
     async {
         let map = read(req).await?;
         let contact = contact_id(&map)?;
@@ -219,7 +234,11 @@ async fn create_client(State(app): State<Shared>, _auth: Authed, req: Request) -
     .unwrap_or_else(|r| r)
 }
 
-async fn show_client(State(app): State<Shared>, _auth: Authed, Path(id): Path<String>) -> Response {
+pub(super) async fn show_client(
+    State(app): State<Shared>,
+    _auth: Authed,
+    Path(id): Path<String>,
+) -> Response {
     let missing = || {
         (
             StatusCode::NOT_FOUND,
