@@ -43,3 +43,14 @@ if ! diff -rq --exclude node_modules "$ui_src" "$ui_dst" >/dev/null 2>&1 ||
     rm -rf "$ui_dst/node_modules"
     (cd "$ui_dst" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# ---- extensions (docs/extensions.md) ----------------------------------------
+# The Rust example and test extensions build for wasm32-unknown-unknown (no
+# WASI); the JavaScript one with componentize-js, pinned by
+# extensions/audit-trail/package-lock.json.
+rustup target list --installed | grep -qx wasm32-unknown-unknown ||
+    rustup target add wasm32-unknown-unknown
+if [ ! -d "$root/extensions/audit-trail/node_modules/@bytecodealliance/componentize-js" ]; then
+    (cd "$root/extensions/audit-trail" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# ---- end of extensions --------------------------------------------------------
