@@ -73,10 +73,21 @@ impl Extensions {
     /// key-value spaces; without it (a check) `kv` calls fail. Compiled code
     /// is cached in `cache_dir` like the core component's.
     pub fn load(dir: &Path, db: Option<Arc<Db>>, cache_dir: Option<&Path>) -> Result<Extensions> {
-        let sandbox = Sandbox::new()?;
-        let mut loaded: Vec<Loaded> = Vec::new();
+        let mut manifests = Vec::new();
         for folder in folders(dir)? {
-            let one = load_one(&sandbox, &folder, db.clone(), cache_dir)
+            let manifest = Manifest::read(&folder)
+                .with_context(|| format!("extension {} refused", folder.display()))?;
+            manifests.push((folder, manifest));
+        }
+        let max_memory = manifests
+            .iter()
+            .map(|(_, m)| m.limits.memory_bytes())
+            .max()
+            .unwrap_or(0);
+        let sandbox = Sandbox::new(manifests.len(), max_memory)?;
+        let mut loaded: Vec<Loaded> = Vec::new();
+        for (folder, manifest) in manifests {
+            let one = load_one(&sandbox, &folder, manifest, db.clone(), cache_dir)
                 .with_context(|| format!("extension {} refused", folder.display()))?;
             if let Some(other) = loaded
                 .iter()
@@ -94,14 +105,6 @@ impl Extensions {
         Ok(Extensions {
             loaded,
             _sandbox: sandbox,
-        })
-    }
-
-    /// No extensions at all.
-    pub fn none() -> Result<Extensions> {
-        Ok(Extensions {
-            loaded: Vec::new(),
-            _sandbox: Sandbox::new()?,
         })
     }
 
@@ -130,10 +133,10 @@ impl Extensions {
 fn load_one(
     sandbox: &Sandbox,
     folder: &Path,
+    manifest: Manifest,
     db: Option<Arc<Db>>,
     cache_dir: Option<&Path>,
 ) -> Result<Loaded> {
-    let manifest = Manifest::read(folder)?;
     let path = folder.join(&manifest.component);
     let wasm = std::fs::read(&path).with_context(|| {
         format!(

@@ -15,11 +15,17 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use wasmtime::component::types::ComponentItem;
 use wasmtime::component::{HasSelf, Linker};
-use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder, Trap,
+};
 
 use super::kv::Space;
 use super::manifest::{Grant, Manifest};
 use crate::bindings::extension::{Extension, ExtensionPre, hooks, kv, log, types};
+
+/// Pool slots reserved per loaded extension.
+const SLOTS_PER_EXTENSION: usize = 24;
 
 /// Epoch granularity of extension deadlines.
 const TICK: Duration = Duration::from_millis(1);
@@ -36,12 +42,35 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    pub fn new() -> Result<Sandbox> {
+    /// An engine for `extensions` extensions, none of which may grow its
+    /// memory past `max_memory` bytes.
+    ///
+    /// Instances come from a pool of memory and table slots reserved once:
+    /// an instance discarded after a failure is reset in place instead of
+    /// unmapped, and a new one reuses the slot, so a stream of failing
+    /// calls does not stall the other threads' memory operations.
+    pub fn new(extensions: usize, max_memory: usize) -> Result<Sandbox> {
+        // Instances alive at once per extension: the core's callers plus
+        // the event delivery, with room to spare.
+        let slots = (extensions.max(1) * SLOTS_PER_EXTENSION) as u32;
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(slots)
+            .total_core_instances(slots * 8)
+            .total_memories(slots * 2)
+            .total_tables(slots * 8)
+            .total_stacks(slots)
+            .max_memories_per_module(2)
+            .max_tables_per_module(4)
+            .table_elements(1 << 18)
+            .max_memory_size(max_memory)
+            .linear_memory_keep_resident(1 << 20)
+            .table_keep_resident(1 << 16);
         let mut cfg = Config::new();
         cfg.wasm_component_model(true);
         cfg.consume_fuel(true);
         cfg.epoch_interruption(true);
         cfg.concurrency_support(false);
+        cfg.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&cfg)?;
         let stop = Arc::new(AtomicBool::new(false));
         {
