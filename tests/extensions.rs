@@ -282,6 +282,25 @@ fn the_examples_validate_enrich_and_keep_an_audit_trail() {
         r.json()["errors"]["email"][0],
         "Disposable email addresses are not accepted (mailinator.com)."
     );
+    // HelperIQ renders the same refusal as its own input error.
+    let body =
+        serde_json::to_vec(&json!({"first_name": "Tom", "email": "tom@yopmail.com"})).unwrap();
+    let r = s.send(
+        "POST",
+        "/api/v1/contacts/quick",
+        Some(&t),
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Contacts-Dialect", "helperiq"),
+        ],
+        Some(&body),
+    );
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.json()["error_type"], "InputException");
+    assert_eq!(
+        r.json()["message"],
+        "Disposable email addresses are not accepted (yopmail.com)."
+    );
     assert_eq!(total(&s, &t), 2);
 
     // The audit trail records both creates, in order, in its own space.

@@ -17,7 +17,7 @@ use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
 
 use crate::capabilities::events::StoredEvent;
-use crate::capabilities::events::subscription::{Consumer, Cursors, replica_id};
+use crate::capabilities::events::subscription::{Consumer, Cursors, Leases, replica_id};
 use crate::db::Db;
 
 /// How long one attempt may take.
@@ -53,18 +53,7 @@ pub fn validate(urls: &[String]) -> Result<()> {
 }
 
 /// This process's claim on its endpoints, to hand back at shutdown.
-pub struct Deliveries {
-    db: Arc<Db>,
-    me: String,
-}
-
-impl Deliveries {
-    /// Gives up this process's leases, so another replica (or the next
-    /// start) delivers at once instead of after the lease lapses.
-    pub fn release(&self) -> Result<()> {
-        CURSORS.release(&self.db, &self.me)
-    }
-}
+pub type Deliveries = Leases;
 
 /// Starts one delivery task per endpoint on the current tokio runtime. A new
 /// endpoint starts at the end of the outbox: it gets what happens from now.
@@ -79,7 +68,11 @@ pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<Deliveries> {
         };
         CURSORS.spawn(db.clone(), url, &me, endpoint);
     }
-    Ok(Deliveries { db, me })
+    Ok(Leases {
+        cursors: CURSORS,
+        db,
+        me,
+    })
 }
 
 struct Endpoint {

@@ -15,7 +15,7 @@ use super::Extensions;
 use super::convert;
 use super::manifest::Hook;
 use crate::capabilities::events::StoredEvent;
-use crate::capabilities::events::subscription::{Consumer, Cursors, replica_id};
+use crate::capabilities::events::subscription::{Consumer, Cursors, Leases, replica_id};
 use crate::db::Db;
 
 const CURSORS: Cursors = Cursors {
@@ -24,21 +24,9 @@ const CURSORS: Cursors = Cursors {
     key: "name",
 };
 
-/// This process's claim on the extensions' cursors, to hand back at shutdown.
-pub struct Deliveries {
-    db: Arc<Db>,
-    me: String,
-}
-
-impl Deliveries {
-    pub fn release(&self) -> Result<()> {
-        CURSORS.release(&self.db, &self.me)
-    }
-}
-
 /// Starts one delivery task per extension with an `on-event` hook, on the
 /// current tokio runtime. A new extension starts at the end of the outbox.
-pub fn start(extensions: &Arc<Extensions>, db: Arc<Db>) -> Result<Deliveries> {
+pub fn start(extensions: &Arc<Extensions>, db: Arc<Db>) -> Result<Leases> {
     let me = replica_id()?;
     for (index, loaded) in extensions.loaded().iter().enumerate() {
         if !loaded.runner.manifest().has(Hook::OnEvent) {
@@ -52,7 +40,11 @@ pub fn start(extensions: &Arc<Extensions>, db: Arc<Db>) -> Result<Deliveries> {
         };
         CURSORS.spawn(db.clone(), name, &me, reactor);
     }
-    Ok(Deliveries { db, me })
+    Ok(Leases {
+        cursors: CURSORS,
+        db,
+        me,
+    })
 }
 
 struct Reactor {

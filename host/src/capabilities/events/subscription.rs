@@ -64,19 +64,6 @@ impl Cursors {
         Ok(())
     }
 
-    /// Gives up every lease `me` holds, so another replica (or the next
-    /// start) delivers at once instead of after the lease lapses.
-    pub fn release(&self, db: &Db, me: &str) -> Result<()> {
-        db.conn()?.execute(
-            &format!(
-                "UPDATE {} SET holder = '', lease_until_ms = 0 WHERE holder = ?1",
-                self.table
-            ),
-            params![me],
-        )?;
-        Ok(())
-    }
-
     /// Starts delivering to `consumer` on the current tokio runtime.
     pub fn spawn<C: Consumer>(&self, db: Arc<Db>, key: &str, me: &str, consumer: C) {
         let sub = Subscription {
@@ -88,6 +75,28 @@ impl Cursors {
             consumer,
         };
         tokio::spawn(sub.run());
+    }
+}
+
+/// This process's claim on the cursors of one kind, to hand back at shutdown.
+pub struct Leases {
+    pub cursors: Cursors,
+    pub db: Arc<Db>,
+    pub me: String,
+}
+
+impl Leases {
+    /// Gives up every lease this process holds, so another replica (or the
+    /// next start) delivers at once instead of after the lease lapses.
+    pub fn release(&self) -> Result<()> {
+        self.db.conn()?.execute(
+            &format!(
+                "UPDATE {} SET holder = '', lease_until_ms = 0 WHERE holder = ?1",
+                self.cursors.table
+            ),
+            params![self.me],
+        )?;
+        Ok(())
     }
 }
 
