@@ -85,7 +85,59 @@ fn install(dir: &Path, folder: &str, wasm: &Path, manifest: &Value) {
 
 fn hostile(name: &str, policy: &str, limits: Value) -> Value {
     json!({"name": name, "version": "0.1.0", "component": "hostile.wasm",
-           "hooks": ["validate"], "limits": limits, "on_failure": policy})
+           "hooks": ["validate"], "grants": ["kv"], "limits": limits, "on_failure": policy})
+}
+
+/// The keys of an extension's key-value space, as the server stored them.
+fn kv_keys(s: &Server, extension: &str) -> Vec<String> {
+    let db = rusqlite::Connection::open(s.db.strip_prefix("sqlite:").unwrap()).unwrap();
+    let mut stmt = db
+        .prepare("SELECT key FROM extension_kv WHERE extension = ?1 ORDER BY key")
+        .unwrap();
+    stmt.query_map([extension], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// Waits (at most a minute) until `done` holds for the extension's keys.
+fn wait_for_keys(s: &Server, extension: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let keys = kv_keys(s, extension);
+        if done(&keys) || Instant::now() > deadline {
+            return keys;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_failed_event_is_offered_again_under_reject_and_passed_over_under_skip() {
+    let wasm = rust_extension("tests/extensions/hostile");
+    let on_event = |name: &str, policy: &str| {
+        json!({"name": name, "version": "0.1.0", "component": "hostile.wasm",
+               "hooks": ["on-event"], "grants": ["kv"], "on_failure": policy})
+    };
+    let dir = folder();
+    install(&dir, "strict", &wasm, &on_event("strict", "reject"));
+    install(&dir, "lenient", &wasm, &on_event("lenient", "skip"));
+    let s = serve(&dir);
+    let t = s.admin();
+    assert_eq!(create(&s, &t, "Lee").status, 201);
+    assert_eq!(create(&s, &t, "Roe").status, 201);
+
+    // reject: each event fails once, then is taken, in order.
+    let strict = wait_for_keys(&s, "strict", |k| k.len() >= 4);
+    assert_eq!(strict, ["failed:1", "failed:2", "took:1", "took:2"]);
+    // skip: each event fails once and is passed over.
+    let lenient = wait_for_keys(&s, "lenient", |k| k.len() >= 2);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        kv_keys(&s, "lenient"),
+        ["failed:1", "failed:2"],
+        "{lenient:?}"
+    );
 }
 
 fn serve(dir: &Path) -> Server {
@@ -304,25 +356,20 @@ fn the_examples_validate_enrich_and_keep_an_audit_trail() {
     assert_eq!(total(&s, &t), 2);
 
     // The audit trail records both creates, in order, in its own space.
+    let keys = wait_for_keys(&s, "audit-trail", |k| k.len() >= 3);
     let db = rusqlite::Connection::open(s.db.strip_prefix("sqlite:").unwrap()).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let trail = loop {
-        let mut stmt = db
-            .prepare(
-                "SELECT value FROM extension_kv WHERE extension = 'audit-trail' \
-                 AND key LIKE 'event:%' ORDER BY key",
-            )
-            .unwrap();
-        let trail: Vec<Value> = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(|v| serde_json::from_str(&v.unwrap()).unwrap())
-            .collect();
-        if trail.len() >= 2 || Instant::now() > deadline {
-            break trail;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let mut stmt = db
+        .prepare(
+            "SELECT value FROM extension_kv WHERE extension = 'audit-trail' \
+             AND key LIKE 'event:%' ORDER BY key",
+        )
+        .unwrap();
+    let trail: Vec<Value> = stmt
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|v| serde_json::from_str(&v.unwrap()).unwrap())
+        .collect();
+    assert!(keys.contains(&"last-seq".to_owned()), "{keys:?}");
     assert_eq!(trail.len(), 2, "{trail:?}");
     assert_eq!(trail[0]["kind"], "contact.created");
     assert_eq!(trail[0]["contact"], id.to_string());

@@ -116,7 +116,7 @@ fn main() {
     let hostile = build("tests/extensions/hostile");
     let v = r#"{"name":"disposable-email","version":"0.1.0","component":"v.wasm","hooks":["validate"],"grants":["log"]}"#;
     let e = r#"{"name":"enricher","version":"0.1.0","component":"e.wasm","hooks":["enrich"]}"#;
-    let h = r#"{"name":"hostile","version":"0.1.0","component":"h.wasm","hooks":["validate"]}"#;
+    let h = r#"{"name":"hostile","version":"0.1.0","component":"h.wasm","hooks":["validate"],"grants":["kv"]}"#;
     let sets: [(&str, Vec<(&Path, &str)>); 4] = [
         ("0 extensions", vec![]),
         ("1 (validate)", vec![(&validator, v)]),

@@ -66,7 +66,7 @@ impl Consumer for Reactor {
                 Err(anyhow!("event {} not taken: {asked}", event.seq))
             }
             Ok(_) => Ok(()),
-            Err(refused) => Err(anyhow!("{}", refused.message)),
+            Err(refused) => Err(anyhow!("{}", refused.message.trim_end_matches('.'))),
         }
     }
 }

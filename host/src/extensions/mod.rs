@@ -196,8 +196,13 @@ impl Loaded {
                 })
             }
             Policy::Skip => {
+                let then = if hook == "on-event" {
+                    "the event is passed over"
+                } else {
+                    "the request goes on"
+                };
                 tracing::warn!(
-                    "extension {name} failed in {hook}: {why}; skipped, the request goes on ({failures} failures so far)"
+                    "extension {name} failed in {hook}: {why}; skipped, {then} ({failures} failures so far)"
                 );
                 Ok(None)
             }

@@ -5,6 +5,10 @@
 //! manifest gives it fuel to spare, so the deadline stops it), `bomb` grows
 //! memory until the limit, `trap` panics, `huge` answers 4 MiB of errors, and
 //! `veto` refuses the contact politely.
+//!
+//! `on-event` traps the first time it sees an event and takes it the second
+//! time, noting both in its key-value space (`failed:<seq>`, `took:<seq>`),
+//! so a test sees what its policy did with the failure.
 
 wit_bindgen::generate!({ world: "extension", path: "../../../wit/extension" });
 
@@ -55,7 +59,13 @@ impl Guest for Hostile {
         })
     }
 
-    fn on_event(_event: Event) -> Result<(), String> {
-        Ok(())
+    fn on_event(event: Event) -> Result<(), String> {
+        use contacts::extension::kv;
+        let failed = format!("failed:{}", event.seq);
+        if kv::get(&failed).is_none() {
+            kv::set(&failed, &event.kind)?;
+            panic!("asked to fail on event {} once", event.seq);
+        }
+        kv::set(&format!("took:{}", event.seq), &event.kind)
     }
 }
