@@ -79,3 +79,14 @@ if [ -z "${CONTACTS_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
 fi
 # ---- end of the console browser test block ----
+
+# ---- extensions (docs/extensions.md) ----------------------------------------
+# The Rust example and test extensions build for wasm32-unknown-unknown (no
+# WASI); the JavaScript one with componentize-js, pinned by
+# extensions/audit-trail/package-lock.json.
+rustup target list --installed | grep -qx wasm32-unknown-unknown ||
+    rustup target add wasm32-unknown-unknown
+if [ ! -d "$root/extensions/audit-trail/node_modules/@bytecodealliance/componentize-js" ]; then
+    (cd "$root/extensions/audit-trail" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# ---- end of extensions --------------------------------------------------------

@@ -123,7 +123,7 @@ fn assert_the_walkthrough(binding: &str, out: &str) {
 }
 
 #[test]
-fn the_pure_build_imports_only_store_and_directory() {
+fn the_pure_build_imports_only_the_contacts_capabilities() {
     let pure = imports(PURE);
     assert!(!pure.is_empty());
     for name in &pure {
@@ -132,7 +132,7 @@ fn the_pure_build_imports_only_store_and_directory() {
             "the pure build imports {name}"
         );
     }
-    for needed in ["store", "directory"] {
+    for needed in ["store", "directory", "hooks"] {
         let name = format!("contacts:core/{needed}@0.1.0");
         assert!(pure.contains(&name), "{name} missing from {pure:?}");
     }

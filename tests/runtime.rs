@@ -12,6 +12,7 @@ use contacts_host::bindings::store::{CommitError, Document, Hit, Range, Write};
 use contacts_host::bindings::types::{Caller, Context, Dialect, Event, OwnerKind};
 use contacts_host::bindings::{api, types};
 use contacts_host::capabilities::directory::{Directory, SqliteDirectory};
+use contacts_host::capabilities::hooks::NoHooks;
 use contacts_host::capabilities::store::{DocumentStore, SqliteStore};
 use contacts_host::db::Db;
 use contacts_host::runtime::{self, Capabilities, Limits, Runtime, Trap};
@@ -103,6 +104,7 @@ fn a_trap_fails_only_its_own_call() {
     let caps = Capabilities {
         store: Arc::new(Faulty(SqliteStore::new(db))),
         directory: directory.clone() as Arc<dyn Directory>,
+        hooks: Arc::new(NoHooks),
     };
     let settings = api::Settings {
         default_region: "FR".into(),

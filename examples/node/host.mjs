@@ -59,6 +59,8 @@ export class Contacts {
     const imports = {
       'contacts:core/store': bind(store),
       'contacts:core/directory': bind(directory),
+      // No extensions: nothing to add to a contact, nothing to refuse.
+      'contacts:core/hooks': { enrich: () => [], validate: () => {} },
       'contacts:core/types': {},
     };
     return new Contacts(glue, modules, imports, settings);

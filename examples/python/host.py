@@ -78,6 +78,11 @@ class Contacts:
             with root.add_instance(WORLD.format("directory")) as inst:
                 for wit, name in DIRECTORY_FUNCS.items():
                     inst.add_func(wit, _host(directory, name))
+            # No extensions: nothing to add to a contact, nothing to refuse.
+            with root.add_instance(WORLD.format("hooks")) as inst:
+                # A result whose ok holds a value is a Variant; a unit ok is None.
+                inst.add_func("enrich", lambda _store, _contact: Variant("ok", []))
+                inst.add_func("validate", lambda _store, _before, _after: None)
         return cls(engine, component, linker, settings, wasi)
 
     def fresh(self, configure=True, settings=None):

@@ -9,7 +9,7 @@ use crate::service::{Engine, Mode, PhoneMatch};
 
 wit_bindgen::generate!({ world: "contacts", path: "../wit" });
 
-use contacts::core::{directory, store, types as wit};
+use contacts::core::{directory, hooks, store, types as wit};
 use exports::contacts::core::api::{self, Guest};
 
 struct Component;
@@ -24,6 +24,8 @@ static SETTINGS: RwLock<Option<Arc<model::Settings>>> = RwLock::new(None);
 struct HostStore;
 /// The directory as the host serves it.
 struct HostDirectory;
+/// The platform's extensions, as the host runs them.
+struct HostHooks;
 
 /// Runs an operation with the configured settings and the host's ports.
 fn with_engine<T>(
@@ -34,7 +36,7 @@ fn with_engine<T>(
         Err(poisoned) => poisoned.into_inner().clone(),
     };
     let settings = settings.ok_or_else(crate::settings::not_configured)?;
-    f(&Engine::new(&settings, &HostStore, &HostDirectory))
+    f(&Engine::new(&settings, &HostStore, &HostDirectory).with_hooks(&HostHooks))
 }
 
 impl Guest for Component {
@@ -407,6 +409,35 @@ impl From<ports::IndexEntry> for store::IndexEntry {
             key: e.key,
         }
     }
+}
+
+impl ports::Hooks for HostHooks {
+    fn enrich(
+        &self,
+        contact: &model::Contact,
+    ) -> Result<Vec<model::ContactPatch>, Vec<model::FieldError>> {
+        hooks::enrich(&contact.clone().into())
+            .map(|patches| patches.into_iter().map(Into::into).collect())
+            .map_err(field_errors)
+    }
+
+    fn validate(
+        &self,
+        before: Option<&model::Contact>,
+        after: &model::Contact,
+    ) -> Result<(), Vec<model::FieldError>> {
+        let before = before.map(|c| wit::Contact::from(c.clone()));
+        hooks::validate(before.as_ref(), &after.clone().into()).map_err(field_errors)
+    }
+}
+
+fn field_errors(list: Vec<wit::FieldError>) -> Vec<model::FieldError> {
+    list.into_iter()
+        .map(|e| model::FieldError {
+            field: e.field,
+            message: e.message,
+        })
+        .collect()
 }
 
 impl From<ports::Write> for store::Write {

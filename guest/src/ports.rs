@@ -1,12 +1,12 @@
 //! The ports: what the engine needs from its host, as plain Rust traits.
 //!
 //! In the component these are served by the imported `store` and `directory`
-//! interfaces (see `bindings`); natively, by any implementation, such as
+//! interfaces and `hooks` by the imported `hooks` (see `bindings`); natively, by any implementation, such as
 //! [`crate::memory`] in tests or the reference host's SQLite backend in its
 //! benchmark. Reads are infallible at this level: a host whose storage fails
 //! aborts the call (a trap), which fails only that request.
 
-use crate::model::{ContactId, Owner, OwnerRef};
+use crate::model::{Contact, ContactId, ContactPatch, FieldError, Owner, OwnerRef};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
@@ -155,6 +155,29 @@ pub trait Directory {
     fn sync_client_permissions(&self, contact: ContactId, permissions: &[String]);
     fn existing(&self, kind: RecordKind, ids: &[u64]) -> Vec<u64>;
     fn conversations(&self, contact: ContactId) -> Vec<Conversation>;
+}
+
+/// The platform's extensions, run inside create and update before the
+/// commit. Errors are per-field messages that refuse the request.
+pub trait Hooks {
+    /// Changes to apply, in order; each goes through the same rules as a
+    /// client's patch.
+    fn enrich(&self, contact: &Contact) -> Result<Vec<ContactPatch>, Vec<FieldError>>;
+    /// A last say on the contact as it would be stored.
+    fn validate(&self, before: Option<&Contact>, after: &Contact) -> Result<(), Vec<FieldError>>;
+}
+
+/// No extensions: nothing changes, nothing is refused.
+pub struct NoHooks;
+
+impl Hooks for NoHooks {
+    fn enrich(&self, _: &Contact) -> Result<Vec<ContactPatch>, Vec<FieldError>> {
+        Ok(Vec::new())
+    }
+
+    fn validate(&self, _: Option<&Contact>, _: &Contact) -> Result<(), Vec<FieldError>> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -73,6 +73,7 @@ fn rust_host(n: usize, lookups: usize) -> Figures {
     let caps = Capabilities {
         store: Arc::new(MemoryDocumentStore::new()),
         directory: Arc::new(EmptyDirectory),
+        hooks: Arc::new(contacts_host::capabilities::hooks::NoHooks),
     };
     let settings = api::Settings {
         default_region: "FR".into(),

@@ -1,4 +1,5 @@
-//! Host-side bindings generated from `wit/contacts.wit`.
+//! Host-side bindings generated from `wit/contacts.wit` (and, below, from
+//! `wit/extension`).
 //!
 //! Imports are `trappable`: a capability whose backend fails (the database is
 //! gone) traps the instance, which fails only the request that was running.
@@ -10,7 +11,7 @@ wasmtime::component::bindgen!({
     anyhow: true,
 });
 
-pub use contacts::core::{directory, store, types};
+pub use contacts::core::{directory, hooks, store, types};
 pub use exports::contacts::core::api;
 
 impl types::Dialect {
@@ -77,4 +78,19 @@ impl api::ContactPatch {
             deals: None,
         }
     }
+}
+
+/// Host-side bindings of `wit/extension`, the world third-party extensions
+/// are built against. Imports are `trappable` too: a key-value space whose
+/// database fails traps the extension, and its failure policy decides.
+pub mod extension {
+    wasmtime::component::bindgen!({
+        world: "extension",
+        path: "../wit/extension",
+        imports: { default: trappable },
+        anyhow: true,
+    });
+
+    pub use contacts::extension::{kv, log, types};
+    pub use exports::contacts::extension::hooks;
 }

@@ -127,6 +127,22 @@ CREATE TABLE webhook_cursors (
     lease_until_ms INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    r#"
+-- Extensions: each one's key-value space, and how far each one's on-event
+-- hook has acknowledged the outbox (leased like the webhook cursors).
+CREATE TABLE extension_kv (
+    extension TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (extension, key)
+) WITHOUT ROWID;
+CREATE TABLE extension_cursors (
+    name TEXT PRIMARY KEY,
+    after_seq INTEGER NOT NULL,
+    holder TEXT NOT NULL DEFAULT '',
+    lease_until_ms INTEGER NOT NULL DEFAULT 0
+);
+"#,
 ];
 
 #[cfg(unix)]

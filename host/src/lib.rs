@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bindings;
 pub mod capabilities;
 pub mod db;
+pub mod extensions;
 pub mod http;
 pub mod listen;
 pub mod maintenance;

@@ -14,7 +14,7 @@ use contacts_host::auth::{Auth, NewAgent, parse_scopes};
 use contacts_host::db::{Db, sqlite_path};
 use contacts_host::http;
 use contacts_host::runtime::Limits;
-use contacts_host::{listen, server, webhooks};
+use contacts_host::{extensions, listen, server, webhooks};
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Work with extensions (docs/extensions.md).
+    Extensions {
+        #[command(subcommand)]
+        command: ExtensionsCommand,
+    },
     /// Recompute the index entries of every stored document, then exit.
     /// `serve` does this by itself when the component's index version
     /// changed; this forces it (say, after restoring a backup).
@@ -66,6 +71,19 @@ struct ReindexArgs {
     /// Where compiled machine code is cached across starts.
     #[arg(long, env = "CONTACTS_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ExtensionsCommand {
+    /// Load every extension of a folder as `serve --extensions` would, and
+    /// say what loaded or what to fix, without starting a server.
+    Check {
+        /// One subfolder per extension: its extension.json and its .wasm.
+        dir: PathBuf,
+        /// Where compiled machine code is cached across starts.
+        #[arg(long, env = "CONTACTS_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -128,6 +146,9 @@ struct ServeArgs {
     /// keep-alive connection may stay idle.
     #[arg(long, env = "CONTACTS_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
     header_timeout_ms: u64,
+    /// Run the extensions of this folder, one subfolder each (docs/extensions.md).
+    #[arg(long, env = "CONTACTS_EXTENSIONS")]
+    extensions: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -171,6 +192,17 @@ fn main() -> Result<()> {
         Command::Token {
             command: TokenCommand::Create(args),
         } => create_token(args),
+        Command::Extensions {
+            command: ExtensionsCommand::Check { dir, cache_dir },
+        } => {
+            let cache_dir = cache_dir.or_else(server::default_cache_dir);
+            let loaded = extensions::check(&dir, cache_dir.as_deref())?;
+            for line in &loaded {
+                println!("{line}");
+            }
+            println!("{} extension(s) ok in {}", loaded.len(), dir.display());
+            Ok(())
+        }
         Command::Reindex(args) => {
             server::build(&server::Config {
                 db: args.db.db,
@@ -227,18 +259,23 @@ fn serve(args: ServeArgs) -> Result<()> {
         },
         reindex: false,
         trust_proxy: args.trust_proxy,
+        extensions: args.extensions.clone(),
     };
     let hooks = webhooks::Webhooks {
         urls: list(&args.webhooks),
         secret: args.webhook_secret.clone(),
     };
     webhooks::validate(&hooks.urls)?;
-    let app = server::build(&cfg)?;
+    let server::Assembled { app, extensions } = server::assemble(&cfg)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let deliveries = rt.block_on(async move {
+    let (deliveries, reactions) = rt.block_on(async move {
         let deliveries = webhooks::start(&hooks, app.db.clone())?;
+        let reactions = match &extensions {
+            Some(e) => Some(extensions::events::start(e, app.db.clone())?),
+            None => None,
+        };
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
@@ -259,11 +296,14 @@ fn serve(args: ServeArgs) -> Result<()> {
             header_timeout: std::time::Duration::from_millis(args.header_timeout_ms.max(1)),
         };
         listen::serve(listener, http::router(app), limits, shutdown()).await?;
-        anyhow::Ok(deliveries)
+        anyhow::Ok((deliveries, reactions))
     })?;
     // Stop the delivery tasks first, so none claims an endpoint again, then
     // hand the leases back: the next start delivers at once.
     rt.shutdown_timeout(std::time::Duration::from_secs(5));
+    if let Some(r) = reactions {
+        r.release()?;
+    }
     deliveries.release()
 }
 

@@ -20,8 +20,9 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{Contacts, ContactsPre, api, directory, store, types};
+use crate::bindings::{Contacts, ContactsPre, api, directory, hooks, store, types};
 use crate::capabilities::directory::Directory;
+use crate::capabilities::hooks::Hooks;
 use crate::capabilities::store::DocumentStore;
 use crate::db::now_rfc3339;
 
@@ -37,6 +38,8 @@ const STARTUP_DEADLINE: Duration = Duration::from_secs(30);
 pub struct Capabilities {
     pub store: Arc<dyn DocumentStore>,
     pub directory: Arc<dyn Directory>,
+    /// The extensions run inside create and update (`NoHooks`: none).
+    pub hooks: Arc<dyn Hooks>,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +153,23 @@ impl directory::Host for State {
 
     fn conversations(&mut self, contact: u64) -> Result<Vec<directory::Conversation>> {
         self.caps.directory.conversations(contact)
+    }
+}
+
+impl hooks::Host for State {
+    fn enrich(
+        &mut self,
+        contact: types::Contact,
+    ) -> Result<Result<Vec<types::ContactPatch>, Vec<types::FieldError>>> {
+        Ok(self.caps.hooks.enrich(&contact))
+    }
+
+    fn validate(
+        &mut self,
+        before: Option<types::Contact>,
+        after: types::Contact,
+    ) -> Result<Result<(), Vec<types::FieldError>>> {
+        Ok(self.caps.hooks.validate(before.as_ref(), &after))
     }
 }
 

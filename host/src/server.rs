@@ -10,8 +10,10 @@ use crate::auth::Auth;
 use crate::bindings::api;
 use crate::capabilities::directory::SqliteDirectory;
 use crate::capabilities::events::Outbox;
+use crate::capabilities::hooks::{Hooks, NoHooks};
 use crate::capabilities::store::SqliteStore;
 use crate::db::{Db, sqlite_path};
+use crate::extensions::Extensions;
 use crate::http::{self, App};
 use crate::maintenance;
 use crate::runtime::{self, Capabilities, Limits, Runtime};
@@ -34,6 +36,8 @@ pub struct Config {
     pub reindex: bool,
     /// Believe `X-Forwarded-Host` and `-Proto`.
     pub trust_proxy: bool,
+    /// A folder of extensions to run (docs/extensions.md).
+    pub extensions: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -49,6 +53,7 @@ impl Default for Config {
             limits: Limits::default(),
             reindex: false,
             trust_proxy: false,
+            extensions: None,
         }
     }
 }
@@ -61,9 +66,21 @@ pub fn default_cache_dir() -> Option<PathBuf> {
     Some(base.join("contacts-host"))
 }
 
+/// A built server: the HTTP state, and the extensions it runs, if any.
+pub struct Assembled {
+    pub app: Arc<App>,
+    pub extensions: Option<Arc<Extensions>>,
+}
+
 /// Opens the database, loads the component, warms the first instance and
 /// brings stored index entries up to the component's index version.
 pub fn build(cfg: &Config) -> Result<Arc<App>> {
+    Ok(assemble(cfg)?.app)
+}
+
+/// [`build`], keeping hold of the loaded extensions (their `on-event`
+/// deliveries start on the server's async runtime).
+pub fn assemble(cfg: &Config) -> Result<Assembled> {
     let default_dialect = http::parse_dialect(&cfg.default_dialect)
         .with_context(|| format!("unknown dialect {:?}", cfg.default_dialect))?;
     let db = Arc::new(Db::open(&sqlite_path(&cfg.db)?)?);
@@ -76,9 +93,22 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
     let engine = runtime::engine()?;
     let wasm = runtime::component_bytes(cfg.component.as_deref())?;
     let component = runtime::load_component(&engine, &wasm, cfg.cache_dir.as_deref())?;
+    let extensions = match &cfg.extensions {
+        Some(dir) => Some(Arc::new(Extensions::load(
+            dir,
+            Some(db.clone()),
+            cfg.cache_dir.as_deref(),
+        )?)),
+        None => None,
+    };
+    let hooks: Arc<dyn Hooks> = match &extensions {
+        Some(e) => e.clone(),
+        None => Arc::new(NoHooks),
+    };
     let caps = Capabilities {
         store: Arc::new(SqliteStore::new(db.clone())),
         directory: directory.clone(),
+        hooks,
     };
     let runtime = Runtime::new(engine, &component, caps, settings, cfg.limits.clone())?;
     if cfg.reindex {
@@ -86,7 +116,7 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
     } else {
         maintenance::reindex_if_stale(&runtime, &db)?;
     }
-    Ok(Arc::new(App {
+    let app = Arc::new(App {
         runtime,
         auth: Auth::new(db.clone()),
         directory,
@@ -95,5 +125,6 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
         db,
         metrics: crate::metrics::Metrics::default(),
         trust_proxy: cfg.trust_proxy,
-    }))
+    });
+    Ok(Assembled { app, extensions })
 }

@@ -1,11 +1,9 @@
 //! Delivering the event outbox to webhooks (spec §6).
 //!
-//! Each endpoint has a cursor in the database: the last outbox sequence it
-//! acknowledged with a 2xx. One task per endpoint posts the events after it,
-//! in order, one at a time, and retries a failed one with a growing pause,
-//! so delivery is at least once and never out of order. Replicas share the
-//! cursors; a lease decides which replica delivers to an endpoint, and
-//! another takes over when it lapses.
+//! Each endpoint is a subscription to the outbox (see
+//! `capabilities/events/subscription.rs`): a cursor in the database, events
+//! posted in order, one at a time, retried with a growing pause, and a lease
+//! that lets one replica deliver to it at a time.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,22 +14,21 @@ use http_body_util::Full;
 use hyper::Request;
 use hyper::http::uri::{Scheme, Uri};
 use hyper_util::rt::TokioIo;
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use crate::capabilities::events::{Outbox, StoredEvent};
-use crate::db::{Db, now_ms};
+use crate::capabilities::events::StoredEvent;
+use crate::capabilities::events::subscription::{Consumer, Cursors, Leases, replica_id};
+use crate::db::Db;
 
-/// How often an idle endpoint looks for new events.
-const POLL: Duration = Duration::from_millis(200);
-/// The longest pause between two attempts at one event.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a replica's claim on an endpoint lasts without renewal (each
-/// step renews it): how long deliveries pause when a replica dies.
-const LEASE: Duration = Duration::from_secs(10);
-const BATCH: u32 = 100;
+
+/// Where webhook cursors are kept.
+const CURSORS: Cursors = Cursors {
+    what: "webhook",
+    table: "webhook_cursors",
+    key: "url",
+};
 
 /// Where events go, and the secret their signatures use.
 #[derive(Debug, Clone)]
@@ -56,22 +53,7 @@ pub fn validate(urls: &[String]) -> Result<()> {
 }
 
 /// This process's claim on its endpoints, to hand back at shutdown.
-pub struct Deliveries {
-    db: Arc<Db>,
-    me: String,
-}
-
-impl Deliveries {
-    /// Gives up this process's leases, so another replica (or the next
-    /// start) delivers at once instead of after the lease lapses.
-    pub fn release(&self) -> Result<()> {
-        self.db.conn()?.execute(
-            "UPDATE webhook_cursors SET holder = '', lease_until_ms = 0 WHERE holder = ?1",
-            params![self.me],
-        )?;
-        Ok(())
-    }
-}
+pub type Deliveries = Leases;
 
 /// How far each endpoint has acknowledged the outbox, by URL.
 pub fn cursors(db: &Db) -> Result<Vec<(String, u64)>> {
@@ -90,98 +72,32 @@ pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<Deliveries> {
     validate(&cfg.urls)?;
     let me = replica_id()?;
     for url in &cfg.urls {
-        db.conn()?.execute(
-            "INSERT OR IGNORE INTO webhook_cursors (url, after_seq) \
-             VALUES (?1, (SELECT coalesce(max(seq), 0) FROM outbox))",
-            params![url],
-        )?;
+        CURSORS.register(&db, url)?;
         let endpoint = Endpoint {
-            url: url.clone(),
             uri: url.parse()?,
             secret: cfg.secret.clone(),
-            db: db.clone(),
-            outbox: Outbox::new(db.clone()),
-            me: me.clone(),
         };
-        tokio::spawn(endpoint.run());
+        CURSORS.spawn(db.clone(), url, &me, endpoint);
     }
-    Ok(Deliveries { db, me })
-}
-
-fn replica_id() -> Result<String> {
-    let bytes = crate::auth::random_bytes::<8>()?;
-    Ok(crate::auth::hex(&bytes))
+    Ok(Leases {
+        cursors: CURSORS,
+        db,
+        me,
+    })
 }
 
 struct Endpoint {
-    url: String,
     uri: Uri,
     secret: Option<String>,
-    db: Arc<Db>,
-    outbox: Outbox,
-    me: String,
+}
+
+impl Consumer for Endpoint {
+    async fn deliver(&self, event: &StoredEvent) -> Result<()> {
+        self.post(event).await
+    }
 }
 
 impl Endpoint {
-    async fn run(self) {
-        let mut pause = Duration::from_secs(1);
-        loop {
-            match self.step().await {
-                Ok(true) => pause = Duration::from_secs(1),
-                Ok(false) => tokio::time::sleep(POLL).await,
-                Err(e) => {
-                    tracing::warn!(
-                        "webhook {}: {e:#}; retrying in {} s",
-                        self.url,
-                        pause.as_secs()
-                    );
-                    tokio::time::sleep(pause).await;
-                    pause = (pause * 2).min(MAX_BACKOFF);
-                }
-            }
-        }
-    }
-
-    /// Delivers what is pending; true if it delivered anything. The
-    /// database calls are short indexed statements, run in place on this
-    /// worker thread.
-    async fn step(&self) -> Result<bool> {
-        let Some(after) = tokio::task::block_in_place(|| self.claim())? else {
-            return Ok(false);
-        };
-        let events = tokio::task::block_in_place(|| self.outbox.after(after, BATCH))?;
-        for event in &events {
-            self.post(event).await?;
-            tokio::task::block_in_place(|| self.acknowledge(event.seq))?;
-        }
-        Ok(!events.is_empty())
-    }
-
-    /// Takes or renews the lease on this endpoint; its cursor if held.
-    fn claim(&self) -> Result<Option<u64>> {
-        let now = now_ms();
-        let after: Option<i64> = self
-            .db
-            .conn()?
-            .query_row(
-                "UPDATE webhook_cursors SET holder = ?2, lease_until_ms = ?3 \
-                 WHERE url = ?1 AND (holder = ?2 OR lease_until_ms < ?4) \
-                 RETURNING after_seq",
-                params![self.url, self.me, now + LEASE.as_millis() as i64, now],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(after.map(|a| a as u64))
-    }
-
-    fn acknowledge(&self, seq: u64) -> Result<()> {
-        self.db.conn()?.execute(
-            "UPDATE webhook_cursors SET after_seq = ?2 WHERE url = ?1 AND holder = ?3",
-            params![self.url, seq as i64, self.me],
-        )?;
-        Ok(())
-    }
-
     async fn post(&self, event: &StoredEvent) -> Result<()> {
         let body = serde_json::to_vec(event)?;
         let attempt = async {

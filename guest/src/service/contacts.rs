@@ -35,6 +35,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         let mut ck = Checker::new(cx.dialect);
         self.apply(&mut contact, patch, &mut ck);
         self.check_required(&contact, Sent::ALL, &mut ck);
+        self.extend(None, &mut contact, &mut ck);
         let uniques = unique_entries(&contact, cx.dialect);
         self.check_unique(&contact, &uniques, &mut ck);
         ck.finish()?;
@@ -74,6 +75,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         if cx.dialect == Dialect::HelperIq && sent.first_name && contact.first_name.is_none() {
             ck.required("first_name");
         }
+        self.extend(Some(&before), &mut contact, &mut ck);
         // Only what changes must be unique: a BlueRockTEL contact that shares
         // its email can still be renamed here.
         let uniques = if contact.email != before.email || contact.phones != before.phones {
@@ -190,6 +192,44 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         Ok(())
     }
 
+    /// Runs the extensions on a contact that passed the rules: their changes
+    /// go through the same rules and required fields again, so an extension
+    /// never stores what a client could not; then they may refuse it. Their
+    /// errors join the others, named for the dialect.
+    fn extend(&self, before: Option<&Contact>, contact: &mut Contact, ck: &mut Checker) {
+        if !ck.errors.is_empty() {
+            return;
+        }
+        let refused = match self.hooks.enrich(contact) {
+            Ok(patches) => {
+                // The contact passed the rules already: what the extensions
+                // change is checked again, required fields they clear too.
+                let mut sent = Sent::NONE;
+                for patch in patches {
+                    sent = sent.or(Sent::of(&patch));
+                    self.apply(contact, patch, ck);
+                }
+                self.check_required(contact, sent, ck);
+                if !ck.errors.is_empty() {
+                    return;
+                }
+                self.hooks.validate(before, contact).err()
+            }
+            Err(errors) => Some(errors),
+        };
+        match refused {
+            None => {}
+            Some(errors) if errors.is_empty() => {
+                ck.fail("extensions", "An extension refused the contact.".to_owned());
+            }
+            Some(errors) => {
+                for e in errors {
+                    ck.fail(&e.field, e.message);
+                }
+            }
+        }
+    }
+
     /// The fields each dialect's clients must always send.
     /// The dialect's required fields, among those `sent` (all of them on a
     /// create).
@@ -246,6 +286,20 @@ impl Sent {
         last_name: true,
         email: true,
     };
+
+    const NONE: Sent = Sent {
+        first_name: false,
+        last_name: false,
+        email: false,
+    };
+
+    fn or(self, other: Sent) -> Sent {
+        Sent {
+            first_name: self.first_name || other.first_name,
+            last_name: self.last_name || other.last_name,
+            email: self.email || other.email,
+        }
+    }
 
     fn of(patch: &ContactPatch) -> Sent {
         Sent {

@@ -17,13 +17,17 @@ pub use lookup::PhoneMatch;
 
 use crate::index;
 use crate::model::{Contact, ContactId, ContactView, Error, Note, Result, Settings};
-use crate::ports::{CommitError, Directory, Document, Event, IndexEntry, Put, Store, Write};
+use crate::ports::{
+    CommitError, Directory, Document, Event, Hooks, IndexEntry, NoHooks, Put, Store, Write,
+};
 
 /// The contact engine over one store and one directory.
 pub struct Engine<'a, S: Store + ?Sized, D: Directory + ?Sized> {
     pub settings: &'a Settings,
     pub store: &'a S,
     pub directory: &'a D,
+    /// The platform's extensions; none unless [`Engine::with_hooks`] says.
+    pub hooks: &'a dyn Hooks,
 }
 
 impl<'a, S: Store + ?Sized, D: Directory + ?Sized> Engine<'a, S, D> {
@@ -32,7 +36,13 @@ impl<'a, S: Store + ?Sized, D: Directory + ?Sized> Engine<'a, S, D> {
             settings,
             store,
             directory,
+            hooks: &NoHooks,
         }
+    }
+
+    /// The same engine, running these extensions inside create and update.
+    pub fn with_hooks(self, hooks: &'a dyn Hooks) -> Self {
+        Engine { hooks, ..self }
     }
 
     /// A contact and the version it was read at.

@@ -1256,3 +1256,128 @@ fn partial_updates_are_reapplied_after_a_race() {
     };
     assert!(!m.contains("version") && !m.contains("Some("), "{m}");
 }
+
+/// Extensions as a test drives them: a fixed enrichment and an optional veto.
+struct FakeHooks {
+    enrich: ContactPatch,
+    veto: Option<Vec<crate::model::FieldError>>,
+    seen_before: std::cell::RefCell<Vec<Option<String>>>,
+}
+
+impl FakeHooks {
+    fn new(enrich: ContactPatch, veto: Option<Vec<crate::model::FieldError>>) -> FakeHooks {
+        FakeHooks {
+            enrich,
+            veto,
+            seen_before: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+}
+
+impl crate::ports::Hooks for FakeHooks {
+    fn enrich(&self, _: &Contact) -> Result<Vec<ContactPatch>, Vec<crate::model::FieldError>> {
+        Ok(vec![self.enrich.clone()])
+    }
+
+    fn validate(
+        &self,
+        before: Option<&Contact>,
+        _: &Contact,
+    ) -> Result<(), Vec<crate::model::FieldError>> {
+        self.seen_before
+            .borrow_mut()
+            .push(before.and_then(|c| c.last_name.clone()));
+        match &self.veto {
+            Some(errors) => Err(errors.clone()),
+            None => Ok(()),
+        }
+    }
+}
+
+#[test]
+fn enrichments_are_applied_with_the_rules() {
+    let f = Fixture::new();
+    let hooks = FakeHooks::new(
+        ContactPatch {
+            role: Some(Some("  Buyer ".into())),
+            ..ContactPatch::default()
+        },
+        None,
+    );
+    let engine = f.engine().with_hooks(&hooks);
+    let view = engine
+        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
+        .unwrap();
+    assert_eq!(view.contact.role.as_deref(), Some("Buyer"));
+    let id = view.contact.id;
+    engine
+        .update(
+            &brt(),
+            id,
+            ContactPatch {
+                last_name: Some(Some("Roe".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(*hooks.seen_before.borrow(), [None, Some("Doe".to_owned())]);
+}
+
+#[test]
+fn an_enrichment_the_rules_refuse_writes_nothing() {
+    let f = Fixture::new();
+    let hooks = FakeHooks::new(
+        ContactPatch {
+            email: Some(Some("not an email".into())),
+            ..ContactPatch::default()
+        },
+        None,
+    );
+    let err = f
+        .engine()
+        .with_hooks(&hooks)
+        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
+        .unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!("expected invalid, got {err:?}")
+    };
+    assert_eq!(fields[0].field, "email_address");
+    assert_eq!(f.store.len(index::CONTACTS), 0);
+    assert!(f.store.events().is_empty());
+    // The rules ran again: the veto was never asked.
+    assert!(hooks.seen_before.borrow().is_empty());
+}
+
+#[test]
+fn a_veto_is_a_field_error_named_for_the_dialect_and_writes_nothing() {
+    let f = Fixture::new();
+    let veto = |field: &str| {
+        Some(vec![crate::model::FieldError {
+            field: field.into(),
+            message: "Disposable addresses are refused.".into(),
+        }])
+    };
+    let hooks = FakeHooks::new(ContactPatch::default(), veto("email"));
+    let err = f
+        .engine()
+        .with_hooks(&hooks)
+        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
+        .unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!("expected invalid, got {err:?}")
+    };
+    assert_eq!(fields[0].field, "email_address");
+    assert_eq!(fields[0].message, "Disposable addresses are refused.");
+    assert_eq!(f.store.len(index::CONTACTS), 0);
+
+    // A refusal without a reason still refuses.
+    let silent = FakeHooks::new(ContactPatch::default(), Some(Vec::new()));
+    let err = f
+        .engine()
+        .with_hooks(&silent)
+        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
+        .unwrap_err();
+    assert!(matches!(err, Error::Invalid(ref fields) if fields[0].field == "extensions"));
+    assert_eq!(f.store.len(index::CONTACTS), 0);
+    assert!(f.store.events().is_empty());
+}

@@ -5,4 +5,5 @@
 
 pub mod directory;
 pub mod events;
+pub mod hooks;
 pub mod store;

@@ -10,6 +10,8 @@ use serde::Serialize;
 
 use crate::db::Db;
 
+pub mod subscription;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct StoredEvent {
     pub seq: u64,

@@ -1,0 +1,72 @@
+//! The `on-event` hook: every outbox event after its commit, in order, at
+//! least once, through the same subscription machinery as webhooks (one
+//! cursor per extension in `extension_cursors`, leases, backoff).
+//!
+//! An extension's own error asks for the event again, after a pause. A
+//! failure (trap, timeout, budget) follows its policy: `reject` retries the
+//! event like an error, so nothing is lost; `skip` logs and counts it, and
+//! moves on.
+
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+
+use super::Extensions;
+use super::convert;
+use super::manifest::Hook;
+use crate::capabilities::events::StoredEvent;
+use crate::capabilities::events::subscription::{Consumer, Cursors, Leases, replica_id};
+use crate::db::Db;
+
+const CURSORS: Cursors = Cursors {
+    what: "extension",
+    table: "extension_cursors",
+    key: "name",
+};
+
+/// Starts one delivery task per extension with an `on-event` hook, on the
+/// current tokio runtime. A new extension starts at the end of the outbox.
+pub fn start(extensions: &Arc<Extensions>, db: Arc<Db>) -> Result<Leases> {
+    let me = replica_id()?;
+    for (index, loaded) in extensions.loaded().iter().enumerate() {
+        if !loaded.runner.manifest().has(Hook::OnEvent) {
+            continue;
+        }
+        let name = &loaded.runner.manifest().name;
+        CURSORS.register(&db, name)?;
+        let reactor = Reactor {
+            extensions: extensions.clone(),
+            index,
+        };
+        CURSORS.spawn(db.clone(), name, &me, reactor);
+    }
+    Ok(Leases {
+        cursors: CURSORS,
+        db,
+        me,
+    })
+}
+
+struct Reactor {
+    extensions: Arc<Extensions>,
+    index: usize,
+}
+
+impl Consumer for Reactor {
+    async fn deliver(&self, event: &StoredEvent) -> Result<()> {
+        let loaded = &self.extensions.loaded()[self.index];
+        let input = convert::event(event);
+        // The call is synchronous wasm, bounded by the extension's deadline.
+        let outcome =
+            tokio::task::block_in_place(|| loaded.runner.call(|h, s| h.call_on_event(s, &input)));
+        match loaded.settle("on-event", outcome) {
+            Ok(Some(Err(asked))) => {
+                let mut asked = asked;
+                asked.truncate(asked.floor_char_boundary(1024));
+                Err(anyhow!("event {} not taken: {asked}", event.seq))
+            }
+            Ok(_) => Ok(()),
+            Err(refused) => Err(anyhow!("{}", refused.message.trim_end_matches('.'))),
+        }
+    }
+}
