@@ -86,7 +86,10 @@ fi
 # extensions/audit-trail/package-lock.json.
 rustup target list --installed | grep -qx wasm32-unknown-unknown ||
     rustup target add wasm32-unknown-unknown
-if [ ! -d "$root/extensions/audit-trail/node_modules/@bytecodealliance/componentize-js" ]; then
-    (cd "$root/extensions/audit-trail" && npm ci --no-audit --no-fund --loglevel=error)
+audit="$root/extensions/audit-trail"
+# npm ci again whenever the lock changed since the last install.
+if ! cmp -s "$audit/package-lock.json" "$audit/node_modules/.package-lock.json.installed"; then
+    (cd "$audit" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$audit/package-lock.json" "$audit/node_modules/.package-lock.json.installed"
 fi
 # ---- end of extensions --------------------------------------------------------
