@@ -11,7 +11,7 @@ use crate::search;
 
 /// The version of the definitions below. Bump it with any change to what an
 /// entry holds, so that hosts reindex stored documents (`reindex`).
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";
