@@ -27,10 +27,12 @@ struct Args {
     seed: u64,
     engines: Vec<String>,
     misses: usize,
+    /// Print the queries slower than this many milliseconds.
+    slow: Option<f64>,
 }
 
 const USAGE: &str = "usage: search-eval [--contacts N] [--queries N per kind] [--seed N] \
-[--engines component,sql-like,tantivy] [--misses N]";
+[--engines component,sql-like,tantivy] [--misses N] [--slow MS]";
 
 fn args() -> Result<Args, String> {
     let mut a = Args {
@@ -39,6 +41,7 @@ fn args() -> Result<Args, String> {
         seed: 2026,
         engines: vec!["component".into(), "sql-like".into(), "tantivy".into()],
         misses: 0,
+        slow: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -56,6 +59,7 @@ fn args() -> Result<Args, String> {
             "--queries" => a.queries = number(value()?)?,
             "--seed" => a.seed = number(value()?)? as u64,
             "--misses" => a.misses = number(value()?)?,
+            "--slow" => a.slow = Some(number(value()?)? as f64),
             "--engines" => a.engines = value()?.split(',').map(str::to_owned).collect(),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -80,6 +84,7 @@ fn run(
     queries: &[Query],
     people: &[generate::Person],
     misses: usize,
+    slow: Option<f64>,
 ) -> Run {
     let mut ranks = Vec::with_capacity(queries.len());
     let mut latencies = Vec::with_capacity(queries.len());
@@ -87,7 +92,17 @@ fn run(
     for q in queries {
         let t = Instant::now();
         let answer = engine.search(&q.text);
-        latencies.push(t.elapsed());
+        let took = t.elapsed();
+        latencies.push(took);
+        if slow.is_some_and(|ms| took.as_secs_f64() * 1000.0 > ms) {
+            eprintln!(
+                "  slow [{}] {:?} {:?}: {:.1} ms",
+                engine.name(),
+                q.kind,
+                q.text,
+                took.as_secs_f64() * 1000.0
+            );
+        }
         let rank = report::first_right(&answer, &q.right);
         if rank != Some(1) && shown < misses {
             shown += 1;
@@ -173,7 +188,7 @@ fn evaluate(a: &Args, work: &PathBuf) -> Result<String, String> {
         };
         let load = t.elapsed();
         eprintln!("loaded {name} in {:.1} s", load.as_secs_f64());
-        let r = run(engine.as_ref(), load, &queries, &people, a.misses);
+        let r = run(engine.as_ref(), load, &queries, &people, a.misses, a.slow);
         eprintln!("ran {name}");
         runs.push(r);
     }
