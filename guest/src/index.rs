@@ -34,7 +34,8 @@ pub const BY_UPDATED: &str = "updated";
 pub const BY_SORT_EMAIL: &str = "sort_email";
 pub const BY_SORT_FIRST: &str = "sort_first";
 pub const BY_SORT_LAST: &str = "sort_last";
-/// Search terms: folded name words, email parts, phone digits.
+/// Search terms: name words with the whole name, reversed name words, email
+/// parts, phone digit suffixes (see [`crate::search::terms`]).
 pub const BY_TERM: &str = "term";
 /// One entry per contact holding its searchable fields (see [`query_text`]):
 /// a query that no index narrows scans these keys instead of the documents.
