@@ -5,10 +5,15 @@ use super::fold::{fold, words};
 use super::terms::MIN_DIGITS;
 use crate::phone;
 
+/// Query words weighed, at most: a name or an address has a few, and each
+/// costs index reads.
+pub const MAX_WORDS: usize = 8;
+
 pub struct Query<'a> {
     /// Trimmed, as typed.
     pub text: &'a str,
     pub folded: String,
+    /// The first [`MAX_WORDS`] folded words.
     pub words: Vec<String>,
     /// Every digit of the query, in order.
     pub digits: String,
@@ -20,7 +25,7 @@ impl<'a> Query<'a> {
         Query {
             text,
             folded: fold(text),
-            words: words(text).collect(),
+            words: words(text).take(MAX_WORDS).collect(),
             digits: phone::digits(text),
         }
     }
@@ -74,6 +79,8 @@ mod tests {
     fn reads_words_digits_and_domains() {
         let q = Query::read("  Jean-Pierre DUPONT ");
         assert_eq!(q.words, ["jean", "pierre", "dupont"]);
+        let long = "a ".repeat(1000);
+        assert_eq!(Query::read(&long).words.len(), MAX_WORDS);
         assert!(q.digit_probes().is_empty());
         assert_eq!(q.domain(), None);
         assert_eq!(
