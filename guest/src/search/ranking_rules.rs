@@ -9,9 +9,10 @@
 //!    `j.dupont`) ranks the addresses it starts above names that merely hold
 //!    its words.
 //! 2. For names, with typos: fewer typos first.
-//! 3. For names, exactness: the whole name (every query word is a name word
-//!    and nothing is left over, in any order), then every query word a whole
-//!    name word, then names that query words only start.
+//! 3. For names, exactness: every query word a whole name word before names
+//!    that query words only start; then fewer name words left over (the
+//!    whole name, in any order, first); then, for prefixes, fewer letters
+//!    left out.
 //! 4. Ties: the name words the query matched, in query order, then the whole
 //!    folded name (or, for other kinds, the matched key), then the oldest id.
 //!    The same query over the same contacts always gives the same order.
@@ -22,9 +23,13 @@ use super::typo::{budget, within_edits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Exactness {
-    WholeName,
-    AllWords,
-    Prefix,
+    /// Every query word is a whole name word; `extra` name words are left
+    /// over (none: the whole name, in any order).
+    Words { extra: usize },
+    /// Some query words only start name words: fewer left-over name words
+    /// first, then fewer letters the prefixes leave out (`harr` is nearer
+    /// Harry than Harris).
+    Prefix { extra: usize, missing: usize },
 }
 
 /// How strongly a contact matched (lower is better).
@@ -77,6 +82,7 @@ pub fn match_name(query: &[String], name: &[&str], typos: bool) -> Option<NameMa
     let mut used = vec![false; name.len()];
     let mut matched: Vec<Option<&str>> = vec![None; query.len()];
     let mut prefixes = false;
+    let mut missing = 0;
     let mut edits = 0;
     for (qi, q) in query.iter().enumerate() {
         if let Some(at) = (0..name.len()).find(|&at| !used[at] && name[at] == q) {
@@ -90,11 +96,12 @@ pub fn match_name(query: &[String], name: &[&str], typos: bool) -> Option<NameMa
         }
         let at = (0..name.len())
             .filter(|&at| !used[at] && name[at].starts_with(q.as_str()))
-            .min_by_key(|&at| (name[at], at));
+            .min_by_key(|&at| (name[at].len(), name[at], at));
         if let Some(at) = at {
             used[at] = true;
             matched[qi] = Some(name[at]);
             prefixes = true;
+            missing += name[at].chars().count() - q.chars().count();
         }
     }
     if typos {
@@ -124,12 +131,11 @@ pub fn match_name(query: &[String], name: &[&str], typos: bool) -> Option<NameMa
         .into_iter()
         .map(|m| m.map(str::to_owned))
         .collect::<Option<_>>()?;
+    let extra = used.iter().filter(|u| !**u).count();
     let exactness = if prefixes {
-        Exactness::Prefix
-    } else if used.iter().all(|u| *u) {
-        Exactness::WholeName
+        Exactness::Prefix { extra, missing }
     } else {
-        Exactness::AllWords
+        Exactness::Words { extra }
     };
     let rank = if edits > 0 {
         Rank::Typo(edits, exactness)
@@ -152,25 +158,33 @@ mod tests {
     #[test]
     fn names_rank_by_typos_then_exactness() {
         use Exactness::*;
+        let whole = Words { extra: 0 };
         assert_eq!(
             m("dupont jean", "jean dupont", false),
-            Some(Rank::Name(WholeName))
+            Some(Rank::Name(whole))
         );
-        assert_eq!(m("jean", "jean dupont", false), Some(Rank::Name(AllWords)));
-        assert_eq!(m("jean du", "jean dupont", false), Some(Rank::Name(Prefix)));
+        let jean = Rank::Name(Words { extra: 1 });
+        assert_eq!(m("jean", "jean dupont", false), Some(jean));
+        let du = Prefix {
+            extra: 0,
+            missing: 4,
+        };
+        assert_eq!(m("jean du", "jean dupont", false), Some(Rank::Name(du)));
         assert_eq!(m("jean jean", "jean dupont", false), None);
         assert_eq!(m("jean dupnot", "jean dupont", false), None);
-        assert_eq!(
-            m("jean dupnot", "jean dupont", true),
-            Some(Rank::Typo(1, WholeName))
-        );
-        assert_eq!(
-            m("jean xupont", "jean dupont", true),
-            None,
-            "the first letter holds"
-        );
-        assert!(Rank::Name(Prefix) < Rank::EmailPrefix);
-        assert!(Rank::Weaker(2) < Rank::Typo(1, WholeName));
+        let typo = m("jean dupnot", "jean dupont", true);
+        assert_eq!(typo, Some(Rank::Typo(1, whole)));
+        let first = m("jean xupont", "jean dupont", true);
+        assert_eq!(first, None, "the first letter holds");
+        assert!(Rank::Name(du) < Rank::EmailPrefix);
+        assert!(Rank::Weaker(2) < Rank::Typo(1, whole));
+        // A whole word first, then the nearest completion, and fewer name
+        // words left over.
+        assert!(jean < m("jean", "jeanne", false).unwrap());
+        let harry = m("harr thomas", "harry thomas", false).unwrap();
+        assert!(harry < m("harr thomas", "thomas harris", false).unwrap());
+        let carmen = m("carme perez", "carmen perez", false).unwrap();
+        assert!(carmen < m("carme perez", "carmen alvarez perez", false).unwrap());
     }
 
     #[test]
