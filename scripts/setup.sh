@@ -6,7 +6,7 @@
 # - the wasm32-wasip2 target, for the component that host/build.rs builds;
 # - PHP 8.2 (Debian), to drive the official BlueRockTEL PHP SDK in tests/;
 # - the HelperIQ UI module's npm packages, installed into a copy under
-#   target/clients/, so the shared client folder is never written to.
+#   target/clients/, so the vendored client folder is never written to.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -24,22 +24,10 @@ if ! php_ok; then
         php8.2-cli php8.2-curl php8.2-mbstring php8.2-xml php8.2-intl >/dev/null
 fi
 
-# The real clients: CONTACTS_CLIENTS, else shared/clients in the nearest
-# folder above the project that has one (../shared/clients beside a checkout),
-# else the workplace's /work/shared/clients. tests/support/mod.rs looks the
-# same way.
-clients="${CONTACTS_CLIENTS:-}"
-if [ -z "$clients" ]; then
-    dir="$root"
-    while [ "$dir" != "/" ]; do
-        dir="$(dirname "$dir")"
-        if [ -d "$dir/shared/clients" ]; then
-            clients="$dir/shared/clients"
-            break
-        fi
-    done
-fi
-clients="${clients:-/work/shared/clients}"
+# The real clients live in the checkout (tests/clients/vendor, unchanged, with
+# their licences); CONTACTS_CLIENTS points at another copy with the same
+# layout. tests/support/mod.rs looks the same way.
+clients="${CONTACTS_CLIENTS:-$root/tests/clients/vendor}"
 ui_src="$clients/helperiq-ui"
 ui_dst="$root/target/clients/helperiq-ui"
 if [ ! -d "$ui_src" ]; then
@@ -55,3 +43,27 @@ if ! diff -rq --exclude node_modules "$ui_src" "$ui_dst" >/dev/null 2>&1 ||
     rm -rf "$ui_dst/node_modules"
     (cd "$ui_dst" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+# ---- embedding examples (examples/, tests/embedders.rs) ---------------------
+# The pure build's target; jco (npm) and wasmtime-py (PyPI), pinned by
+# examples/node/package-lock.json and examples/python/requirements.txt, each
+# installed under target/examples/ so nothing global is touched. Each is
+# reinstalled only when its pin file changed.
+rustup target add wasm32-unknown-unknown
+examples="$root/target/examples"
+node_dst="$examples/node"
+mkdir -p "$node_dst"
+if ! cmp -s "$root/examples/node/package-lock.json" "$node_dst/package-lock.json" ||
+    [ ! -x "$node_dst/node_modules/.bin/jco" ]; then
+    cp "$root/examples/node/package.json" "$root/examples/node/package-lock.json" "$node_dst/"
+    (cd "$node_dst" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+venv="$examples/python"
+if ! cmp -s "$root/examples/python/requirements.txt" "$venv/requirements.txt" ||
+    [ ! -x "$venv/bin/python" ]; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/examples/python/requirements.txt"
+    cp "$root/examples/python/requirements.txt" "$venv/requirements.txt"
+fi
+# ---- end of embedding examples ----------------------------------------------

@@ -6,37 +6,13 @@
 
 mod support;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
-use support::{BIN, Server, clients_dir, run_client};
+use support::{Server, clients_dir, run_client};
 
 const EMAIL: &str = "agent.smith@example.com";
 // Characters that must survive the SDK's query-string login.
 const PASSWORD: &str = "c0rrect horse+battery&staple=é%#";
 const CUSTOMER: &str = "ACME SARL";
-
-/// An agent with a login (`token create --email … --password-stdin`).
-fn agent_with_login(s: &Server) -> String {
-    let mut child = Command::new(BIN)
-        .args(["token", "create", "--db", &s.db, "--name", "Agent Smith"])
-        .args(["--email", EMAIL, "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn token create");
-    writeln!(child.stdin.take().expect("stdin"), "{PASSWORD}").expect("write the password");
-    let out = child.wait_with_output().expect("token create");
-    assert!(out.status.success(), "token create failed: {out:?}");
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .lines()
-        .last()
-        .expect("a token line")
-        .trim()
-        .to_owned()
-}
 
 #[test]
 fn the_official_php_sdk_drives_every_contact_call() {
@@ -51,7 +27,7 @@ fn the_sdk_works_when_another_dialect_is_the_default() {
 }
 
 fn drive_the_sdk(s: &Server) {
-    let token = agent_with_login(s);
+    let token = s.agent_with_login("Agent Smith", EMAIL, PASSWORD);
     let customer = s.owner(&token, "customers", CUSTOMER, "CL000123");
 
     let script = support::workspace_root().join("tests/clients/bluerocktel_sdk.php");

@@ -1,7 +1,7 @@
 //! The only wasm-specific module: generated WIT bindings, conversions between
 //! WIT types and domain types, and the ports served by the imports.
 
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::{Arc, RwLock};
 
 use crate::model;
 use crate::ports;
@@ -16,9 +16,9 @@ struct Component;
 
 export!(Component);
 
-/// Set by `configure`; shared, not copied, by every call.
-static SETTINGS: LazyLock<RwLock<Arc<model::Settings>>> =
-    LazyLock::new(|| RwLock::new(Arc::new(model::Settings::default())));
+/// Set by a successful `configure`; shared, not copied, by every call. None
+/// until then: operations refuse to run on defaults the embedder never chose.
+static SETTINGS: RwLock<Option<Arc<model::Settings>>> = RwLock::new(None);
 
 /// The store as the host serves it.
 struct HostStore;
@@ -26,31 +26,27 @@ struct HostStore;
 struct HostDirectory;
 
 /// Runs an operation with the configured settings and the host's ports.
-fn with_engine<T>(f: impl FnOnce(&Engine<'_, HostStore, HostDirectory>) -> T) -> T {
+fn with_engine<T>(
+    f: impl FnOnce(&Engine<'_, HostStore, HostDirectory>) -> Result<T, model::Error>,
+) -> Result<T, model::Error> {
     let settings = match SETTINGS.read() {
-        Ok(guard) => Arc::clone(&guard),
-        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        Ok(guard) => guard.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
     };
+    let settings = settings.ok_or_else(crate::settings::not_configured)?;
     f(&Engine::new(&settings, &HostStore, &HostDirectory))
 }
 
 impl Guest for Component {
     fn configure(settings: api::Settings) -> Result<(), String> {
-        let region = settings.default_region.trim().to_ascii_uppercase();
-        if crate::phone::normalize("+33612345678", &region).is_err() || region.len() != 2 {
-            return Err(format!("unknown default region {region:?}"));
-        }
-        let next = model::Settings {
-            default_region: region,
-            free_mail_domains: match settings.free_mail_domains {
-                Some(list) => list.iter().map(|d| d.trim().to_ascii_lowercase()).collect(),
-                None => model::Settings::default().free_mail_domains,
-            },
-            custom_fields: settings.custom_fields,
-        };
+        let next = crate::settings::check(
+            &settings.default_region,
+            settings.free_mail_domains,
+            settings.custom_fields,
+        )?;
         match SETTINGS.write() {
-            Ok(mut guard) => *guard = Arc::new(next),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+            Ok(mut guard) => *guard = Some(Arc::new(next)),
+            Err(poisoned) => *poisoned.into_inner() = Some(Arc::new(next)),
         }
         Ok(())
     }

@@ -4,14 +4,18 @@
 //! (SQLite, PostgreSQL, a map) serves the same lookups from real indexes.
 
 use crate::email;
-use crate::model::{Contact, ContactId, Note, OwnerRef, PhoneFields, SearchFields};
+use crate::model::{Contact, ContactId, Note, OwnerRef, Phone, PhoneFields, SearchFields};
 use crate::phone;
 use crate::ports::IndexEntry;
 use crate::search;
 
 /// The version of the definitions below. Bump it with any change to what an
 /// entry holds, so that hosts reindex stored documents (`reindex`).
-pub const VERSION: u32 = 2;
+/// 2: `e164` entries hold the international form of every phone that parses, valid or not,
+/// and suffix entries its digits.
+/// 3: the search terms of `crate::search::terms` (name words with the whole name, reversed
+/// name words, phone digit suffixes).
+pub const VERSION: u32 = 3;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";
@@ -23,7 +27,8 @@ pub const BY_OWNER: &str = "owner";
 pub const BY_EMAIL: &str = "email";
 /// Contacts by email domain (coworkers).
 pub const BY_DOMAIN: &str = "domain";
-/// Contacts by the E.164 form of each phone.
+/// Contacts by the international form of each phone that parses: its E.164 when it is valid,
+/// the same `+`-digits form when it is not (so that it stays findable, spec §3).
 pub const BY_E164: &str = "e164";
 /// Contacts by each phone's digits reversed: a suffix match is a prefix scan.
 pub const BY_PHONE_SUFFIX: &str = "phone_rev";
@@ -56,6 +61,15 @@ pub fn note_contact_prefix(contact: ContactId) -> String {
     format!("{}|", id_key(contact))
 }
 
+/// The digits a suffix lookup compares: those of the international form when the number
+/// parses (valid or not), else those typed.
+pub fn phone_digits(p: &Phone) -> String {
+    match &p.international {
+        Some(form) => phone::digits(form),
+        None => phone::digits(&p.number),
+    }
+}
+
 /// The digits a suffix lookup compares, reversed.
 pub fn reversed(digits: &str) -> String {
     digits.chars().rev().collect()
@@ -80,13 +94,10 @@ pub fn contact_entries(c: &Contact) -> Vec<IndexEntry> {
         push(BY_DOMAIN, email::domain(address).to_owned());
     }
     for p in &c.phones {
-        if let Some(e164) = &p.e164 {
-            push(BY_E164, e164.clone());
+        if let Some(form) = &p.international {
+            push(BY_E164, form.clone());
         }
-        let digits = match &p.e164 {
-            Some(e164) => phone::digits(e164),
-            None => phone::digits(&p.number),
-        };
+        let digits = phone_digits(p);
         if !digits.is_empty() {
             push(BY_PHONE_SUFFIX, reversed(&digits));
         }
@@ -150,7 +161,7 @@ pub fn query_text(c: &Contact) -> String {
             format!(
                 "{}{ITEM}{}{ITEM}{}",
                 clean(Some(&p.number)),
-                p.e164.as_deref().unwrap_or(""),
+                p.international.as_deref().unwrap_or(""),
                 clean(Some(&p.national))
             )
         })
@@ -178,7 +189,7 @@ pub fn query_text(c: &Contact) -> String {
         blob.push(search::fold(&p.number));
         blob.push(phone::digits(&p.number));
         blob.push(phone::digits(&p.national));
-        if let Some(e) = &p.e164 {
+        if let Some(e) = &p.international {
             blob.push(e.clone());
             blob.push(phone::digits(e));
         }
@@ -234,7 +245,7 @@ pub fn query_fields(key: &str) -> Option<SearchFields<'_>> {
     if next().is_some() {
         return None;
     }
-    // Each phone is three items: as typed, E.164 (may be empty), national.
+    // Each phone is three items: as typed, international form (may be empty), national.
     let mut items = phones.split(ITEM);
     let mut list = Vec::new();
     while !phones.is_empty()
@@ -280,7 +291,7 @@ pub fn note_entries(n: &Note) -> Vec<IndexEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Phone, PhoneType};
+    use crate::model::PhoneType;
 
     #[test]
     fn query_text_round_trips_the_searchable_fields() {
@@ -291,7 +302,8 @@ mod tests {
         c.phones = vec![Phone {
             id: 1,
             number: "06 12".into(),
-            e164: Some("+33612".into()),
+            e164: None,
+            international: Some("+33612".into()),
             kind: PhoneType::Work,
             region: None,
             national: String::new(),

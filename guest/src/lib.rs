@@ -15,6 +15,7 @@ pub mod ports;
 pub mod query;
 pub mod search;
 pub mod service;
+pub mod settings;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;

@@ -76,8 +76,14 @@ pub enum Scalar {
 pub struct Phone {
     pub id: u64,
     pub number: String,
+    /// Set only when the number is valid (spec §3: `e164` is a claim of validity).
     #[serde(default)]
     pub e164: Option<String>,
+    /// `+`, country code and national number of a number that parses, valid or not (the
+    /// invalid `+44 7400 12345` gives `+44740012345`): what lookups, search and uniqueness
+    /// compare, so that a number without `e164` stays findable. Equal to `e164` when set.
+    #[serde(default)]
+    pub international: Option<String>,
     pub kind: PhoneType,
     #[serde(default)]
     pub region: Option<String>,
@@ -244,7 +250,7 @@ impl Contact {
                 .iter()
                 .map(|p| PhoneFields {
                     number: &p.number,
-                    e164: p.e164.as_deref(),
+                    e164: p.international.as_deref(),
                     national: &p.national,
                 })
                 .collect(),
@@ -284,6 +290,8 @@ pub struct SearchFields<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PhoneFields<'a> {
     pub number: &'a str,
+    /// The international form ([`Phone::international`]): the E.164 of a valid number, the
+    /// same `+`-digits form of one that parses but is not valid.
     pub e164: Option<&'a str>,
     pub national: &'a str,
 }

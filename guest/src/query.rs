@@ -190,7 +190,8 @@ struct Needle {
     number: Option<i128>,
     /// Digits of a phone-looking value (phones only).
     digits: Option<String>,
-    /// E.164 of the value under the default region (phones with `=`/`in` only).
+    /// International form of the value under the default region (phones with `=`/`in` only),
+    /// compared with each phone's ([`PhoneFields::e164`]), valid or not.
     e164: Option<String>,
     /// The value as a canonical decimal (`007` is `7`), for [`Query::may_match`].
     number_text: Option<String>,
@@ -215,7 +216,7 @@ impl Needle {
             let e164 = (cond != Cond::Like)
                 .then(|| phone::normalize(raw, region).ok())
                 .flatten()
-                .map(|n| n.e164);
+                .map(|n| n.international);
             (digits, e164)
         } else {
             (None, None)
@@ -974,7 +975,8 @@ mod tests {
         c.phones.push(Phone {
             id: c.phones.len() as u64 + 1,
             number: number.to_owned(),
-            e164: n.as_ref().map(|n| n.e164.clone()),
+            e164: n.as_ref().and_then(|n| n.e164()).map(str::to_owned),
+            international: n.as_ref().map(|n| n.international.clone()),
             kind: PhoneType::Mobile,
             region: None,
             national: n.map(|n| n.national).unwrap_or_default(),

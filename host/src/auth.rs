@@ -12,6 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
+use crate::bindings::types::Dialect;
 use crate::db::{Db, now_ms, now_rfc3339};
 
 /// Every scope a token may hold (spec §4).
@@ -25,8 +26,6 @@ pub const SCOPES: &[&str] = &[
     "contact_notes:write",
     "contact_notes:delete",
 ];
-
-pub const DIALECTS: &[&str] = &["bluerocktel", "helperiq", "relatecrm"];
 
 /// The agent behind a valid token.
 #[derive(Debug, Clone)]
@@ -146,15 +145,24 @@ impl Auth {
         Auth { db }
     }
 
+    /// Whether any agent exists: a server with none has nobody who can call
+    /// it yet, and says how to make the first.
+    pub fn has_agents(&self) -> Result<bool> {
+        let conn = self.db.conn()?;
+        let any: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM agents)", [], |r| r.get(0))?;
+        Ok(any)
+    }
+
     /// Creates an agent, or updates the one with the same email, and issues
     /// a token for it.
     pub fn create_agent(&self, new: &NewAgent<'_>) -> Result<(Agent, String)> {
         if let Some(d) = new.dialect
-            && !DIALECTS.contains(&d)
+            && Dialect::parse(d).is_none()
         {
+            let names: Vec<&str> = Dialect::ALL.iter().map(|d| d.name()).collect();
             bail!(
                 "unknown dialect {d:?}; expected one of {}",
-                DIALECTS.join(", ")
+                names.join(", ")
             );
         }
         let (first, last) = split_name(new.name);
@@ -255,9 +263,15 @@ impl Auth {
     /// Email and password login. Five failures for one email within 60 s
     /// lock it until the window ends, whatever the password; a success resets.
     /// Failures are kept in the database, so every replica sees them.
+    ///
+    /// Each attempt is counted as a failure before its password is checked,
+    /// in the same transaction as the check of the count, so guesses sent in
+    /// parallel are counted too (only five are ever checked); a success then
+    /// clears the count. An unknown email costs a password hash like a known
+    /// one, so the answer's time does not tell which emails exist.
     pub fn login(&self, email: &str, password: &str) -> Result<Login> {
         let key = email.trim().to_lowercase();
-        if let Some(wait) = self.locked_for(&key)? {
+        if let Some(wait) = self.count_attempt(&key)? {
             return Ok(Login::Locked(wait));
         }
         let conn = self.db.conn()?;
@@ -293,8 +307,11 @@ impl Auth {
                     dialect: Some(dialect.unwrap_or_else(|| "bluerocktel".to_owned())),
                 }
             }
+            Some((.., Some(_), _, _)) => return Ok(Login::Invalid),
+            // No such agent, or one without a password: spend what a check
+            // of a real password spends.
             _ => {
-                self.fail(&key)?;
+                verify_password(password, decoy_hash());
                 return Ok(Login::Invalid);
             }
         };
@@ -306,37 +323,40 @@ impl Auth {
         Ok(Login::Ok { agent, token })
     }
 
-    /// Seconds until `key` may try again, if it failed too often.
-    fn locked_for(&self, key: &str) -> Result<Option<u64>> {
-        let since = now_ms() - FAILURE_WINDOW.as_millis() as i64;
-        let (failures, oldest): (i64, Option<i64>) = self
-            .db
-            .conn()?
-            .prepare_cached(
-                "SELECT count(*), min(at_ms) FROM login_failures WHERE email = ?1 AND at_ms > ?2",
-            )?
-            .query_row(params![key, since], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if (failures as usize) < MAX_FAILURES {
-            return Ok(None);
-        }
-        // The lock ends when the oldest failure leaves the window.
-        let left_ms = oldest.map_or(0, |t| t - since).max(0) as u64;
-        Ok(Some(left_ms.div_ceil(1000).max(1)))
-    }
-
-    /// Records a failure, and forgets this email's failures that left the window.
-    fn fail(&self, key: &str) -> Result<()> {
+    /// Counts one attempt for `key` as a failure, unless it already failed
+    /// too often: then the seconds until it may try again. One write
+    /// transaction checks and counts, so parallel attempts queue here.
+    fn count_attempt(&self, key: &str) -> Result<Option<u64>> {
         let now = now_ms();
         let since = now - FAILURE_WINDOW.as_millis() as i64;
         let mut conn = self.db.conn()?;
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.prepare_cached("DELETE FROM login_failures WHERE email = ?1 AND at_ms <= ?2")?
             .execute(params![key, since])?;
+        let (failures, oldest): (i64, Option<i64>) = tx
+            .prepare_cached("SELECT count(*), min(at_ms) FROM login_failures WHERE email = ?1")?
+            .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if failures as usize >= MAX_FAILURES {
+            tx.commit()?;
+            // The lock ends when the oldest failure leaves the window.
+            let left_ms = oldest.map_or(0, |t| t - since).max(0) as u64;
+            return Ok(Some(left_ms.div_ceil(1000).max(1)));
+        }
         tx.prepare_cached("INSERT INTO login_failures (email, at_ms) VALUES (?1, ?2)")?
             .execute(params![key, now])?;
         tx.commit()?;
-        Ok(())
+        Ok(None)
     }
+}
+
+/// The hash an unknown email's password is checked against: made once, of a
+/// random password, with the same parameters as real ones.
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| {
+        let password = random_bytes::<16>().map(|b| hex(&b)).unwrap_or_default();
+        hash_password(&password).unwrap_or_default()
+    })
 }
 
 #[cfg(test)]

@@ -13,6 +13,33 @@ wasmtime::component::bindgen!({
 pub use contacts::core::{directory, store, types};
 pub use exports::contacts::core::api;
 
+impl types::Dialect {
+    /// Every dialect, in the order help texts list them.
+    pub const ALL: [types::Dialect; 3] = [
+        types::Dialect::Bluerocktel,
+        types::Dialect::Helperiq,
+        types::Dialect::Relatecrm,
+    ];
+
+    /// The dialect's name on the wire (`X-Contacts-Dialect`, `--dialect`,
+    /// metric labels): the one spelling of each.
+    pub fn name(self) -> &'static str {
+        match self {
+            types::Dialect::Bluerocktel => "bluerocktel",
+            types::Dialect::Helperiq => "helperiq",
+            types::Dialect::Relatecrm => "relatecrm",
+        }
+    }
+
+    /// A dialect by name, trimmed and in any case.
+    pub fn parse(name: &str) -> Option<types::Dialect> {
+        let name = name.trim();
+        Self::ALL
+            .into_iter()
+            .find(|d| d.name().eq_ignore_ascii_case(name))
+    }
+}
+
 impl api::ContactPatch {
     /// A patch that changes nothing; set the fields a request names.
     pub fn empty() -> api::ContactPatch {

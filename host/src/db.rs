@@ -129,6 +129,18 @@ CREATE TABLE webhook_cursors (
 "#,
 ];
 
+#[cfg(unix)]
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    // Elsewhere only "the file is still there" is checked.
+    std::fs::metadata(path).ok().map(|_| (0, 0))
+}
+
 /// A `sqlite:PATH` database URL, or a bare path.
 pub fn sqlite_path(url: &str) -> Result<PathBuf> {
     let path = url
@@ -148,6 +160,9 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
 pub struct Db {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// The file opened at start (device and inode on Unix), so readiness can
+    /// tell when the file was deleted or replaced under the server.
+    file: Option<(u64, u64)>,
 }
 
 /// A pooled connection, returned to the pool when dropped.
@@ -162,12 +177,14 @@ impl Db {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
         }
-        let db = Db {
+        let mut db = Db {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),
+            file: None,
         };
         let mut conn = db.connect()?;
         migrate(&mut conn)?;
+        db.file = file_identity(path);
         db.idle.lock().map_err(poisoned)?.push(conn);
         Ok(db)
     }
@@ -186,6 +203,29 @@ impl Db {
         conn.pragma_update(None, "cache_size", -16_384)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
+    }
+
+    /// The sizes in bytes of the database file and of its write-ahead log.
+    pub fn file_sizes(&self) -> (u64, u64) {
+        let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        (size(&self.path), size(Path::new(&wal)))
+    }
+
+    /// Whether the database answers a query, from the file it opened
+    /// (readiness): a deleted or replaced file is an error, not a server
+    /// that goes on writing to an unlinked file.
+    pub fn ping(&self) -> Result<()> {
+        if file_identity(&self.path) != self.file {
+            bail!(
+                "the database file {} was deleted or replaced since start",
+                self.path.display()
+            );
+        }
+        let conn = self.conn()?;
+        conn.query_row("SELECT count(*) FROM meta", [], |_| Ok(()))?;
+        Ok(())
     }
 
     pub fn conn(&self) -> Result<Conn<'_>> {

@@ -11,6 +11,7 @@ pub mod capabilities;
 pub mod db;
 pub mod http;
 pub mod maintenance;
+pub mod metrics;
 pub mod runtime;
 pub mod server;
 pub mod webhooks;

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use sha2::{Digest, Sha256};
 
 use contacts_host::auth::{Auth, NewAgent, parse_scopes};
 use contacts_host::db::{Db, sqlite_path};
@@ -22,8 +23,22 @@ use contacts_host::{server, webhooks};
     about = "Contacts engine server (WebAssembly component on wasmtime)"
 )]
 struct Cli {
+    /// Log lines as text for a terminal, or as JSON objects for a collector.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACTS_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -102,6 +117,10 @@ struct ServeArgs {
     /// Signs each webhook body: `X-Contacts-Signature: sha256=<HMAC-SHA256 hex>`.
     #[arg(long, env = "CONTACTS_WEBHOOK_SECRET")]
     webhook_secret: Option<String>,
+    /// Believe the X-Forwarded-Host and -Proto headers (only behind a proxy
+    /// that sets them): they build the absolute URLs of answers.
+    #[arg(long, env = "CONTACTS_TRUST_PROXY")]
+    trust_proxy: bool,
 }
 
 #[derive(Args)]
@@ -126,14 +145,21 @@ struct TokenArgs {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
+    // Computed once per process; clap keeps it for the process's life.
+    let version: &'static str = Box::leak(version_line().into_boxed_str());
+    let matches = Cli::command().version(version).get_matches();
+    let cli = Cli::from_arg_matches(&matches)?;
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "contacts_host=info".into()),
         )
-        .with_writer(std::io::stderr)
-        .init();
-    match Cli::parse().command {
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+    match cli.command {
         Command::Serve(args) => serve(args),
         Command::Token {
             command: TokenCommand::Create(args),
@@ -150,6 +176,23 @@ fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `--version`: this binary's version and the component it carries, so an
+/// operator can tell which rules a server runs.
+fn version_line() -> String {
+    let wit = include_str!("../../wit/contacts.wit");
+    let package = wit
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("package "))
+        .map_or("contacts:core", |p| p.trim_end_matches(';'));
+    let digest = Sha256::digest(contacts_host::runtime::EMBEDDED);
+    format!(
+        "{} (component {package}, sha256:{}, index v{})",
+        env!("CARGO_PKG_VERSION"),
+        &contacts_host::auth::hex(&digest)[..16],
+        contacts_guest::index::VERSION,
+    )
 }
 
 fn list(raw: &str) -> Vec<String> {
@@ -176,6 +219,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             ..Limits::default()
         },
         reindex: false,
+        trust_proxy: args.trust_proxy,
     };
     let hooks = webhooks::Webhooks {
         urls: list(&args.webhooks),
@@ -195,6 +239,14 @@ fn serve(args: ServeArgs) -> Result<()> {
         tracing::info!("ready in {} ms", started.elapsed().as_millis());
         // Scripts and tests read the address from this line.
         println!("listening on http://{addr}");
+        if !app.auth.has_agents()? {
+            eprintln!(
+                "\nNo agent can call this server yet. Create the first one and its token \
+                 (the last line it prints):\n\n    contacts-host token create --db {} --name \"First Agent\"\n\n\
+                 Then open http://{addr}/ to see what the server offers.\n",
+                args.db.db
+            );
+        }
         axum::serve(listener, http::router(app))
             .with_graceful_shutdown(shutdown())
             .await?;

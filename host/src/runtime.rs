@@ -10,7 +10,7 @@
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
@@ -175,6 +175,8 @@ pub struct PoolStats {
     pub created: u64,
     /// Instances dropped after a trap.
     pub discarded: u64,
+    /// API calls made since start, trapped ones included.
+    pub calls: u64,
 }
 
 /// The compiled component and its warm instances.
@@ -185,6 +187,7 @@ pub struct Runtime {
     settings: api::Settings,
     limits: Limits,
     pool: Mutex<Pool>,
+    calls: AtomicU64,
     freed: Condvar,
     ticker_stop: Arc<AtomicBool>,
 }
@@ -282,6 +285,7 @@ impl Runtime {
             settings,
             limits,
             pool: Mutex::new(Pool::default()),
+            calls: AtomicU64::new(0),
             freed: Condvar::new(),
             ticker_stop,
         };
@@ -353,18 +357,21 @@ impl Runtime {
     }
 
     pub fn stats(&self) -> PoolStats {
+        let calls = self.calls.load(Ordering::Relaxed);
         match self.pool.lock() {
             Ok(p) => PoolStats {
                 idle: p.idle.len(),
                 live: p.live,
                 created: p.created,
                 discarded: p.discarded,
+                calls,
             },
             Err(_) => PoolStats {
                 idle: 0,
                 live: 0,
                 created: 0,
                 discarded: 0,
+                calls,
             },
         }
     }
@@ -381,6 +388,7 @@ impl Runtime {
         &self,
         f: impl FnOnce(&api::Guest, &mut Store<State>) -> wasmtime::Result<T>,
     ) -> Result<T> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
         let mut warm = match self.acquire()? {
             Some(w) => w,
             None => match self.instantiate() {

@@ -32,6 +32,8 @@ pub struct Config {
     pub limits: Limits,
     /// Reindex every document at start, even when the index version matches.
     pub reindex: bool,
+    /// Believe `X-Forwarded-Host` and `-Proto`.
+    pub trust_proxy: bool,
 }
 
 impl Default for Config {
@@ -46,6 +48,7 @@ impl Default for Config {
             cache_dir: default_cache_dir(),
             limits: Limits::default(),
             reindex: false,
+            trust_proxy: false,
         }
     }
 }
@@ -90,5 +93,7 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
         outbox: Outbox::new(db.clone()),
         default_dialect,
         db,
+        metrics: crate::metrics::Metrics::default(),
+        trust_proxy: cfg.trust_proxy,
     }))
 }

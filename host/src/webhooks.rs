@@ -73,6 +73,17 @@ impl Deliveries {
     }
 }
 
+/// How far each endpoint has acknowledged the outbox, by URL.
+pub fn cursors(db: &Db) -> Result<Vec<(String, u64)>> {
+    let conn = db.conn()?;
+    let mut stmt =
+        conn.prepare_cached("SELECT url, after_seq FROM webhook_cursors ORDER BY url")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
 /// Starts one delivery task per endpoint on the current tokio runtime. A new
 /// endpoint starts at the end of the outbox: it gets what happens from now.
 pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<Deliveries> {

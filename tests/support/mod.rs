@@ -152,6 +152,28 @@ impl Server {
             .to_owned()
     }
 
+    /// An agent who can also log in with `email` and `password` (`token
+    /// create --email … --password-stdin`); returns its token.
+    pub fn agent_with_login(&self, name: &str, email: &str, password: &str) -> String {
+        let mut child = Command::new(BIN)
+            .args(["token", "create", "--db", &self.db, "--name", name])
+            .args(["--email", email, "--password-stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("spawn token create");
+        writeln!(child.stdin.take().expect("stdin"), "{password}").expect("write the password");
+        let out = child.wait_with_output().expect("token create");
+        assert!(out.status.success(), "token create failed: {out:?}");
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .last()
+            .expect("a token line")
+            .trim()
+            .to_owned()
+    }
+
     /// A token with every scope.
     pub fn admin(&self) -> String {
         self.token(&["--name", "Admin Agent"])
@@ -170,30 +192,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
-            .expect("timeout");
-        let mut req = format!(
-            "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\n",
-            self.addr
-        );
-        if let Some(t) = token {
-            req.push_str(&format!("Authorization: Bearer {t}\r\n"));
-        }
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        let body = body.unwrap_or_default();
-        if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") {
-            req.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        req.push_str("\r\n");
-        stream.write_all(req.as_bytes()).expect("write head");
-        stream.write_all(body).expect("write body");
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).expect("read reply");
-        parse_reply(&raw)
+        send_to(&self.addr, method, target, token, headers, body)
     }
 
     pub fn get(&self, target: &str, token: &str) -> Reply {
@@ -300,19 +299,13 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The folder of the real, unchanged clients, found as `scripts/setup.sh`
-/// finds it: `CONTACTS_CLIENTS`, else `shared/clients` in the nearest folder
-/// above the workspace that has one, else `/work/shared/clients`.
+/// The folder of the real, unchanged clients: `tests/clients/vendor` in this
+/// checkout (the project carries them), or `CONTACTS_CLIENTS` to try another
+/// copy with the same layout. `scripts/setup.sh` looks the same way.
 pub fn clients_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CONTACTS_CLIENTS") {
-        return PathBuf::from(dir);
-    }
-    workspace_root()
-        .ancestors()
-        .skip(1)
-        .map(|d| d.join("shared/clients"))
-        .find(|d| d.is_dir())
-        .unwrap_or_else(|| PathBuf::from("/work/shared/clients"))
+    std::env::var_os("CONTACTS_CLIENTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("tests/clients/vendor"))
 }
 
 /// Runs an external client script to completion and fails the test, with the
@@ -335,4 +328,39 @@ pub fn run_client(program: &str, args: &[&str], envs: &[(&str, &str)]) -> String
         out.status
     );
     stdout
+}
+
+/// Sends one request to a server at `addr` (`host:port`).
+pub fn send_to(
+    addr: &str,
+    method: &str,
+    target: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Reply {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut req = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\n",
+        addr
+    );
+    if let Some(t) = token {
+        req.push_str(&format!("Authorization: Bearer {t}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    let body = body.unwrap_or_default();
+    if !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH" | "DELETE") {
+        req.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    req.push_str("\r\n");
+    stream.write_all(req.as_bytes()).expect("write head");
+    stream.write_all(body).expect("write body");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read reply");
+    parse_reply(&raw)
 }

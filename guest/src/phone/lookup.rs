@@ -1,8 +1,9 @@
 //! Caller-id lookup keys (contract §3 "Phone lookup", as 3CX queries `/contacts/numbers`).
 //!
 //! 3CX may send the caller id as E.164, as international digits without '+' (`Prefix=Off`),
-//! in national form, or cut to its last N digits (`MaxLength`). The plan lists the E.164 values
-//! to try in the contract's order, then the suffix key for the last resort.
+//! in national form, or cut to its last N digits (`MaxLength`). The plan lists the international
+//! forms to try in the contract's order (a stored number's E.164, or for a number that parses
+//! but is not valid the same `+`-digits form), then the suffix key for the last resort.
 
 use super::parse::{self, Source};
 use super::{digits, has_plus, normalize_parsed};
@@ -24,7 +25,8 @@ pub enum MatchKind {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LookupPlan {
-    /// E.164 candidates in the order to try, each with how it was derived. Deduplicated.
+    /// International forms (`+` country code and national number) in the order to try, each
+    /// with how it was derived. Deduplicated.
     pub exact: Vec<(MatchKind, String)>,
     /// Last min(9, len) digits, only when the input has >= 6 digits and carried no '+' (nor a
     /// leading space, which is a decoded '+').
@@ -48,17 +50,19 @@ pub fn lookup_plan(query: &str, default_region: &str) -> Option<LookupPlan> {
     }
     let explicit = has_plus(query);
     let mut exact: Vec<(MatchKind, String)> = Vec::with_capacity(2);
-    let mut push = |kind: MatchKind, e164: String| {
-        if !exact.iter().any(|(_, e)| *e == e164) {
-            exact.push((kind, e164));
+    let mut push = |kind: MatchKind, form: String| {
+        if !exact.iter().any(|(_, e)| *e == form) {
+            exact.push((kind, form));
         }
     };
 
+    // The query as typed counts whether or not it is valid: stored numbers are indexed by the
+    // same international form, valid or not, so only the same number matches it.
     let as_typed = normalize_parsed(query, default_region).ok();
     if let Some((n, source)) = &as_typed
         && (explicit || *source == Source::Idd)
     {
-        push(MatchKind::Exact, n.e164.clone());
+        push(MatchKind::Exact, n.international.clone());
     }
     if !explicit {
         // Only a valid number is taken from this reading: national digits misread as a country
@@ -67,12 +71,12 @@ pub fn lookup_plan(query: &str, default_region: &str) -> Option<LookupPlan> {
             && let Ok((n, _)) = normalize_parsed(&format!("+{number_digits}"), default_region)
             && n.valid
         {
-            push(MatchKind::InternationalDigits, n.e164);
+            push(MatchKind::InternationalDigits, n.international);
         }
         if let Some((n, source)) = as_typed
             && source != Source::Idd
         {
-            push(MatchKind::National, n.e164);
+            push(MatchKind::National, n.international);
         }
     }
 

@@ -1,10 +1,12 @@
-//! Phone numbers: E.164 normalization and 3CX-style lookup keys (contract §3, "Phone" and
-//! "Phone lookup").
+//! Phone numbers: parsing, the validity that earns a number its E.164 value, and 3CX-style
+//! lookup keys (contract §3, "Phone" and "Phone lookup").
 //!
-//! The reference is Google libphonenumber. The `phonenumber` crate supplies its metadata, but
+//! The reference is Google libphonenumber: a number gets an E.164 value only when its
+//! `isValidNumber` holds; one that parses but is not valid keeps its international form as a
+//! key to be found by. The `phonenumber` crate supplies its metadata, but
 //! its parser and validator have defects the contract lists, so [`parse`] ports libphonenumber's
 //! parsing over rules that [`metadata`] derives and compiles once per region. [`lookup`] turns a
-//! caller id into the E.164 candidates and suffix key a store searches with.
+//! caller id into the international forms and suffix key a store searches with.
 //!
 //! Test vectors come from python `phonenumbers` (a faithful port of libphonenumber) through
 //! `guest/tests/vectors/gen_phone.py`, a dev tool only.
@@ -17,11 +19,13 @@ use std::fmt;
 
 pub use lookup::{LookupPlan, MatchKind, lookup_plan};
 
-/// A number normalized under a default region.
+/// A number parsed under a default region, valid or not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Normalized {
-    /// E.164, e.g. "+33612345678"; never carries the extension.
-    pub e164: String,
+    /// `+`, country code and national significant number, e.g. "+33612345678"; never the
+    /// extension. It is the number's E.164 form only when [`Normalized::valid`] (see
+    /// [`Normalized::e164`]); for any other number it is the key its digits are found by.
+    pub international: String,
     /// ISO 3166 alpha-2 of the number itself, e.g. "FR" (None for non-geographic numbers, and
     /// for invalid numbers of a calling code shared by several regions).
     pub region: Option<String>,
@@ -29,11 +33,33 @@ pub struct Normalized {
     pub national: String,
     /// Digits of an extension (ext., x, #, ;ext=, ",," auto-dial), kept apart from `e164`.
     pub extension: Option<String>,
+    /// libphonenumber's `isPossibleNumberWithReason` verdict.
+    pub possible: Possibility,
     /// libphonenumber's `isValidNumber` verdict.
     pub valid: bool,
 }
 
-/// Why an input has no E.164 form.
+impl Normalized {
+    /// The E.164 value the contract stores and renders: a claim of validity (§3), so `None`
+    /// for a number that parses but is not valid.
+    pub fn e164(&self) -> Option<&str> {
+        self.valid.then_some(self.international.as_str())
+    }
+}
+
+/// libphonenumber's `ValidationResult`: whether the number's length is one its country uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Possibility {
+    Possible,
+    /// Possible only as a local number dialled without its area code.
+    LocalOnly,
+    TooShort,
+    TooLong,
+    /// Between the shortest and longest lengths of its country, but none of them.
+    InvalidLength,
+}
+
+/// Why an input does not parse as a phone number at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhoneError {
     /// Nothing but whitespace.
@@ -44,13 +70,10 @@ pub enum PhoneError {
     NotANumber,
     /// The calling code is unknown, or there is none and the default region is unknown.
     InvalidCountryCode,
-    /// Fewer digits than any number of its country has.
+    /// Too few digits to hold a national number (or nothing after an international prefix).
     TooShort,
-    /// More digits than any number of its country has.
+    /// More digits than any national number has (17), or an input over 250 characters.
     TooLong,
-    /// A digit count between the shortest and longest numbers of its country, but none of its
-    /// numbers (or only a local number without area code).
-    InvalidLength,
 }
 
 impl fmt::Display for PhoneError {
@@ -62,18 +85,17 @@ impl fmt::Display for PhoneError {
             PhoneError::InvalidCountryCode => "The phone number's country code is not valid.",
             PhoneError::TooShort => "The phone number is too short.",
             PhoneError::TooLong => "The phone number is too long.",
-            PhoneError::InvalidLength => "The phone number does not have a valid length.",
         })
     }
 }
 
 impl std::error::Error for PhoneError {}
 
-/// Normalizes `input` to E.164 under `default_region` (ISO 3166 alpha-2, case-insensitive).
+/// Parses `input` under `default_region` (ISO 3166 alpha-2, case-insensitive).
 ///
-/// Ok when libphonenumber parses the number and its length is possible for its country
-/// (`IS_POSSIBLE`; a local-only number lacking its area code is refused, having no E.164 form);
-/// [`Normalized::valid`] then tells whether it is also a valid number.
+/// Ok whenever libphonenumber's `parse` succeeds, whatever the number's length or prefix;
+/// [`Normalized::possible`] and [`Normalized::valid`] then carry libphonenumber's verdicts, and
+/// only a valid number has an E.164 value ([`Normalized::e164`]).
 pub fn normalize(input: &str, default_region: &str) -> Result<Normalized, PhoneError> {
     normalize_parsed(input, default_region).map(|(normalized, _)| normalized)
 }
@@ -92,29 +114,32 @@ fn normalize_parsed(
     }
     let split = parse::split(&input)?;
     let vanity = split.is_vanity();
-    let parsed = parse::parse(split, metadata::region(default_region))
-        .and_then(|parsed| {
-            // Possibility is judged by the calling code's main region, as libphonenumber does.
-            let main = metadata::main_region_for_code(parsed.country_code)
-                .ok_or(PhoneError::InvalidCountryCode)?;
-            match main.test_length(&parsed.nsn) {
-                metadata::Length::Possible => Ok(parsed),
-                metadata::Length::TooShort => Err(PhoneError::TooShort),
-                metadata::Length::TooLong => Err(PhoneError::TooLong),
-                metadata::Length::Invalid | metadata::Length::LocalOnly => {
-                    Err(PhoneError::InvalidLength)
-                }
-            }
+    let parsed = parse::parse(split, metadata::region(default_region));
+    // Possibility is judged by the calling code's main region, as libphonenumber does.
+    let possible = parsed.as_ref().ok().and_then(|p| {
+        let main = metadata::main_region_for_code(p.country_code)?;
+        Some(match main.test_length(&p.nsn) {
+            metadata::Length::Possible => Possibility::Possible,
+            metadata::Length::LocalOnly => Possibility::LocalOnly,
+            metadata::Length::TooShort => Possibility::TooShort,
+            metadata::Length::TooLong => Possibility::TooLong,
+            metadata::Length::Invalid => Possibility::InvalidLength,
         })
-        // Letters that do not spell a possible number were not a vanity number after all
-        // ("06 12 34 56 78 bureau").
-        .map_err(|e| if vanity { PhoneError::Letters } else { e })?;
+    });
+    // Letters that do not spell a possible number were not a vanity number after all
+    // ("06 12 34 56 78 bureau").
+    if vanity && possible != Some(Possibility::Possible) {
+        return Err(PhoneError::Letters);
+    }
+    let parsed = parsed?;
+    let possible = possible.ok_or(PhoneError::InvalidCountryCode)?;
 
     let owner = metadata::region_for_number(parsed.country_code, &parsed.nsn);
     let normalized = Normalized {
-        e164: format!("+{}{}", parsed.country_code, parsed.nsn),
+        international: format!("+{}{}", parsed.country_code, parsed.nsn),
         region: owner.filter(|r| r.is_geographic()).map(|r| r.id.to_owned()),
         valid: owner.is_some_and(|r| r.is_valid_nsn(&parsed.nsn)),
+        possible,
         national: parsed.nsn,
         extension: parsed.extension,
     };
@@ -145,6 +170,12 @@ fn unify_spaces(input: &str) -> String {
 /// Whether `input` carries an explicit '+' (or a leading space standing for a decoded one).
 fn has_plus(input: &str) -> bool {
     decode_leading_plus(input).contains(['+', '\u{FF0B}'])
+}
+
+/// Whether libphonenumber has numbering rules for this ISO 3166 alpha-2 region
+/// (case-insensitive); `XX` and the non-geographic `001` have none.
+pub fn is_region(region: &str) -> bool {
+    region.trim().len() == 2 && metadata::region(region).is_some()
 }
 
 /// The digits of an input, every Unicode decimal digit (ASCII, full-width, Arabic-Indic, ...)

@@ -32,50 +32,172 @@ fn unescape(field: &str) -> String {
     out
 }
 
-fn error_name(e: PhoneError) -> String {
-    format!("{e:?}")
+/// One vector: the input, its default region, the reference verdict columns (`e164` to
+/// `error`, as gen_phone.py writes them), its class and comment.
+struct Vector {
+    input: String,
+    region: String,
+    expected: Vec<String>,
+    class: String,
+    comment: String,
+}
+
+/// Columns of a vectors file: input, region, seven verdict columns, error, class, comment.
+const COLUMNS: usize = 12;
+
+fn vectors(file: &str) -> Vec<Vector> {
+    file.lines()
+        .filter(|l| !l.starts_with('#'))
+        .skip(1)
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f.len(), COLUMNS, "malformed row: {line}");
+            Vector {
+                input: unescape(f[0]),
+                region: f[1].to_owned(),
+                expected: f[2..10].iter().map(|s| (*s).to_owned()).collect(),
+                class: f[10].to_owned(),
+                comment: f[11].to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// [`normalize`]'s answer in the vectors' verdict columns: e164, international, number region,
+/// national, extension, possibility, validity, error.
+fn verdict(input: &str, region: &str) -> Vec<String> {
+    match normalize(input, region) {
+        Ok(n) => vec![
+            n.e164().unwrap_or_default().to_owned(),
+            n.international.clone(),
+            n.region.clone().unwrap_or_default(),
+            n.national.clone(),
+            n.extension.clone().unwrap_or_default(),
+            format!("{:?}", n.possible),
+            n.valid.to_string(),
+            String::new(),
+        ],
+        Err(e) => {
+            let mut columns = vec![String::new(); 7];
+            columns.push(format!("{e:?}"));
+            columns
+        }
+    }
+}
+
+/// Runs every vector of a file; the failures, and per class (and per `by` key) the count of
+/// rows and of disagreements, so that a regression reads by its name.
+fn agreement(
+    rows: &[Vector],
+    by: impl Fn(&Vector) -> Vec<String>,
+) -> (
+    Vec<String>,
+    std::collections::BTreeMap<String, (usize, usize)>,
+) {
+    let mut failures = Vec::new();
+    let mut tally = std::collections::BTreeMap::<String, (usize, usize)>::new();
+    for v in rows {
+        let actual = verdict(&v.input, &v.region);
+        let ok = actual == v.expected;
+        if !ok {
+            failures.push(format!(
+                "[{}] {:?} under {}: expected {:?}, got {:?} ({})",
+                v.class, v.input, v.region, v.expected, actual, v.comment
+            ));
+        }
+        for key in by(v) {
+            let entry = tally.entry(key).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(!ok);
+        }
+    }
+    (failures, tally)
+}
+
+fn report(
+    what: &str,
+    failures: &[String],
+    tally: &std::collections::BTreeMap<String, (usize, usize)>,
+) -> String {
+    let summary: Vec<String> = tally
+        .iter()
+        .filter(|(_, (_, bad))| *bad > 0)
+        .map(|(key, (all, bad))| format!("{key}: {bad} of {all} differ"))
+        .collect();
+    format!(
+        "{} {what} differ from libphonenumber\n{}\n{}",
+        failures.len(),
+        summary.join("\n"),
+        failures.join("\n")
+    )
+}
+
+/// The class of a vector, and its class in the region it is read in.
+fn class_and_region(v: &Vector) -> Vec<String> {
+    vec![v.class.clone(), format!("{} {}", v.class, v.region)]
 }
 
 #[test]
 fn vectors_match_libphonenumber() {
-    let mut rows = 0;
-    let mut failures = Vec::new();
-    for line in VECTORS.lines().filter(|l| !l.starts_with('#')).skip(1) {
-        let f: Vec<&str> = line.split('\t').collect();
-        assert_eq!(f.len(), 9, "malformed row: {line}");
-        rows += 1;
-        let (input, region) = (unescape(f[0]), f[1]);
-        let expected = if f[2].is_empty() {
-            Err(f[7].to_owned())
-        } else {
-            Ok(Normalized {
-                e164: f[2].to_owned(),
-                region: (!f[3].is_empty()).then(|| f[3].to_owned()),
-                national: f[4].to_owned(),
-                extension: (!f[5].is_empty()).then(|| f[5].to_owned()),
-                valid: f[6] == "true",
-            })
-        };
-        let actual = normalize(&input, region).map_err(error_name);
-        if actual != expected {
-            failures.push(format!(
-                "{input:?} [{region}]: expected {expected:?}, got {actual:?} ({})",
-                f[8]
-            ));
+    let rows = vectors(VECTORS);
+    assert!(rows.len() >= 500, "only {} vectors", rows.len());
+    // Every region the vectors cover has valid, possible-but-invalid and unparseable rows.
+    for region in ["FR", "GB", "US", "DE", "AU", "IN", "BR", "JP"] {
+        for (kind, column, value) in [("valid", 6, "true"), ("invalid", 6, "false")] {
+            assert!(
+                rows.iter()
+                    .any(|v| v.region == region && v.expected[column] == value),
+                "no {kind} vector in {region}"
+            );
+        }
+        // Each way to be wrong, written nationally in its own region (a wrong type needs a
+        // region with several lengths: not FR nor US).
+        for class in ["one-short", "one-long", "bad-prefix", "unparseable"] {
+            assert!(
+                rows.iter().any(|v| v.class == class && v.region == region),
+                "no {class} vector in {region}"
+            );
         }
     }
-    assert!(rows >= 150, "only {rows} vectors");
+    let (failures, tally) = agreement(&rows, class_and_region);
     assert!(
         failures.is_empty(),
-        "{} of {rows} vectors differ:\n{}",
-        failures.len(),
-        failures.join("\n")
+        "{}",
+        report("vectors", &failures, &tally)
+    );
+}
+
+/// Generated by gen_phone.py: random writings (separators, parentheses, `(0)`, `+`/`00`/IDD,
+/// a decoded '+', NBSP, full-width digits, `tel:`, extensions; regions) of every constructed
+/// valid and invalid number, each with libphonenumber's verdict.
+const VARIANTS: &str = include_str!("../../tests/vectors/phone_variants.tsv");
+
+/// The property test: whatever the writing, the verdict is libphonenumber's. A regression
+/// shows up by the class of the number and by the formats it was written in.
+#[test]
+fn variants_match_libphonenumber() {
+    let rows = vectors(VARIANTS);
+    assert!(rows.len() >= 500, "only {} variants", rows.len());
+    let (failures, tally) = agreement(&rows, |v| {
+        // The comment starts with the writing's tags, `intl+dots+nbsp`, then any "; spec:" notes.
+        let tags = v.comment.split(';').next().unwrap_or_default();
+        let mut keys = class_and_region(v);
+        keys.extend(tags.split('+').map(|t| format!("format {t}")));
+        keys
+    });
+    for class in ["valid", "one-short", "one-long", "bad-prefix", "wrong-type"] {
+        assert!(tally.contains_key(class), "no variant of class {class}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{}",
+        report("variants", &failures, &tally)
     );
 }
 
 #[test]
 fn region_is_case_insensitive() {
-    let fr = normalize("06 12 34 56 78", "fr").map(|n| n.e164);
+    let fr = normalize("06 12 34 56 78", "fr").map(|n| n.international);
     assert_eq!(fr, Ok("+33612345678".to_owned()));
 }
 
@@ -91,7 +213,6 @@ fn errors_read_as_sentences() {
         PhoneError::InvalidCountryCode,
         PhoneError::TooShort,
         PhoneError::TooLong,
-        PhoneError::InvalidLength,
     ] {
         let message = e.to_string();
         assert!(message.starts_with("The phone number") && message.ends_with('.'));
@@ -144,10 +265,15 @@ fn lookup_international_digits() {
     );
     assert_eq!(p.suffix.as_deref(), Some("612345678"));
 
+    // The national reading follows, though too long to be valid: a number stored under the
+    // same reading is indexed by the same form.
     let p = plan("4930123456").expect("digits");
     assert_eq!(
         p.exact,
-        exact(&[(MatchKind::InternationalDigits, "+4930123456")])
+        exact(&[
+            (MatchKind::InternationalDigits, "+4930123456"),
+            (MatchKind::National, "+334930123456")
+        ])
     );
 }
 
@@ -177,7 +303,10 @@ fn lookup_both_readings() {
     let p = lookup_plan("442079460958", "FR").expect("digits");
     assert_eq!(
         p.exact,
-        exact(&[(MatchKind::InternationalDigits, "+442079460958")])
+        exact(&[
+            (MatchKind::InternationalDigits, "+442079460958"),
+            (MatchKind::National, "+33442079460958")
+        ])
     );
 }
 
@@ -191,7 +320,7 @@ fn lookup_without_digits_is_none() {
 #[test]
 fn lookup_short_query_has_no_suffix() {
     let p = plan("12345").expect("digits");
-    assert!(p.exact.is_empty());
+    assert_eq!(p.exact, exact(&[(MatchKind::National, "+3312345")]));
     assert_eq!(p.suffix, None);
     assert_eq!(
         plan("123456").and_then(|p| p.suffix).as_deref(),
@@ -204,6 +333,37 @@ fn lookup_ignores_extension() {
     let p = plan("06 12 34 56 78 ext. 12").expect("digits");
     assert_eq!(p.exact, exact(&[(MatchKind::National, "+33612345678")]));
     assert_eq!(p.suffix.as_deref(), Some("612345678"));
+}
+
+#[test]
+fn lookup_an_invalid_number_by_its_international_form() {
+    // Explicit: the parsed form, valid or not, is what stored numbers are indexed by.
+    let p = plan("+44 7400 12345").expect("digits");
+    assert_eq!(p.exact, exact(&[(MatchKind::Exact, "+44740012345")]));
+    assert_eq!(p.suffix, None);
+    // Without '+', digits read as a country code count only when valid (a misread would
+    // match strangers); the suffix finds the number instead.
+    let p = plan("44740012345").expect("digits");
+    assert!(
+        p.exact
+            .iter()
+            .all(|(kind, _)| *kind != MatchKind::InternationalDigits)
+    );
+    assert_eq!(p.suffix.as_deref(), Some("740012345"));
+}
+
+#[test]
+fn only_a_valid_number_has_an_e164() {
+    let n = normalize("+44 7400 12345", "FR").expect("parses");
+    assert_eq!(n.international, "+44740012345");
+    assert_eq!(
+        (n.e164(), n.valid, n.possible),
+        (None, false, Possibility::Possible)
+    );
+    let n = normalize("+33 6 12 34 56 7", "FR").expect("parses");
+    assert_eq!((n.e164(), n.possible), (None, Possibility::TooShort));
+    let n = normalize("+44 7400 123456", "FR").expect("parses");
+    assert_eq!(n.e164(), Some("+447400123456"));
 }
 
 #[test]
@@ -272,8 +432,10 @@ fn arbitrary_input_never_panics() {
             .collect();
         for region in ["FR", "US", "BR", "ZZ", ""] {
             if let Ok(n) = normalize(&input, region) {
-                assert!(n.e164.starts_with('+'), "{input:?}");
-                assert!(n.e164[1..].bytes().all(|b| b.is_ascii_digit()), "{input:?}");
+                let form = &n.international;
+                assert!(form.starts_with('+'), "{input:?}");
+                assert!(form[1..].bytes().all(|b| b.is_ascii_digit()), "{input:?}");
+                assert_eq!(n.e164().is_some(), n.valid, "{input:?}");
             }
             let _ = lookup_plan(&input, region);
         }

@@ -61,9 +61,10 @@ pub fn search<S: Store + ?Sized>(
     }
     let probes = q.digit_probes();
     if !probes.is_empty() {
+        // By the international form, so a stored number without E.164 is found too.
         if let Ok(n) = phone::normalize(q.text, default_region) {
-            for id in store.find(index::CONTACTS, index::BY_E164, &n.e164) {
-                note(&mut best, id, Rank::ExactPhone, &n.e164);
+            for id in store.find(index::CONTACTS, index::BY_E164, &n.international) {
+                note(&mut best, id, Rank::ExactPhone, &n.international);
             }
         }
         for (i, digits) in probes.iter().enumerate() {

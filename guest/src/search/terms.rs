@@ -14,7 +14,8 @@
 //! - `e:{address}` and `l:{local part}`: each email, compared as
 //!   [`email::key`] does.
 //! - `s:{digits}`: every suffix of 3 or more digits of each phone, as typed
-//!   and as E.164: "the digits contain the query" is then a prefix scan.
+//!   and in its international form (E.164 when valid): "the digits contain
+//!   the query" is then a prefix scan.
 
 use super::fold::{fold, words};
 use crate::email;
@@ -77,10 +78,10 @@ pub fn terms(c: &Contact) -> Vec<String> {
         out.push(format!("e:{key}"));
     }
     for p in &c.phones {
-        // As typed too: a number without an E.164 form is found by its digits.
+        // As typed too: a number that does not parse is found by its digits.
         let typed = phone::digits(&p.number);
-        let e164 = p.e164.as_deref().map(phone::digits).unwrap_or_default();
-        for digits in [typed, e164] {
+        let international = p.international.as_deref().map(phone::digits);
+        for digits in [typed, international.unwrap_or_default()] {
             for (at, _) in digits.char_indices() {
                 if digits.len() - at >= MIN_DIGITS {
                     out.push(digits_prefix(&digits[at..]));
@@ -108,6 +109,7 @@ mod tests {
             id: 1,
             number: "06 12 34".into(),
             e164: None,
+            international: None,
             kind: PhoneType::Mobile,
             region: None,
             national: String::new(),

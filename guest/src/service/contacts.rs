@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::fields::Checker;
-use super::{Engine, Tx, by_name};
+use super::{Engine, Tx, by_name, reapplied};
 use crate::email;
 use crate::index;
 use crate::model::{
@@ -34,7 +34,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         contact.owner = owner;
         let mut ck = Checker::new(cx.dialect);
         self.apply(&mut contact, patch, &mut ck);
-        self.check_required(&contact, &mut ck);
+        self.check_required(&contact, Sent::ALL, &mut ck);
         let uniques = unique_entries(&contact, cx.dialect);
         self.check_unique(&contact, &uniques, &mut ck);
         ck.finish()?;
@@ -52,17 +52,26 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         Ok(self.view(contact))
     }
 
+    /// A partial update, re-applied on the fresh document when another
+    /// request committed first (no client sends a version it read).
     pub fn update(&self, cx: &Context, id: ContactId, patch: ContactPatch) -> Result<ContactView> {
         require(&cx.caller, Scope::Write)?;
+        reapplied(|| self.update_once(cx, id, patch.clone()))
+    }
+
+    fn update_once(&self, cx: &Context, id: ContactId, patch: ContactPatch) -> Result<ContactView> {
         let (mut contact, version) = self.load(id)?;
         let before = contact.clone();
         let permissions_sent = patch.permissions.is_some();
-        let first_name_sent = patch.first_name.is_some();
+        // One store serves three dialects: a partial update checks only the
+        // required fields it sends, so a contact made elsewhere without them
+        // can still be updated here.
+        let sent = Sent::of(&patch);
         let mut ck = Checker::new(cx.dialect);
         self.apply(&mut contact, patch, &mut ck);
-        self.check_required(&contact, &mut ck);
+        self.check_required(&contact, sent, &mut ck);
         // HelperIQ: a first name that is sent must not be blank.
-        if cx.dialect == Dialect::HelperIq && first_name_sent && contact.first_name.is_none() {
+        if cx.dialect == Dialect::HelperIq && sent.first_name && contact.first_name.is_none() {
             ck.required("first_name");
         }
         // Only what changes must be unique: a BlueRockTEL contact that shares
@@ -104,8 +113,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     }
 
     /// An owner's contacts by last name, first name, id.
+    /// It is a list, so it needs `contacts:read_all` (spec §4 bluerocktel).
     pub fn list_by_owner(&self, cx: &Context, owner: OwnerRef) -> Result<Vec<ContactView>> {
-        require(&cx.caller, Scope::Read)?;
+        require(&cx.caller, Scope::ReadAll)?;
         let ids = self
             .store
             .find(index::CONTACTS, index::BY_OWNER, &index::owner_key(owner));
@@ -181,21 +191,27 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     }
 
     /// The fields each dialect's clients must always send.
-    fn check_required(&self, c: &Contact, ck: &mut Checker) {
+    /// The dialect's required fields, among those `sent` (all of them on a
+    /// create).
+    fn check_required(&self, c: &Contact, sent: Sent, ck: &mut Checker) {
         match ck.dialect {
             Dialect::BlueRockTel => {
-                if c.last_name.is_none() {
+                if sent.last_name && c.last_name.is_none() {
                     ck.required("last_name");
                 }
-                if c.email.is_none() && !ck.errors.iter().any(|e| e.field == "email_address") {
+                if sent.email
+                    && c.email.is_none()
+                    && !ck.errors.iter().any(|e| e.field == "email_address")
+                {
                     ck.required("email");
                 }
             }
-            Dialect::RelateCrm | Dialect::HelperIq => {
-                if c.first_name.is_none() && ck.dialect == Dialect::RelateCrm {
+            Dialect::RelateCrm => {
+                if sent.first_name && c.first_name.is_none() {
                     ck.required("first_name");
                 }
             }
+            Dialect::HelperIq => {}
         }
     }
 
@@ -211,6 +227,31 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             if held_elsewhere {
                 u.report(ck);
             }
+        }
+    }
+}
+
+/// Which required fields a write sends: a create sends them all (absent is
+/// empty), an update only the keys its patch holds.
+#[derive(Clone, Copy)]
+struct Sent {
+    first_name: bool,
+    last_name: bool,
+    email: bool,
+}
+
+impl Sent {
+    const ALL: Sent = Sent {
+        first_name: true,
+        last_name: true,
+        email: true,
+    };
+
+    fn of(patch: &ContactPatch) -> Sent {
+        Sent {
+            first_name: patch.first_name.is_some(),
+            last_name: patch.last_name.is_some(),
+            email: patch.email.is_some(),
         }
     }
 }
@@ -252,12 +293,15 @@ fn unique_entries(c: &Contact, dialect: Dialect) -> Vec<Unique> {
     }
     if dialect == Dialect::RelateCrm {
         for (i, p) in c.phones.iter().enumerate() {
-            if let Some(e164) = &p.e164 {
+            // "Compare by E.164 when both parse": the international form of every number
+            // that parses, so a number too short to be valid is still one number, whichever
+            // way it is written.
+            if let Some(form) = &p.international {
                 out.push(Unique {
                     field: format!("phones.{i}.number"),
                     entry: IndexEntry {
                         index: index::BY_E164.to_owned(),
-                        key: e164.clone(),
+                        key: form.clone(),
                     },
                 });
             }

@@ -292,10 +292,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             .unwrap_or_else(|| self.settings.default_region.clone());
         let kind = PhoneType::parse_lenient(input.kind.as_deref());
         match phone::normalize(&number, &region) {
+            // Parsed: `e164` only when valid (§3), the international form either way.
             Ok(n) => Some(Phone {
                 id,
                 number,
-                e164: Some(n.e164),
+                e164: n.e164().map(str::to_owned),
+                international: Some(n.international),
                 kind,
                 region: n.region,
                 national: n.national,
@@ -306,12 +308,13 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 ck.bad_phone(field, &why);
                 None
             }
-            // Digits that do not form a number are kept as typed, without E.164.
+            // Digits that do not parse as a number are kept as typed, without E.164.
             Err(_) => Some(Phone {
                 id,
                 national: phone::digits(&number),
                 number,
                 e164: None,
+                international: None,
                 kind,
                 region: None,
                 extension: None,
@@ -480,4 +483,27 @@ fn dedup(mut ids: Vec<u64>) -> Vec<u64> {
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// Brings a phone stored before `e164` became a claim of validity up to date. Such a phone
+/// has no `international` form, and its `e164` was given to every number of a possible
+/// length; an E.164 value reads the same under any default region, so both fields are
+/// derived again from it. A phone already up to date is left as it is.
+pub(super) fn upgrade_stored_phone(p: &mut Phone) {
+    if p.international.is_some() {
+        return;
+    }
+    let Some(stored) = p.e164.take() else {
+        return;
+    };
+    match phone::normalize(&stored, "") {
+        Ok(n) => {
+            p.e164 = n.e164().map(str::to_owned);
+            p.international = Some(n.international);
+            p.region = n.region;
+            p.national = n.national;
+        }
+        // It parsed when it was written: keep it findable, but claim nothing.
+        Err(_) => p.international = Some(stored),
+    }
 }

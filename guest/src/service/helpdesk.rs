@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{Engine, Tx};
+use super::{Engine, Tx, reapplied};
 use crate::email;
 use crate::index;
 use crate::model::{ContactId, ContactPatch, ContactView, Context, Error, Note, Result};
@@ -14,6 +14,10 @@ const MAX_NOTE: usize = 65_535;
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     pub fn set_blocked(&self, cx: &Context, id: ContactId, blocked: bool) -> Result<ContactView> {
         require(&cx.caller, Scope::Block)?;
+        reapplied(|| self.set_blocked_once(id, blocked))
+    }
+
+    fn set_blocked_once(&self, id: ContactId, blocked: bool) -> Result<ContactView> {
         let (mut contact, version) = self.load(id)?;
         if contact.blocked == blocked {
             return Ok(self.view(contact));

@@ -39,7 +39,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         };
         for (how, e164) in &plan.exact {
             let ids = self.store.find(index::CONTACTS, index::BY_E164, e164);
-            let found = self.best(&ids, *how, |p| p.e164.as_deref() == Some(e164))?;
+            let found = self.best(&ids, *how, |p| p.international.as_deref() == Some(e164))?;
             if found.is_some() {
                 return Ok(found);
             }
@@ -58,13 +58,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 .collect();
             ids.sort_unstable();
             ids.dedup();
-            let ends_with = |p: &Phone| {
-                let digits = match &p.e164 {
-                    Some(e164) => phone::digits(e164),
-                    None => phone::digits(&p.number),
-                };
-                digits.ends_with(suffix.as_str())
-            };
+            let ends_with = |p: &Phone| index::phone_digits(p).ends_with(suffix.as_str());
             return self.best(&ids, MatchKind::Suffix, ends_with);
         }
         Ok(None)

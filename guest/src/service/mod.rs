@@ -85,8 +85,13 @@ impl<'a, S: Store + ?Sized, D: Directory + ?Sized> Engine<'a, S, D> {
 }
 
 fn decode_contact(doc: &Document) -> Result<Contact> {
-    serde_json::from_str(&doc.body)
-        .map_err(|e| Error::Unavailable(format!("contact {} is unreadable: {e}", doc.id)))
+    let mut contact: Contact = serde_json::from_str(&doc.body)
+        .map_err(|e| Error::Unavailable(format!("contact {} is unreadable: {e}", doc.id)))?;
+    contact
+        .phones
+        .iter_mut()
+        .for_each(fields::upgrade_stored_phone);
+    Ok(contact)
 }
 
 /// A unit of work: the writes and events of one operation, committed at once.
@@ -160,13 +165,35 @@ impl Tx {
         taken: impl FnOnce(IndexEntry) -> Error,
     ) -> Result<()> {
         store.commit(self.writes, self.events).map_err(|e| match e {
-            CommitError::Stale(m) => Error::Conflict(format!(
-                "The record was changed by another request; retry. ({m})"
-            )),
+            // What the store says of versions stays in the store: a client
+            // learns that it raced, not the record's internal versions.
+            CommitError::Stale(_) => Error::Conflict(STALE.to_owned()),
             CommitError::Taken(e) => taken(e),
             CommitError::Unavailable(m) => Error::Unavailable(m),
         })
     }
+}
+
+/// The conflict of a commit that found a document changed since it was read.
+const STALE: &str = "The record was changed by another request; retry.";
+
+/// How many times a read-modify-write runs before its conflict reaches the
+/// caller.
+const ATTEMPTS: usize = 16;
+
+/// Runs a read-modify-write `op` again, on the fresh document, while its
+/// commit finds that another request changed the document in between. A
+/// partial update names only the fields it changes, so applying it to the
+/// newer document loses nothing; the versions still keep the two writes from
+/// overwriting each other.
+fn reapplied<T>(mut op: impl FnMut() -> Result<T>) -> Result<T> {
+    for _ in 1..ATTEMPTS {
+        match op() {
+            Err(Error::Conflict(m)) if m == STALE => continue,
+            other => return other,
+        }
+    }
+    op()
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> String {

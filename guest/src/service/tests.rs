@@ -4,7 +4,8 @@ use super::*;
 use crate::memory::{MemoryDirectory, MemoryStore};
 use crate::model::ReindexCursor;
 use crate::model::{
-    Caller, ContactPatch, Context, Dialect, Owner, OwnerKind, OwnerRef, PhoneInput, PhoneType,
+    Caller, ContactPatch, Context, Dialect, Owner, OwnerKind, OwnerRef, Phone, PhoneInput,
+    PhoneType,
 };
 use crate::phone::MatchKind;
 use crate::ports::ClientAccount;
@@ -149,6 +150,26 @@ fn permission_is_checked_before_validation() {
     assert!(matches!(err, Error::Forbidden(_)));
 }
 
+/// Each query finds contact `id`, matched the way it says; the phones that matched.
+fn assert_lookups(
+    e: &Engine<'_, MemoryStore, MemoryDirectory>,
+    id: u64,
+    queries: &[(&str, MatchKind)],
+) -> Vec<Phone> {
+    queries
+        .iter()
+        .map(|&(query, how)| {
+            let m = e
+                .lookup_phone(&brt(), query)
+                .unwrap()
+                .unwrap_or_else(|| panic!("{query:?} found nothing"));
+            assert_eq!(m.view.contact.id, id, "{query:?}");
+            assert_eq!(m.how, how, "{query:?}");
+            m.phone
+        })
+        .collect()
+}
+
 #[test]
 fn lookup_finds_every_3cx_form() {
     let f = Fixture::new();
@@ -162,22 +183,24 @@ fn lookup_finds_every_3cx_form() {
         .unwrap()
         .contact
         .id;
-    for (query, how) in [
-        ("+33612345678", MatchKind::Exact),
-        ("0033612345678", MatchKind::Exact),
-        (" 33612345678", MatchKind::Exact),
-        ("33612345678", MatchKind::InternationalDigits),
-        ("06 12 34 56 78", MatchKind::National),
-        ("612345678", MatchKind::National),
-        ("2345678", MatchKind::Suffix),
-    ] {
-        let m = e
-            .lookup_phone(&brt(), query)
-            .unwrap()
-            .unwrap_or_else(|| panic!("{query:?} found nothing"));
-        assert_eq!(m.view.contact.id, id, "{query:?}");
-        assert_eq!(m.how, how, "{query:?}");
-    }
+    let found = assert_lookups(
+        &e,
+        id,
+        &[
+            ("+33612345678", MatchKind::Exact),
+            ("0033612345678", MatchKind::Exact),
+            (" 33612345678", MatchKind::Exact),
+            ("33612345678", MatchKind::InternationalDigits),
+            ("06 12 34 56 78", MatchKind::National),
+            ("612345678", MatchKind::National),
+            ("2345678", MatchKind::Suffix),
+        ],
+    );
+    assert!(
+        found
+            .iter()
+            .all(|p| p.e164.as_deref() == Some("+33612345678"))
+    );
     assert!(e.lookup_phone(&brt(), "anonymous").unwrap().is_none());
     assert!(e.lookup_phone(&brt(), "+33699999999").unwrap().is_none());
     assert!(e.lookup_phone(&brt(), "12345").unwrap().is_none());
@@ -280,7 +303,8 @@ fn the_ui_echo_of_a_phone_keeps_it_as_entered() {
     assert_eq!(c.phones[0].number, "612345679");
     assert_eq!(c.phones[0].kind, PhoneType::Mobile);
     let c = e.update(&hq, id, pair("612345679", "BE")).unwrap().contact;
-    assert_eq!(c.phones[0].e164.as_deref(), Some("+32612345679"));
+    assert_eq!(c.phones[0].international.as_deref(), Some("+32612345679"));
+    assert_eq!(c.phones[0].e164, None, "no Belgian number starts with 6");
 }
 
 #[test]
@@ -730,17 +754,33 @@ fn associations_attach_detach_sync() {
 
 /// A store whose first `misses` uniqueness lookups miss what is there: what
 /// a request sees when a racing request commits the same email between its
-/// check and its commit.
+/// check and its commit. With a rival, another request commits just before
+/// each of the first `races` commits of this one.
 struct Racing<'a> {
     store: &'a MemoryStore,
     misses: std::cell::Cell<usize>,
+    races: std::cell::Cell<u32>,
+    rival: Option<Rival<'a>>,
 }
+
+/// What another request commits to the store, just before this one does.
+type Rival<'a> = Box<dyn Fn(&MemoryStore) + 'a>;
 
 impl<'a> Racing<'a> {
     fn new(store: &'a MemoryStore, misses: usize) -> Self {
         Racing {
             store,
             misses: std::cell::Cell::new(misses),
+            races: std::cell::Cell::new(0),
+            rival: None,
+        }
+    }
+
+    fn with_rival(store: &'a MemoryStore, races: u32, rival: impl Fn(&MemoryStore) + 'a) -> Self {
+        Racing {
+            races: std::cell::Cell::new(races),
+            rival: Some(Box::new(rival)),
+            ..Racing::new(store, 0)
         }
     }
 }
@@ -773,6 +813,12 @@ impl Store for Racing<'_> {
         self.store.ids(collection, after, limit)
     }
     fn commit(&self, writes: Vec<Write>, events: Vec<Event>) -> Result<(), CommitError> {
+        if let Some(rival) = &self.rival
+            && self.races.get() > 0
+        {
+            self.races.set(self.races.get() - 1);
+            rival(self.store);
+        }
         self.store.commit(writes, events)
     }
     fn now(&self) -> String {
@@ -940,4 +986,343 @@ fn reindex_recomputes_what_other_definitions_stored() {
         e.reindex(Some(unknown), 2),
         Err(Error::BadRequest(_))
     ));
+}
+
+#[test]
+fn list_by_owner_is_a_list_and_needs_read_all() {
+    let f = Fixture::new();
+    let e = f.engine();
+    e.create(&brt(), Some(ACME), person("Doe", "j@example.com", None))
+        .unwrap();
+    let reader = cx(Dialect::BlueRockTel, &["contacts:read"]);
+    assert!(matches!(
+        e.list_by_owner(&reader, ACME),
+        Err(Error::Forbidden(_))
+    ));
+    let lister = cx(Dialect::BlueRockTel, &["contacts:read_all"]);
+    assert_eq!(e.list_by_owner(&lister, ACME).unwrap().len(), 1);
+}
+
+/// One store serves three dialects: a partial update checks only the
+/// required fields it sends.
+#[test]
+fn partial_updates_check_only_the_required_fields_they_send() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let crm = cx(Dialect::RelateCrm, &[]);
+    // RelateCRM requires only a first name: no email, no last name.
+    let made = e
+        .create(
+            &crm,
+            None,
+            ContactPatch {
+                first_name: Some(Some("Ana".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap()
+        .contact
+        .id;
+    // BlueRockTEL adds a mobile number without sending an email.
+    let updated = e
+        .update(
+            &brt(),
+            made,
+            ContactPatch {
+                mobile_phone: Some(Some("06 12 34 56 78".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(updated.contact.phones.len(), 1);
+    assert_eq!(updated.contact.email, None);
+    // Sending the required email empty is still refused, and writes nothing.
+    let err = e
+        .update(
+            &brt(),
+            made,
+            ContactPatch {
+                email: Some(None),
+                role: Some(Some("CTO".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!("expected invalid, got {err:?}")
+    };
+    assert_eq!(fields[0].field, "email_address");
+    assert_eq!(e.get(&brt(), made).unwrap().contact.role, None);
+
+    // A BlueRockTEL contact has no first name; RelateCRM updates its city.
+    let brt_made = e
+        .create(&brt(), Some(ACME), {
+            let mut p = person("Doe", "doe@example.com", None);
+            p.first_name = None;
+            p
+        })
+        .unwrap()
+        .contact
+        .id;
+    let v = e
+        .update(
+            &crm,
+            brt_made,
+            ContactPatch {
+                city: Some(Some("Lyon".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(v.contact.city.as_deref(), Some("Lyon"));
+    // RelateCRM still refuses a first name sent empty.
+    assert!(matches!(
+        e.update(
+            &crm,
+            brt_made,
+            ContactPatch {
+                first_name: Some(None),
+                ..ContactPatch::default()
+            },
+        ),
+        Err(Error::Invalid(_))
+    ));
+}
+
+/// A contact whose only phone is `number`, through RelateCRM.
+fn relatecrm_phone(first: &str, number: &str) -> ContactPatch {
+    ContactPatch {
+        first_name: Some(Some(first.into())),
+        phones: Some(vec![PhoneInput {
+            number: number.into(),
+            kind: Some("work".into()),
+            region: None,
+        }]),
+        ..ContactPatch::default()
+    }
+}
+
+#[test]
+fn an_invalid_number_has_no_e164_and_is_found_by_its_digits() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let c = e
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Short", "s@example.com", Some("+44 7400 12345")),
+        )
+        .unwrap()
+        .contact;
+    let p = &c.phones[0];
+    assert_eq!(p.number, "+44 7400 12345");
+    assert_eq!(p.e164, None, "parses, but is not valid");
+    assert_eq!(p.international.as_deref(), Some("+44740012345"));
+    assert_eq!(p.national, "740012345");
+    assert_eq!(p.region, None, "+44 is shared and no region owns it");
+    let found = assert_lookups(
+        &e,
+        c.id,
+        &[
+            ("+44740012345", MatchKind::Exact),
+            ("0044 7400 12345", MatchKind::Exact),
+            ("44740012345", MatchKind::Suffix),
+            ("740012345", MatchKind::Suffix),
+        ],
+    );
+    assert!(found.iter().all(|p| p.e164.is_none()));
+    assert!(e.lookup_phone(&brt(), "+44740012346").unwrap().is_none());
+    let hq = cx(Dialect::HelperIq, &[]);
+    for q in ["44740012345", "740012345", "+44 7400 12345"] {
+        let found: Vec<u64> = e
+            .search(&hq, q, 5)
+            .unwrap()
+            .iter()
+            .map(|v| v.contact.id)
+            .collect();
+        assert_eq!(found, [c.id], "{q:?}");
+    }
+}
+
+#[test]
+fn a_number_that_does_not_parse_keeps_its_digits() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let rc = cx(Dialect::RelateCrm, &[]);
+    // No country code, under a region that has no such code: nothing to parse.
+    let patch = ContactPatch {
+        phones: Some(vec![PhoneInput {
+            number: "0612 345 678 901 234 567 890".into(),
+            kind: None,
+            region: None,
+        }]),
+        ..relatecrm_phone("Long", "")
+    };
+    let c = e.create(&rc, None, patch).unwrap().contact;
+    let p = &c.phones[0];
+    assert_eq!(
+        (p.e164.as_deref(), p.international.as_deref()),
+        (None, None)
+    );
+    assert_eq!(
+        p.national, "0612345678901234567890",
+        "the digits as entered"
+    );
+    let m = e
+        .lookup_phone(&brt(), "234567890")
+        .unwrap()
+        .expect("suffix");
+    assert_eq!(m.view.contact.id, c.id);
+}
+
+#[test]
+fn relatecrm_compares_numbers_that_parse_by_their_international_form() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let rc = cx(Dialect::RelateCrm, &[]);
+    // A US area code never begins with 1: parsed, not valid.
+    let first = e
+        .create(&rc, None, relatecrm_phone("Ann", "+1 150 253 0000"))
+        .unwrap()
+        .contact;
+    assert_eq!(first.phones[0].e164, None);
+    let Error::Invalid(fields) = e
+        .create(&rc, None, relatecrm_phone("Bob", "001 (150) 253-0000"))
+        .unwrap_err()
+    else {
+        panic!("expected invalid")
+    };
+    assert_eq!(fields[0].field, "phones.0.number");
+    e.create(&rc, None, relatecrm_phone("Cy", "+1 150 253 0001"))
+        .unwrap();
+}
+
+#[test]
+fn a_phone_stored_before_the_validity_rule_loses_its_e164_claim() {
+    let f = Fixture::new();
+    let e = f.engine();
+    let c = e
+        .create(
+            &brt(),
+            Some(ACME),
+            person("Old", "o@example.com", Some("+44 7400 12345")),
+        )
+        .unwrap()
+        .contact;
+    // The shape an earlier version stored: an `e164` for every possible number, no
+    // international form, and entries computed from it.
+    let doc = f.store.get(index::CONTACTS, c.id).unwrap();
+    let mut body: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+    body["phones"][0]["e164"] = "+44740012345".into();
+    body["phones"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("international");
+    let put = Put {
+        collection: index::CONTACTS.to_owned(),
+        id: c.id,
+        body: body.to_string(),
+        entries: Vec::new(),
+        expected_version: Some(doc.version),
+        exclusive: Vec::new(),
+    };
+    f.store.commit(vec![Write::Put(put)], Vec::new()).unwrap();
+
+    let read = e.get(&brt(), c.id).unwrap().contact;
+    assert_eq!(
+        read.phones[0].e164, None,
+        "no claim of validity, even unindexed"
+    );
+    assert_eq!(
+        read.phones[0].international.as_deref(),
+        Some("+44740012345")
+    );
+    assert!(e.lookup_phone(&brt(), "+44740012345").unwrap().is_none());
+    let mut cursor = e.reindex(None, 10).unwrap();
+    while cursor.is_some() {
+        cursor = e.reindex(cursor, 10).unwrap();
+    }
+    let stored = f.store.get(index::CONTACTS, c.id).unwrap().body;
+    let stored: serde_json::Value = serde_json::from_str(&stored).unwrap();
+    assert_eq!(stored["phones"][0]["e164"], serde_json::Value::Null);
+    assert_eq!(stored["phones"][0]["international"], "+44740012345");
+    let m = e.lookup_phone(&brt(), "+44740012345").unwrap().unwrap();
+    assert_eq!(m.view.contact.id, c.id);
+
+    // A valid number keeps its E.164 through the same upgrade.
+    let mut p = c.phones[0].clone();
+    p.e164 = Some("+33612345678".into());
+    p.international = None;
+    fields::upgrade_stored_phone(&mut p);
+    assert_eq!(p.e164.as_deref(), Some("+33612345678"));
+    assert_eq!(p.international.as_deref(), Some("+33612345678"));
+    assert_eq!(
+        (p.national.as_str(), p.region.as_deref()),
+        ("612345678", Some("FR"))
+    );
+}
+
+/// Issue 17: a partial update that loses a race is re-applied on the fresh
+/// document, so both writes land; the conflict reaches the caller only after
+/// the bounded retries, and never shows internal versions.
+#[test]
+fn partial_updates_are_reapplied_after_a_race() {
+    let f = Fixture::new();
+    let id = f
+        .engine()
+        .create(&brt(), Some(ACME), person("Doe", "doe@example.com", None))
+        .unwrap()
+        .contact
+        .id;
+    let settings = Settings::default();
+    let directory = directory();
+    let rival = |store: &MemoryStore| {
+        let e = Engine::new(&settings, store, &directory);
+        let role = format!("role {}", store.events().len());
+        e.update(
+            &brt(),
+            id,
+            ContactPatch {
+                role: Some(Some(role)),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap();
+    };
+    let racing = Racing::with_rival(&f.store, 3, rival);
+    let e = Engine::new(&settings, &racing, &directory);
+    let v = e
+        .update(
+            &brt(),
+            id,
+            ContactPatch {
+                last_name: Some(Some("Dupont".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap();
+    // The rival's last change and ours are both there.
+    assert_eq!(v.contact.last_name.as_deref(), Some("Dupont"));
+    assert!(v.contact.role.is_some());
+    let stored = f.engine().get(&brt(), id).unwrap().contact;
+    assert_eq!(stored.last_name.as_deref(), Some("Dupont"));
+    assert_eq!(stored.role, v.contact.role);
+
+    // A rival that always wins: the caller gets the conflict, in words.
+    let racing = Racing::with_rival(&f.store, u32::MAX, rival);
+    let e = Engine::new(&settings, &racing, &directory);
+    let err = e
+        .update(
+            &brt(),
+            id,
+            ContactPatch {
+                last_name: Some(Some("Martin".into())),
+                ..ContactPatch::default()
+            },
+        )
+        .unwrap_err();
+    let Error::Conflict(m) = err else {
+        panic!("expected a conflict, got {err:?}")
+    };
+    assert!(!m.contains("version") && !m.contains("Some("), "{m}");
 }

@@ -357,7 +357,7 @@ pub async fn numbers(State(app): State<Shared>, auth: Authed, req: Request) -> R
             "The phone number field must not be greater than 64 characters.",
         );
     }
-    let base = base_url(req.headers());
+    let base = base_url(&app, req.headers());
     let cx = auth.context(DIALECT);
     match call(&app, move |api, store| {
         api.call_lookup_phone(store, &cx, &number)

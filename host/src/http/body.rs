@@ -41,11 +41,22 @@ pub async fn bytes(req: Request) -> Result<(Option<String>, Bytes), BodyError> {
     Ok((content_type, bytes))
 }
 
-/// The body as a JSON object. An empty body, and an empty array (what the
-/// BlueRockTEL SDK sends with DELETE), are an empty object; a form body is
-/// read as string fields.
+/// The body as an object, as the PHP-born dialects (bluerocktel, relatecrm)
+/// read it: an empty body, and an empty array (PHP's `json_encode([])`, what
+/// the BlueRockTEL SDK sends with DELETE), are an empty object; a form body
+/// is read as string fields.
 pub async fn object(req: Request) -> Result<Map<String, Value>, BodyError> {
     let (content_type, bytes) = bytes(req).await?;
+    parse_object(content_type.as_deref(), &bytes)
+}
+
+/// The body as an object, where `[]` is an array like any other (HelperIQ,
+/// spec §5): only an empty body stands for `{}`.
+pub async fn json_object(req: Request) -> Result<Map<String, Value>, BodyError> {
+    let (content_type, bytes) = bytes(req).await?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(BodyError::NotAnObject);
+    }
     parse_object(content_type.as_deref(), &bytes)
 }
 

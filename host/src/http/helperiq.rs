@@ -75,12 +75,16 @@ impl FromRequestParts<Shared> for Hq {
 
     async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
         match Authed::from_request_parts(parts, app).await {
-            Ok(a) => Ok(Hq(a)),
-            Err(r) if r.status() == StatusCode::UNAUTHORIZED => Err(error(
-                StatusCode::UNAUTHORIZED,
-                "UnauthorizedException",
-                "Unauthenticated.",
-            )),
+            Ok(a) => {
+                if let Some(seen) = parts.extensions.get::<super::ops::SeenDialect>() {
+                    seen.set(DIALECT);
+                }
+                Ok(Hq(a))
+            }
+            // This route is HelperIQ's alone: so is its 401 (spec §5).
+            Err(r) if r.status() == StatusCode::UNAUTHORIZED => {
+                Err(super::unauthenticated(DIALECT))
+            }
             Err(r) => Err(r),
         }
     }
@@ -189,7 +193,7 @@ async fn fields(req: Request) -> Result<Map<String, Value>, Response> {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !is_multipart {
-        return body::object(req).await.map_err(bad_body);
+        return body::json_object(req).await.map_err(bad_body);
     }
     let mut form = axum::extract::Multipart::from_request(req, &())
         .await
@@ -396,7 +400,7 @@ pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
 }
 
 pub async fn quick(State(app): State<Shared>, Hq(auth): Hq, req: Request) -> Response {
-    let map = match body::object(req).await {
+    let map = match body::json_object(req).await {
         Ok(m) => m,
         Err(e) => return bad_body(e),
     };
@@ -430,7 +434,7 @@ pub async fn block(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let map = match body::object(req).await {
+    let map = match body::json_object(req).await {
         Ok(m) => m,
         Err(e) => return bad_body(e),
     };
@@ -495,7 +499,7 @@ pub async fn add_note(
         Ok(id) => id,
         Err(r) => return r,
     };
-    let map = match body::object(req).await {
+    let map = match body::json_object(req).await {
         Ok(m) => m,
         Err(e) => return bad_body(e),
     };

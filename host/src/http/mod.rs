@@ -9,6 +9,7 @@
 pub mod bluerocktel;
 pub mod body;
 pub mod helperiq;
+pub(crate) mod ops;
 mod platform;
 pub mod relatecrm;
 mod session;
@@ -40,6 +41,10 @@ pub struct App {
     /// The database behind the capabilities, for host-side work such as
     /// webhook delivery.
     pub db: Arc<crate::db::Db>,
+    /// Requests counted by route, dialect and status (`/metrics`).
+    pub metrics: crate::metrics::Metrics,
+    /// Believe `X-Forwarded-Host` and `-Proto` (a proxy in front sets them).
+    pub trust_proxy: bool,
 }
 
 pub type Shared = Arc<App>;
@@ -100,7 +105,12 @@ pub fn router(app: Shared) -> Router {
                 .post(relatecrm::sync),
         )
         .merge(platform::routes())
+        .merge(ops::routes())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            ops::track,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(body::MAX_BODY))
         .with_state(app)
 }
@@ -134,12 +144,7 @@ impl Authed {
 }
 
 pub fn parse_dialect(name: &str) -> Option<Dialect> {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "bluerocktel" => Some(Dialect::Bluerocktel),
-        "helperiq" => Some(Dialect::Helperiq),
-        "relatecrm" => Some(Dialect::Relatecrm),
-        _ => None,
-    }
+    Dialect::parse(name)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -155,33 +160,46 @@ impl FromRequestParts<Shared> for Authed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
-        let token = bearer(&parts.headers)
-            .ok_or_else(unauthenticated)?
-            .to_owned();
+        // Spec §2: header, then the token's dialect, then the server default.
+        // Without a valid token, the same order less the token decides the
+        // shape of the 401.
+        let header = parts
+            .headers
+            .get("x-contacts-dialect")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_dialect);
+        let refused = || unauthenticated(header.unwrap_or(app.default_dialect));
+        let token = bearer(&parts.headers).ok_or_else(refused)?.to_owned();
         let app2 = app.clone();
         let agent = tokio::task::spawn_blocking(move || app2.auth.verify(&token))
             .await
             .map_err(|e| internal(&e.to_string()))?
             .map_err(|e| internal(&format!("{e:#}")))?
-            .ok_or_else(unauthenticated)?;
-        // Spec §2: header, then the token's dialect, then the server default.
-        let dialect = parts
-            .headers
-            .get("x-contacts-dialect")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_dialect)
+            .ok_or_else(refused)?;
+        let dialect = header
             .or_else(|| agent.dialect.as_deref().and_then(parse_dialect))
             .unwrap_or(app.default_dialect);
+        if let Some(seen) = parts.extensions.get::<ops::SeenDialect>() {
+            seen.set(dialect);
+        }
         Ok(Authed { agent, dialect })
     }
 }
 
-pub fn unauthenticated() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        axum::Json(json!({"message": "Unauthenticated."})),
-    )
-        .into_response()
+/// The 401 of a dialect: HelperIQ's envelope, or Laravel's message.
+pub fn unauthenticated(dialect: Dialect) -> Response {
+    match dialect {
+        Dialect::Helperiq => helperiq::error(
+            StatusCode::UNAUTHORIZED,
+            "UnauthorizedException",
+            "Unauthenticated.",
+        ),
+        Dialect::Bluerocktel | Dialect::Relatecrm => (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"message": "Unauthenticated."})),
+        )
+            .into_response(),
+    }
 }
 
 /// What a client is told of an internal error (the detail goes to the log).
@@ -219,18 +237,33 @@ pub fn path_id(raw: &str) -> Option<u64> {
     raw.parse().ok()
 }
 
-/// The absolute URL of this server, as the client reached it.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get("x-forwarded-host")
-        .or_else(|| headers.get("host"))
-        .and_then(|h| h.to_str().ok())
+/// The absolute URL of this server, as the client reached it. The
+/// `X-Forwarded-Host` and `-Proto` headers count only behind a proxy the
+/// operator trusts (`--trust-proxy`): anyone can send them. A host is kept
+/// only when it is a plain `host[:port]`, and a scheme only when it is http
+/// or https, so a link built from them cannot become `javascript:`.
+pub fn base_url(app: &App, headers: &HeaderMap) -> String {
+    let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok());
+    let forwarded = |name: &str| header(name).filter(|_| app.trust_proxy);
+    let host = forwarded("x-forwarded-host")
+        .and_then(|h| h.split(',').next())
+        .map(str::trim)
+        .filter(|h| is_authority(h))
+        .or_else(|| header("host").filter(|h| is_authority(h)))
         .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("http");
+    let scheme = match forwarded("x-forwarded-proto").map(str::trim) {
+        Some(p) if p.eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
     format!("{scheme}://{host}")
+}
+
+/// `host`, `host:port` or `[v6]:port`: no scheme, path, user or spaces.
+fn is_authority(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
 }
 
 // ---- routes shared by dialects (spec §2) ----

@@ -224,7 +224,7 @@ fn query_request(query: Option<&str>) -> QueryRequest {
 
 pub async fn index(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
     let request = query_request(req.uri().query());
-    let path = format!("{}/api/contacts", base_url(req.headers()));
+    let path = format!("{}/api/contacts", base_url(&app, req.headers()));
     let cx = auth.context(DIALECT);
     laravel(
         call(&app, move |api, s| api.call_query(s, &cx, &request)).await,

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::body;
+use super::helperiq::Hq;
 use super::{Authed, Shared, internal};
 use crate::auth::Login;
 
@@ -80,8 +81,8 @@ pub async fn login(State(app): State<Shared>, req: Request) -> Response {
     }
 }
 
-/// `GET /api/v1/agents/me`: the caller and what it may do.
-pub async fn me(auth: Authed) -> Response {
+/// `GET /api/v1/agents/me`: the caller and what it may do (a HelperIQ route).
+pub async fn me(Hq(auth): Hq) -> Response {
     let a = &auth.agent;
     Json(json!({
         "status": "success",

@@ -48,4 +48,12 @@ impl Outbox {
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
+
+    /// The sequence number of the newest event (0 when there is none).
+    pub fn last_seq(&self) -> Result<u64> {
+        let conn = self.db.conn()?;
+        let seq: i64 =
+            conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))?;
+        Ok(seq as u64)
+    }
 }

@@ -1,0 +1,42 @@
+// Times a phone lookup through jco: N contacts created through the component
+// in this example's in-memory store, then LOOKUPS lookups in the forms a phone
+// system sends (+33…, 0033…, 06…, the last 9 digits). Prints one JSON line.
+// `cargo bench -p contacts-host --bench embedders` runs it beside the Rust
+// host and the Python example; see docs/benchmarks.md.
+//
+//   node bench.mjs <folder of the transpiled component> [contacts] [lookups]
+
+import { Contacts, patch } from './host.mjs';
+import { MemoryDirectory } from './directory.mjs';
+import { MemoryStore } from './store.mjs';
+
+const [dir, n = '1000', lookups = '4000'] = process.argv.slice(2);
+const contacts = await Contacts.load(dir, {
+  store: new MemoryStore(),
+  directory: new MemoryDirectory(),
+  settings: { defaultRegion: 'FR', customFields: [] },
+});
+const cx = { caller: { agentId: 1n, firstName: 'Bench', lastName: 'Agent', scopes: [] }, dialect: 'helperiq' };
+
+const national = (i) => String(600000000 + i);
+for (let i = 0; i < Number(n); i++) {
+  contacts.call('create', cx, undefined, patch({
+    firstName: `Ann${i}`, lastName: `Lee${i}`, email: `ann${i}@example${i % 97}.fr`, mobilePhone: `0${national(i)}`,
+  }));
+}
+const forms = (i) => [`+33${national(i)}`, `0033${national(i)}`, `0${national(i)}`, national(i)];
+const queries = [];
+for (let k = 0; queries.length < Number(lookups); k++) queries.push(...forms((k * 7919) % Number(n)));
+
+for (const q of queries.slice(0, 400)) contacts.call('lookupPhone', cx, q); // warm-up
+const times = [];
+for (const q of queries) {
+  const t0 = process.hrtime.bigint();
+  const found = contacts.call('lookupPhone', cx, q);
+  times.push(Number(process.hrtime.bigint() - t0) / 1000);
+  if (!found) throw new Error(`no match for ${q}`);
+}
+times.sort((a, b) => a - b);
+const mean = times.reduce((a, b) => a + b, 0) / times.length;
+const at = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))];
+console.log(JSON.stringify({ binding: 'node', lookups: times.length, mean, p50: at(0.5), p99: at(0.99) }));

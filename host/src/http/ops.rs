@@ -1,0 +1,219 @@
+//! What operators reach without a token: the landing page at `/`, liveness
+//! (`/healthz`), readiness (`/readyz`), the numbers to monitor (`/metrics`),
+//! and the middleware that counts and logs every request.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use super::Shared;
+use crate::bindings::types::Dialect;
+use crate::metrics::Gauge;
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/", get(landing))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+/// The dialect a request was served in, once authentication has chosen it:
+/// the request-counting middleware reads it after the handler ran.
+/// A route of one dialect only sets it again over the token's choice.
+#[derive(Clone, Default)]
+pub struct SeenDialect(Arc<Mutex<Option<Dialect>>>);
+
+impl SeenDialect {
+    pub fn set(&self, dialect: Dialect) {
+        if let Ok(mut d) = self.0.lock() {
+            *d = Some(dialect);
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|d| *d)
+            .map_or("none", Dialect::name)
+    }
+}
+
+/// Counts, times and logs every request by its route pattern, method,
+/// dialect and status.
+pub async fn track(State(app): State<Shared>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = req.method().as_str().to_owned();
+    let seen = SeenDialect::default();
+    req.extensions_mut().insert(seen.clone());
+    let resp = next.run(req).await;
+    let took = started.elapsed();
+    let status = resp.status().as_u16();
+    let dialect = seen.name();
+    app.metrics.record(&route, &method, dialect, status, took);
+    tracing::info!(
+        target: "contacts_host::access",
+        method = method.as_str(),
+        route = route.as_str(),
+        status,
+        dialect,
+        micros = took.as_micros() as u64,
+        "request"
+    );
+    resp
+}
+
+/// The process is up and answering.
+async fn healthz() -> Response {
+    (StatusCode::OK, "ok\n").into_response()
+}
+
+/// The database answers and the component runs: send traffic here.
+async fn readyz(State(app): State<Shared>) -> Response {
+    let app2 = app.clone();
+    let check = tokio::task::spawn_blocking(move || -> anyhow::Result<u32> {
+        app2.db.ping()?;
+        app2.runtime.call(|api, s| api.call_index_version(s))
+    })
+    .await;
+    match check {
+        Ok(Ok(index_version)) => {
+            axum::Json(json!({"status": "ready", "index_version": index_version})).into_response()
+        }
+        Ok(Err(e)) => unready(&format!("{e:#}")),
+        Err(e) => unready(&e.to_string()),
+    }
+}
+
+fn unready(reason: &str) -> Response {
+    tracing::warn!("not ready: {reason}");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(json!({"status": "unavailable", "reason": reason})),
+    )
+        .into_response()
+}
+
+async fn metrics(State(app): State<Shared>) -> Response {
+    let app2 = app.clone();
+    let figures = tokio::task::spawn_blocking(move || {
+        let (db_bytes, wal_bytes) = app2.db.file_sizes();
+        let last_seq = app2.outbox.last_seq().ok();
+        let cursors = crate::webhooks::cursors(&app2.db).unwrap_or_default();
+        (db_bytes, wal_bytes, last_seq, cursors)
+    })
+    .await;
+    let Ok((db_bytes, wal_bytes, last_seq, cursors)) = figures else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "metrics unavailable\n").into_response();
+    };
+    let pool = app.runtime.stats();
+    let one = |v: f64| vec![(Vec::new(), v)];
+    let mut gauges = vec![
+        Gauge {
+            name: "contacts_component_calls_total",
+            help: "Calls into the contacts component.",
+            kind: "counter",
+            series: one(pool.calls as f64),
+        },
+        Gauge {
+            name: "contacts_component_traps_total",
+            help: "Calls that trapped; each trap discards its instance and fails one request.",
+            kind: "counter",
+            series: one(pool.discarded as f64),
+        },
+        Gauge {
+            name: "contacts_component_instances_created_total",
+            help: "Component instances created since start.",
+            kind: "counter",
+            series: one(pool.created as f64),
+        },
+        Gauge {
+            name: "contacts_component_instances",
+            help: "Component instances in the pool: live ones, and the idle among them.",
+            kind: "gauge",
+            series: vec![
+                (vec![("state", "live".to_owned())], pool.live as f64),
+                (vec![("state", "idle".to_owned())], pool.idle as f64),
+            ],
+        },
+        Gauge {
+            name: "contacts_store_file_bytes",
+            help: "Size of the database's files.",
+            kind: "gauge",
+            series: vec![
+                (vec![("file", "database".to_owned())], db_bytes as f64),
+                (vec![("file", "wal".to_owned())], wal_bytes as f64),
+            ],
+        },
+    ];
+    if let Some(seq) = last_seq {
+        gauges.push(Gauge {
+            name: "contacts_outbox_last_seq",
+            help: "Sequence number of the newest event in the outbox.",
+            kind: "gauge",
+            series: one(seq as f64),
+        });
+        gauges.push(Gauge {
+            name: "contacts_webhook_lag_events",
+            help: "Events of the outbox a webhook endpoint has not acknowledged yet.",
+            kind: "gauge",
+            series: cursors
+                .iter()
+                .map(|(url, after)| {
+                    (
+                        vec![("endpoint", url.clone())],
+                        seq.saturating_sub(*after) as f64,
+                    )
+                })
+                .collect(),
+        });
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(&gauges),
+    )
+        .into_response()
+}
+
+/// A first page for whoever opens the server's address in a browser.
+async fn landing() -> Html<&'static str> {
+    Html(LANDING)
+}
+
+const LANDING: &str = r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Contacts engine</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}code,pre{background:#f3f3f3;padding:.1rem .3rem}pre{padding:.6rem;overflow:auto}</style>
+</head>
+<body>
+<h1>Contacts engine</h1>
+<p>This server speaks three contacts APIs over one store: <strong>BlueRockTEL</strong> and
+<strong>HelperIQ</strong> under <code>/api/v1/contacts</code>, <strong>RelateCRM</strong> under
+<code>/api/contacts</code>. Every API call needs a bearer token.</p>
+<h2>Get a token</h2>
+<pre>contacts-host token create --db sqlite:./contacts.db --name "First Agent"</pre>
+<p>The token is the last line it prints. Then:</p>
+<pre>curl -H "Authorization: Bearer $TOKEN" http://HOST/api/v1/agents/me</pre>
+<h2>Operations</h2>
+<ul>
+<li><a href="/healthz">/healthz</a>: the process answers</li>
+<li><a href="/readyz">/readyz</a>: the database and the component answer</li>
+<li><a href="/metrics">/metrics</a>: Prometheus figures</li>
+</ul>
+</body>
+</html>
+"#;
