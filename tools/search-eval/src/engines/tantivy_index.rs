@@ -135,8 +135,8 @@ impl Tantivy {
             for ph in &p.phones {
                 let typed = digits(&ph.typed);
                 if let Ok(n) = contacts_guest::phone::normalize(&ph.typed, p.region()) {
-                    let national = n.e164[1..].to_owned();
-                    terms.push(n.e164);
+                    let national = n.international[1..].to_owned();
+                    terms.push(n.international);
                     digit_runs(&national, &mut terms);
                     terms.push(national);
                 }
@@ -218,7 +218,7 @@ impl Tantivy {
         let d = digits(query);
         let mut should = vec![self.term(self.phone, &d, 3.0)];
         if let Ok(n) = contacts_guest::phone::normalize(query, "FR") {
-            should.push(self.term(self.phone, &n.e164, 5.0));
+            should.push(self.term(self.phone, &n.international, 5.0));
         }
         if d.len() > 8 {
             should.push(self.term(self.phone, &d[d.len() - 8..], 1.0));
