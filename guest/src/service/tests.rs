@@ -666,6 +666,25 @@ fn search_finds_a_name_among_hundreds_of_namesakes() {
 }
 
 #[test]
+fn search_ranks_an_address_fragment_above_names_holding_its_words() {
+    let f = Fixture::new();
+    helpdesk_contacts(&f);
+    let hq = cx(Dialect::HelperIq, &[]);
+    let patch = ContactPatch {
+        first_name: Some(Some("Ann".into())),
+        email: Some(Some("linda.olsen@corp.example".into())),
+        ..ContactPatch::default()
+    };
+    f.engine().create(&hq, None, patch).unwrap();
+    let names = |q: &str| search_names(&f, q);
+    // Typed as an address: its owner first, then the Linda Olsen it names.
+    assert_eq!(names("linda.olsen"), ["Ann", "Linda"]);
+    assert_eq!(names("Linda.Olsen@"), ["Ann", "Linda"]);
+    // Typed as a name: the name first.
+    assert_eq!(names("linda olsen"), ["Linda"]);
+}
+
+#[test]
 fn search_finds_phones_in_any_written_form() {
     let f = Fixture::new();
     let hq = cx(Dialect::HelperIq, &[]);
