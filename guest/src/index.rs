@@ -13,7 +13,9 @@ use crate::search;
 /// entry holds, so that hosts reindex stored documents (`reindex`).
 /// 2: `e164` entries hold the international form of every phone that parses, valid or not,
 /// and suffix entries its digits.
-pub const VERSION: u32 = 2;
+/// 3: the search terms of `crate::search::terms` (name words with the whole name, reversed
+/// name words, phone digit suffixes).
+pub const VERSION: u32 = 3;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";
@@ -37,7 +39,8 @@ pub const BY_UPDATED: &str = "updated";
 pub const BY_SORT_EMAIL: &str = "sort_email";
 pub const BY_SORT_FIRST: &str = "sort_first";
 pub const BY_SORT_LAST: &str = "sort_last";
-/// Search terms: folded name words, email parts, phone digits.
+/// Search terms: name words with the whole name, reversed name words, email
+/// parts, phone digit suffixes (see [`crate::search::terms`]).
 pub const BY_TERM: &str = "term";
 /// One entry per contact holding its searchable fields (see [`query_text`]):
 /// a query that no index narrows scans these keys instead of the documents.

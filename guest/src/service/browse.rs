@@ -3,7 +3,7 @@
 //! the engine computed, never from a scan of every document, except for a
 //! filtered list that no index can narrow.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::Engine;
 use crate::email;
@@ -13,18 +13,12 @@ use crate::model::{
     Contact, ContactPage, ContactView, Context, Error, ListRequest, QueryPage, Result,
 };
 use crate::permissions::{Scope, require};
-use crate::phone;
 use crate::ports::{Directory, Range, Store};
 use crate::query::{self, Query, QueryError, QueryParams, SortPosition};
 use crate::search;
 
 /// Documents read per step when a filter has to look at every contact.
 const CHUNK: u32 = 500;
-/// Index hits weighed per search term; more than this is not a useful result.
-const TERM_HITS: u32 = 200;
-/// Distinct name words a typo lookup reads: those under the word's first
-/// letter, or under its first two when there are more.
-const TYPO_WORDS: u32 = 200;
 
 /// Which index orders the list, and whether it runs backwards.
 fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, bool)> {
@@ -62,17 +56,6 @@ fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, b
 const SCAN_CHUNK: u32 = 10_000;
 /// At most this many contacts in one RelateCRM `/search` answer.
 const MAX_TAKE: u32 = 1_000;
-
-/// How strongly a contact matched a search (lower is better).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Rank {
-    ExactEmail,
-    ExactPhone,
-    NamePrefix,
-    EmailPrefix,
-    Weaker,
-    Typo,
-}
 
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     pub fn list_contacts(&self, cx: &Context, req: &ListRequest) -> Result<ContactPage> {
@@ -300,70 +283,8 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
     }
 
-    /// Contacts with a name word that `word` prefixes or, with `typos`,
-    /// that is within its typo budget.
-    fn name_ids(&self, word: &str, typos: bool) -> HashSet<u64> {
-        let hits = |w: &str| {
-            self.store
-                .scan(
-                    index::CONTACTS,
-                    &Range::prefix(index::BY_TERM, &format!("n:{w}"), TERM_HITS),
-                )
-                .into_iter()
-                .map(|h| h.id)
-        };
-        let mut ids: HashSet<u64> = hits(word).collect();
-        if typos {
-            for near in self.near_name_words(word) {
-                ids.extend(hits(&near));
-            }
-        }
-        ids
-    }
-
-    /// Name words within the typo budget of `word`. The term index is read
-    /// one distinct word at a time (each read skips past every entry of the
-    /// word before), among the words that share its first letter, or its
-    /// first two when the first gives more than [`TYPO_WORDS`].
-    fn near_name_words(&self, word: &str) -> Vec<String> {
-        let budget = search::typo_budget(word.chars().count());
-        if budget == 0 {
-            return Vec::new();
-        }
-        for letters in 1..=2 {
-            let head: String = word.chars().take(letters).collect();
-            let prefix = format!("n:{head}");
-            let end = crate::ports::prefix_end(&prefix);
-            let mut start = prefix;
-            let mut out = Vec::new();
-            let mut complete = false;
-            for _ in 0..TYPO_WORDS {
-                let range = Range {
-                    index: index::BY_TERM.to_owned(),
-                    start: Some(start),
-                    end: end.clone(),
-                    limit: 1,
-                    ..Range::default()
-                };
-                let Some(hit) = self.store.scan(index::CONTACTS, &range).pop() else {
-                    complete = true;
-                    break;
-                };
-                let candidate = &hit.key[2..];
-                if candidate != word && search::within_edits(word, candidate, budget) {
-                    out.push(candidate.to_owned());
-                }
-                start = format!("{}\u{0}", hit.key);
-            }
-            if complete || letters == 2 {
-                return out;
-            }
-        }
-        Vec::new()
-    }
-
-    /// Ranked search over names, emails and phone digits: exact email, exact
-    /// phone, name prefix, email prefix, then weaker matches; at most `limit`.
+    /// Ranked search over names, emails and phone digits (the engine in
+    /// [`crate::search`]); at most `limit` contacts.
     pub fn search(&self, cx: &Context, q: &str, limit: u32) -> Result<Vec<ContactView>> {
         require(&cx.caller, Scope::Read)?;
         let q = q.trim();
@@ -371,111 +292,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             return Err(Error::BadRequest("Search query is required".to_owned()));
         }
         let limit = limit.clamp(1, 100) as usize;
-        let mut best: HashMap<u64, (Rank, String)> = HashMap::new();
-        let note =
-            |best: &mut HashMap<u64, (Rank, String)>, ids: Vec<(u64, String)>, rank: Rank| {
-                for (id, key) in ids {
-                    let entry = best.entry(id).or_insert((rank, key.clone()));
-                    if rank < entry.0 {
-                        *entry = (rank, key);
-                    }
-                }
-            };
-        let folded = search::fold(q);
-        let exact = |key: String| -> Vec<(u64, String)> {
-            self.store
-                .find(index::CONTACTS, index::BY_TERM, &key)
-                .into_iter()
-                .map(|id| (id, key.clone()))
-                .collect()
-        };
-        let prefix = |key: String| -> Vec<(u64, String)> {
-            self.store
-                .scan(
-                    index::CONTACTS,
-                    &Range::prefix(index::BY_TERM, &key, TERM_HITS),
-                )
-                .into_iter()
-                .map(|h| (h.id, h.key))
-                .collect()
-        };
-        if q.contains('@') {
-            note(
-                &mut best,
-                exact(format!("e:{}", email::key(q))),
-                Rank::ExactEmail,
-            );
-        }
-        let digits = phone::digits(q);
-        if digits.len() >= 3 {
-            // By the international form: a stored number without E.164 is found too.
-            if let Ok(n) = phone::normalize(q, &self.settings.default_region) {
-                let ids = self
-                    .store
-                    .find(index::CONTACTS, index::BY_E164, &n.international);
-                note(
-                    &mut best,
-                    ids.into_iter()
-                        .map(|id| (id, n.international.clone()))
-                        .collect(),
-                    Rank::ExactPhone,
-                );
-            }
-            note(&mut best, prefix(format!("p:{digits}")), Rank::Weaker);
-        }
-        // Every word must prefix a name word for a name match.
-        let words: Vec<String> = search::words(q).collect();
-        if let Some((first, rest)) = words.split_first() {
-            let mut candidates = prefix(format!("n:{first}"));
-            for w in rest {
-                let ids: HashSet<u64> = prefix(format!("n:{w}"))
-                    .into_iter()
-                    .map(|(id, _)| id)
-                    .collect();
-                candidates.retain(|(id, _)| ids.contains(id));
-            }
-            note(&mut best, candidates, Rank::NamePrefix);
-        }
-        note(&mut best, prefix(format!("e:{folded}")), Rank::EmailPrefix);
-        note(&mut best, prefix(format!("l:{folded}")), Rank::EmailPrefix);
-        // A company's domain, or its start (`acme.fr`, `@acme`): agents look
-        // up who they know there. Not for a whole address or several words.
-        let domain = folded.strip_prefix('@').unwrap_or(&folded);
-        if !domain.is_empty() && !domain.contains(|c: char| c == '@' || c.is_whitespace()) {
-            let hits = self.store.scan(
-                index::CONTACTS,
-                &Range::prefix(index::BY_DOMAIN, domain, TERM_HITS),
-            );
-            note(
-                &mut best,
-                hits.into_iter().map(|h| (h.id, h.key)).collect(),
-                Rank::Weaker,
-            );
-        }
-        // Names with typos, below every other kind, while there is room:
-        // every word must be near (or prefix) a name word of the contact.
-        if best.len() < limit && !words.is_empty() {
-            let mut near: Option<HashSet<u64>> = None;
-            for w in &words {
-                let ids = self.name_ids(w, true);
-                near = Some(match near {
-                    None => ids,
-                    Some(so_far) => so_far.intersection(&ids).copied().collect(),
-                });
-            }
-            let ids = near.unwrap_or_default().into_iter();
-            note(
-                &mut best,
-                ids.map(|id| (id, String::new())).collect(),
-                Rank::Typo,
-            );
-        }
-        let mut ranked: Vec<(u64, (Rank, String))> = best.into_iter().collect();
-        ranked.sort_by(|(a_id, (a_rank, a_key)), (b_id, (b_rank, b_key))| {
-            (a_rank, a_key, a_id).cmp(&(b_rank, b_key, b_id))
-        });
-        ranked.truncate(limit);
-        let ids: Vec<u64> = ranked.into_iter().map(|(id, _)| id).collect();
+        let ids = search::search(self.store, &self.settings.default_region, q, limit);
         Ok(self.views(self.in_order(&ids)?))
     }
 }

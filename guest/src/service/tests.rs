@@ -570,7 +570,11 @@ fn search_ranks_exact_matches_first() {
     // Phone digits, in any written form.
     assert_eq!(names("0611223344"), ["Lindsay"]);
     assert_eq!(names("+33 6 11 22 33 44"), ["Lindsay"]);
-    assert_eq!(names("99 88"), Vec::<String>::new());
+    // Digits from the middle of a number find it (spec §4 helperiq).
+    assert_eq!(names("99 88"), ["Bob"]);
+    assert_eq!(names("412 345"), ["Linda"]);
+    assert_eq!(names("345678"), ["Linda", "Élodie"]);
+    assert!(names("12 21").is_empty());
     // A company domain, whole or its start, below every other kind of match.
     assert_eq!(names("martin.fr"), ["Élodie"]);
     assert_eq!(names("@martin.f"), ["Élodie"]);
@@ -614,6 +618,91 @@ fn search_tolerates_typos_below_exact_matches() {
     assert_eq!(names("marta"), ["Marta", "Martha"]);
     // Short words take no typos: "bob" is not "rob".
     assert!(names("rob").is_empty());
+}
+
+/// Creates a HelperIQ contact with a name and, optionally, one phone.
+fn named(f: &Fixture, first: &str, last: &str, phone: Option<&str>) -> u64 {
+    let patch = ContactPatch {
+        first_name: Some(Some(first.into())),
+        last_name: Some(Some(last.into())),
+        primary_phone: phone.map(|p| {
+            Some(PhoneInput {
+                number: p.into(),
+                kind: None,
+                region: None,
+            })
+        }),
+        ..ContactPatch::default()
+    };
+    let hq = cx(Dialect::HelperIq, &[]);
+    f.engine().create(&hq, None, patch).unwrap().contact.id
+}
+
+/// A made-up word for namesake `i`: "ba", "bb", … "zz".
+fn word(i: usize) -> String {
+    let letter = |n: usize| char::from(b'a' + (n % 26) as u8);
+    format!("{}{}", letter(i / 26 + 1), letter(i))
+}
+
+#[test]
+fn search_finds_a_name_among_hundreds_of_namesakes() {
+    let f = Fixture::new();
+    let hq = cx(Dialect::HelperIq, &[]);
+    // More namesakes of each word than one probe of the index reads.
+    for i in 0..600 {
+        named(&f, "Jean", &format!("Ber{}", word(i)), None);
+        named(&f, &format!("Lu{}", word(i)), "Dupont", None);
+    }
+    let id = named(&f, "Jean", "Dupont", None);
+    let first = |q: &str| f.engine().search(&hq, q, 20).unwrap()[0].contact.id;
+    for q in ["jean dupont", "Dupont JEAN", "jean dup", "jean dupnot"] {
+        assert_eq!(first(q), id, "{q}");
+    }
+    let answer = f.engine().search(&hq, "dupont", 20).unwrap();
+    assert_eq!(answer.len(), 20, "at most the limit");
+    // The same query, the same order.
+    let again = f.engine().search(&hq, "dupont", 20).unwrap();
+    assert_eq!(answer, again);
+}
+
+#[test]
+fn search_ranks_an_address_fragment_above_names_holding_its_words() {
+    let f = Fixture::new();
+    helpdesk_contacts(&f);
+    let hq = cx(Dialect::HelperIq, &[]);
+    let patch = ContactPatch {
+        first_name: Some(Some("Ann".into())),
+        email: Some(Some("linda.olsen@corp.example".into())),
+        ..ContactPatch::default()
+    };
+    f.engine().create(&hq, None, patch).unwrap();
+    let names = |q: &str| search_names(&f, q);
+    // Typed as an address: its owner first, then the Linda Olsen it names.
+    assert_eq!(names("linda.olsen"), ["Ann", "Linda"]);
+    assert_eq!(names("Linda.Olsen@"), ["Ann", "Linda"]);
+    // Typed as a name: the name first.
+    assert_eq!(names("linda olsen"), ["Linda"]);
+}
+
+#[test]
+fn search_finds_phones_in_any_written_form() {
+    let f = Fixture::new();
+    let hq = cx(Dialect::HelperIq, &[]);
+    let uk = named(&f, "Ann", "Lee", Some("+44 7911 123456"));
+    let short = named(&f, "Bo", "Kim", Some("987 65"));
+    let names = |q: &str| -> Vec<u64> {
+        let views = f.engine().search(&hq, q, 20).unwrap();
+        views.iter().map(|v| v.contact.id).collect()
+    };
+    // A British number asked in its national form, from a French tenant.
+    assert_eq!(names("07911 123456"), [uk]);
+    assert_eq!(names("0044 7911 123456"), [uk]);
+    assert_eq!(names("123 456"), [uk]);
+    // A number without an E.164 form is found by the digits typed.
+    let stored = f.engine().get(&hq, short).unwrap().contact;
+    assert_eq!(stored.phones[0].e164, None);
+    assert_eq!(names("8765"), [short]);
+    assert!(names("45 67").is_empty());
 }
 
 #[test]

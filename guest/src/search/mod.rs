@@ -1,0 +1,281 @@
+//! The search engine: one ranked search over names, emails and phone digits,
+//! for every dialect (spec §4 helperiq `/search`).
+//!
+//! The component keeps the rules: which terms a contact yields
+//! ([`terms`]), how a query is read ([`query`]), which words are near
+//! ([`typo`]) and how answers rank ([`ranking_rules`]). The posting lists
+//! are the store's ordered `term` index: a search is a few exact and prefix
+//! range scans, so every store that serves the port serves the search with
+//! no capability of its own. Only the documents of the answer are read.
+
+mod fold;
+pub mod query;
+pub mod ranking_rules;
+pub mod terms;
+pub mod typo;
+
+use std::collections::HashMap;
+
+pub use fold::{fold, words};
+pub use terms::terms;
+
+use crate::email;
+use crate::index;
+use crate::phone;
+use crate::ports::{Range, Store};
+use query::Query;
+use ranking_rules::{Rank, Scored, match_name};
+use terms::{NAME_SEP, name_prefix, read_name_key};
+
+/// Keys read from one name word's range before it counts as common.
+const PROBE: u32 = 500;
+/// Names weighed when every query word is common.
+const CANDIDATES: u32 = 2_000;
+/// Hits weighed per email, phone-digit or domain range.
+const HITS: u32 = 500;
+/// Query words whose orders are tried as a whole name.
+const WHOLE_NAME_WORDS: usize = 3;
+/// Typo corrections weighed per query word.
+const NEAR: usize = 8;
+
+/// The ids of the best `limit` contacts for `text`, best first.
+pub fn search<S: Store + ?Sized>(
+    store: &S,
+    default_region: &str,
+    text: &str,
+    limit: usize,
+) -> Vec<u64> {
+    let q = Query::read(text);
+    let mut best: HashMap<u64, Scored> = HashMap::new();
+    let scan = |prefix: &str, limit: u32| {
+        store.scan(
+            index::CONTACTS,
+            &Range::prefix(index::BY_TERM, prefix, limit),
+        )
+    };
+    if q.has_at() {
+        let key = format!("e:{}", email::key(q.text));
+        for id in store.find(index::CONTACTS, index::BY_TERM, &key) {
+            note(&mut best, id, Rank::ExactEmail, &key);
+        }
+    }
+    let probes = q.digit_probes();
+    if !probes.is_empty() {
+        // By the international form, so a stored number without E.164 is found too.
+        if let Ok(n) = phone::normalize(q.text, default_region) {
+            for id in store.find(index::CONTACTS, index::BY_E164, &n.international) {
+                note(&mut best, id, Rank::ExactPhone, &n.international);
+            }
+        }
+        for (i, digits) in probes.iter().enumerate() {
+            for h in scan(&terms::digits_prefix(digits), HITS) {
+                note(&mut best, h.id, Rank::Weaker(i as u8), &h.key);
+            }
+        }
+    }
+    if !q.words.is_empty() {
+        let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
+        for (id, name) in names(store, &choices) {
+            let words: Vec<&str> = name.split(' ').collect();
+            if let Some(m) = match_name(&q.words, &words, false) {
+                note(&mut best, id, m.rank, &tie(&m.matched, &name));
+            }
+        }
+    }
+    if !q.folded.is_empty() {
+        let rank = if q.email_like() {
+            Rank::EmailFragment
+        } else {
+            Rank::EmailPrefix
+        };
+        for kind in ["e:", "l:"] {
+            for h in scan(&format!("{kind}{}", q.folded), HITS) {
+                note(&mut best, h.id, rank, &h.key);
+            }
+        }
+    }
+    if let Some(domain) = q.domain() {
+        let hits = store.scan(
+            index::CONTACTS,
+            &Range::prefix(index::BY_DOMAIN, domain, HITS),
+        );
+        for h in hits {
+            note(&mut best, h.id, Rank::Weaker(2), &h.key);
+        }
+    }
+    // Names with typos, below every other kind, while there is room.
+    if best.len() < limit && !q.words.is_empty() {
+        let choices: Vec<Choice> = q
+            .words
+            .iter()
+            .map(|w| {
+                let mut c = Choice::typed(w);
+                c.near = typo::near_words(store, w);
+                c.near.truncate(NEAR);
+                c
+            })
+            .collect();
+        if choices.iter().any(|c| !c.near.is_empty()) {
+            for (id, name) in names(store, &choices) {
+                let words: Vec<&str> = name.split(' ').collect();
+                if let Some(m) = match_name(&q.words, &words, true) {
+                    note(&mut best, id, m.rank, &tie(&m.matched, &name));
+                }
+            }
+        }
+    }
+    let mut ranked: Vec<Scored> = best.into_values().collect();
+    ranked.sort();
+    ranked.truncate(limit);
+    ranked.into_iter().map(|s| s.id).collect()
+}
+
+/// The tie key of a name match: matched words in query order, then the name.
+fn tie(matched: &[String], name: &str) -> String {
+    format!("{}{NAME_SEP}{name}", matched.join(" "))
+}
+
+/// What one query word may match: words it starts, and near words exactly.
+struct Choice {
+    typed: String,
+    near: Vec<String>,
+}
+
+impl Choice {
+    fn typed(word: &str) -> Choice {
+        Choice {
+            typed: word.to_owned(),
+            near: Vec::new(),
+        }
+    }
+
+    /// The key ranges of the word: its prefix range, then each near word's.
+    fn ranges(&self) -> Vec<String> {
+        let mut out = vec![name_prefix(&self.typed, false)];
+        out.extend(self.near.iter().map(|w| name_prefix(w, true)));
+        out
+    }
+}
+
+/// Candidate names (id, whole folded name) for the query words: the names
+/// of the rarest word (whose ranges hold fewer than [`PROBE`] keys), else
+/// the names of the longest word that hold another word's text; and, for a
+/// few words, the names that are the query words in some order.
+fn names<S: Store + ?Sized>(store: &S, choices: &[Choice]) -> Vec<(u64, String)> {
+    let scan = |start: &str, limit: u32, contains: Vec<String>| {
+        let mut r = Range::prefix(index::BY_TERM, start, limit);
+        r.contains = contains;
+        store.scan(index::CONTACTS, &r)
+    };
+    let mut out: Vec<(u64, String)> = Vec::new();
+    let keep = |hits: Vec<crate::ports::Hit>, out: &mut Vec<(u64, String)>| {
+        for h in hits {
+            if let Some((_, name)) = read_name_key(&h.key) {
+                out.push((h.id, name.to_owned()));
+            }
+        }
+    };
+    // The rarest word, by probing each.
+    let mut rarest: Option<(usize, Vec<crate::ports::Hit>)> = None;
+    for c in choices {
+        let mut hits = Vec::new();
+        let mut complete = true;
+        for r in c.ranges() {
+            let h = scan(&r, PROBE, Vec::new());
+            complete &= h.len() < PROBE as usize;
+            hits.extend(h);
+        }
+        if complete && rarest.as_ref().is_none_or(|(n, _)| hits.len() < *n) {
+            rarest = Some((hits.len(), hits));
+        } else if choices.len() == 1 {
+            // One common word: its first keys are its exact matches, then
+            // the words it starts in order.
+            rarest = Some((hits.len(), hits));
+        }
+    }
+    match rarest {
+        Some((_, hits)) => keep(hits, &mut out),
+        None => {
+            let longest = choices
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, c)| (c.typed.chars().count(), std::cmp::Reverse(*i)))
+                .map(|(i, _)| i)
+                .unwrap_or(0);
+            let others: Vec<String> = choices
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != longest)
+                .flat_map(|(_, c)| std::iter::once(c.typed.clone()).chain(c.near.clone()))
+                .collect();
+            for r in choices[longest].ranges() {
+                keep(scan(&r, CANDIDATES, others.clone()), &mut out);
+            }
+        }
+    }
+    // The query words as a whole name, in each order (the last one may be
+    // the start of the last name word).
+    if (2..=WHOLE_NAME_WORDS).contains(&choices.len()) {
+        for words in spellings(choices) {
+            for order in orders(words.len()) {
+                let name: Vec<&str> = order.iter().map(|i| words[*i].as_str()).collect();
+                let start = format!("n:{}{NAME_SEP}{}", name[0], name.join(" "));
+                keep(scan(&start, PROBE, Vec::new()), &mut out);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Each way to spell the query words: as typed, or with near words (a few).
+fn spellings(choices: &[Choice]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    for c in choices {
+        let options: Vec<&String> = std::iter::once(&c.typed).chain(&c.near).collect();
+        out = out
+            .iter()
+            .flat_map(|so_far| {
+                options.iter().map(move |o| {
+                    let mut next = so_far.clone();
+                    next.push((*o).clone());
+                    next
+                })
+            })
+            .take(NEAR)
+            .collect();
+    }
+    out
+}
+
+/// Every order of `n` items (n ≤ 3).
+fn orders(n: usize) -> Vec<Vec<usize>> {
+    match n {
+        2 => vec![vec![0, 1], vec![1, 0]],
+        3 => vec![
+            vec![0, 1, 2],
+            vec![0, 2, 1],
+            vec![1, 0, 2],
+            vec![1, 2, 0],
+            vec![2, 0, 1],
+            vec![2, 1, 0],
+        ],
+        _ => vec![(0..n).collect()],
+    }
+}
+
+/// Keeps a contact's best match.
+fn note(best: &mut HashMap<u64, Scored>, id: u64, rank: Rank, tie: &str) {
+    let s = Scored {
+        rank,
+        tie: tie.to_owned(),
+        id,
+    };
+    match best.get(&id) {
+        Some(old) if *old <= s => {}
+        _ => {
+            best.insert(id, s);
+        }
+    }
+}

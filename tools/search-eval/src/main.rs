@@ -1,0 +1,209 @@
+//! The search relevance evaluation (issue 12): generates contacts and
+//! labelled queries, loads them into the component's engine and two
+//! baselines, and prints how often each puts a right contact first.
+//!
+//! `cargo run --release --manifest-path tools/search-eval/Cargo.toml -- --contacts 100000`
+
+mod data;
+mod engines;
+mod generate;
+mod report;
+mod store;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use engines::SearchEngine;
+use engines::component::Component;
+use engines::like::Like;
+use engines::tantivy_index::Tantivy;
+use generate::Query;
+use report::Run;
+
+struct Args {
+    contacts: usize,
+    queries: usize,
+    seed: u64,
+    engines: Vec<String>,
+    misses: usize,
+    /// Print the queries slower than this many milliseconds.
+    slow: Option<f64>,
+}
+
+const USAGE: &str = "usage: search-eval [--contacts N] [--queries N per kind] [--seed N] \
+[--engines component,sql-like,tantivy] [--misses N] [--slow MS]";
+
+fn args() -> Result<Args, String> {
+    let mut a = Args {
+        contacts: 100_000,
+        queries: 200,
+        seed: 2026,
+        engines: vec!["component".into(), "sql-like".into(), "tantivy".into()],
+        misses: 0,
+        slow: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+        };
+        let number = |v: String| {
+            v.replace('_', "")
+                .parse::<usize>()
+                .map_err(|_| format!("{flag}: `{v}` is not a number\n{USAGE}"))
+        };
+        match flag.as_str() {
+            "--contacts" => a.contacts = number(value()?)?,
+            "--queries" => a.queries = number(value()?)?,
+            "--seed" => a.seed = number(value()?)? as u64,
+            "--misses" => a.misses = number(value()?)?,
+            "--slow" => a.slow = Some(number(value()?)? as f64),
+            "--engines" => a.engines = value()?.split(',').map(str::to_owned).collect(),
+            "-h" | "--help" => return Err(USAGE.to_owned()),
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
+        }
+    }
+    if a.contacts < 100 || a.queries == 0 {
+        return Err(format!(
+            "--contacts must be at least 100 and --queries at least 1\n{USAGE}"
+        ));
+    }
+    for e in &a.engines {
+        if !["component", "sql-like", "tantivy"].contains(&e.as_str()) {
+            return Err(format!("unknown engine `{e}`\n{USAGE}"));
+        }
+    }
+    Ok(a)
+}
+
+fn run(
+    engine: &dyn SearchEngine,
+    load: Duration,
+    queries: &[Query],
+    people: &[generate::Person],
+    misses: usize,
+    slow: Option<f64>,
+) -> Run {
+    let mut ranks = Vec::with_capacity(queries.len());
+    let mut latencies = Vec::with_capacity(queries.len());
+    let mut shown = 0;
+    for q in queries {
+        let t = Instant::now();
+        let answer = engine.search(&q.text);
+        let took = t.elapsed();
+        latencies.push(took);
+        if slow.is_some_and(|ms| took.as_secs_f64() * 1000.0 > ms) {
+            eprintln!(
+                "  slow [{}] {:?} {:?}: {:.1} ms",
+                engine.name(),
+                q.kind,
+                q.text,
+                took.as_secs_f64() * 1000.0
+            );
+        }
+        let rank = report::first_right(&answer, &q.right);
+        if rank != Some(1) && shown < misses {
+            shown += 1;
+            let top = answer.first().map(|p| {
+                let p = &people[*p as usize];
+                format!("{} {} {:?}", p.first, p.last, p.email)
+            });
+            let want = &people[q.from];
+            eprintln!(
+                "  miss [{}] {:?} {:?}: rank {rank:?} of {} answers, {} right; first {top:?}; wanted e.g. {} {} {:?} {:?}",
+                engine.name(),
+                q.kind,
+                q.text,
+                answer.len(),
+                q.right.len(),
+                want.first,
+                want.last,
+                want.email,
+                want.phones
+                    .iter()
+                    .map(|p| p.typed.as_str())
+                    .collect::<Vec<_>>()
+            );
+        }
+        ranks.push(rank);
+    }
+    Run {
+        engine: engine.name(),
+        ranks,
+        latencies,
+        load,
+        footprint: engine.footprint(),
+    }
+}
+
+fn main() -> ExitCode {
+    let a = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let work = std::env::temp_dir().join(format!("search-eval-{}", std::process::id()));
+    let result = evaluate(&a, &work);
+    let _ = std::fs::remove_dir_all(&work);
+    match result {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("search-eval: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn evaluate(a: &Args, work: &PathBuf) -> Result<String, String> {
+    std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
+    let t = Instant::now();
+    let people = generate::people(a.contacts, a.seed);
+    let queries = generate::queries(&people, a.queries, a.seed);
+    eprintln!(
+        "generated {} contacts and {} queries in {:.1} s",
+        people.len(),
+        queries.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let mut runs = Vec::new();
+    let mut notes = Vec::new();
+    for name in &a.engines {
+        let t = Instant::now();
+        let engine: Box<dyn SearchEngine> = match name.as_str() {
+            "component" => {
+                let c = Component::load(&people)?;
+                let missing = c.phones_without_e164(&people);
+                notes.push(format!("phones stored without an E.164 form: {missing}"));
+                Box::new(c)
+            }
+            "sql-like" => Box::new(Like::load(&people, work).map_err(|e| e.to_string())?),
+            _ => Box::new(Tantivy::load(&people, work).map_err(|e| e.to_string())?),
+        };
+        let load = t.elapsed();
+        eprintln!("loaded {name} in {:.1} s", load.as_secs_f64());
+        let r = run(engine.as_ref(), load, &queries, &people, a.misses, a.slow);
+        eprintln!("ran {name}");
+        runs.push(r);
+    }
+    let phones: usize = people.iter().map(|p| p.phones.len()).sum();
+    let mut out = format!(
+        "{} contacts ({} phones), {} queries ({} per kind), seed {}\n",
+        people.len(),
+        phones,
+        queries.len(),
+        a.queries,
+        a.seed
+    );
+    for n in notes {
+        out.push_str(&format!("{n}\n"));
+    }
+    out.push_str(&report::markdown(&runs, &queries));
+    Ok(out)
+}
