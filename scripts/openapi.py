@@ -581,7 +581,7 @@ def platform():
     })
     created = lambda op_id, summary, body_schema, answer_schema: op(
         op_id, summary, {"201": answer("The record.", answer_schema),
-                         **laravel_errors(400, 401, 413, 422)}, body=json_body(body_schema))
+                         **laravel_errors(400, 401, 403, 413, 422)}, body=json_body(body_schema))
     cid = path_param("id", "The client account's id.")
     text = lambda d: answer(d, s(), "text/plain")
     html = lambda d: answer(d, s(), "text/html")
@@ -615,11 +615,11 @@ def platform():
         "/api/v1/clients": {"post": op(
             "createClient", "Give a contact a portal account",
             {"201": answer("The account.", ref("Client")),
-             **laravel_errors(400, 401, 409, 413, 422)},
+             **laravel_errors(400, 401, 403, 409, 413, 422)},
             body=json_body(obj({"contact_id": i(minimum=1)}, required=["contact_id"], additional=True)))},
         "/api/v1/clients/{id}": {"get": op(
             "getClient", "A portal account and its synced permissions",
-            {"200": answer("The account.", ref("Client")), **laravel_errors(401, 404)}, params=[cid])},
+            {"200": answer("The account.", ref("Client")), **laravel_errors(401, 403, 404)}, params=[cid])},
         "/": {"get": op("landing", "A first page: how to get a token, links to the console and documents",
                         {"200": html("The page.")}, public=True, tags=["operations"])},
         "/healthz": {"get": op("healthz", "Liveness", {"200": text("`ok`.")}, public=True,

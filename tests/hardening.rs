@@ -332,3 +332,59 @@ fn connections_past_the_cap_get_a_clear_answer() {
     }
     assert_eq!(status, 200);
 }
+
+/// Finding 5: a `contacts:read` token created customers, companies, deals,
+/// activities, conversations and portal accounts. The platform's records
+/// need the `admin` scope, checked before the body is read.
+#[test]
+fn platform_records_need_the_admin_scope() {
+    let s = Server::start();
+    let admin = s.admin();
+    let r = s.json(
+        "POST",
+        "/api/contacts",
+        &admin,
+        &json!({"first_name": "Ann"}),
+    );
+    let contact = r.json()["id"].as_u64().unwrap();
+    let contact_scopes = "contacts:read_all,contacts:read,contacts:write,contacts:delete,\
+                          contacts:block,contact_notes:read,contact_notes:write,contact_notes:delete";
+    let reader = s.token(&["--name", "Reader", "--scopes", "contacts:read"]);
+    let every_contact_scope = s.token(&["--name", "Contacts Only", "--scopes", contact_scopes]);
+    let only_admin = s.token(&["--name", "Platform", "--scopes", "admin"]);
+    let routes: [(&str, serde_json::Value); 7] = [
+        (
+            "/api/v1/customers",
+            json!({"name": "ACME", "customer_account": "CL1"}),
+        ),
+        (
+            "/api/v1/prospects",
+            json!({"name": "Globex", "customer_account": "PR1"}),
+        ),
+        (
+            "/api/companies",
+            json!({"name": "Initech", "domain": "initech.example"}),
+        ),
+        ("/api/deals", json!({"name": "Deal"})),
+        ("/api/activities", json!({"title": "Call"})),
+        (
+            "/api/v1/conversations",
+            json!({"contact_id": contact, "subject": "Hello"}),
+        ),
+        ("/api/v1/clients", json!({"contact_id": contact})),
+    ];
+    for (path, body) in &routes {
+        for token in [&reader, &every_contact_scope] {
+            // Refused before the body is read: an invalid body gets 403 too.
+            let r = s.json("POST", path, token, &json!({}));
+            assert_eq!(r.status, 403, "{path}: {r:?}");
+            let r = s.json("POST", path, token, body);
+            assert_eq!(r.status, 403, "{path}: {r:?}");
+        }
+        let r = s.json("POST", path, &only_admin, body);
+        assert_eq!(r.status, 201, "{path}: {r:?}");
+    }
+    let r = s.get("/api/v1/clients/1", &reader);
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(s.get("/api/v1/clients/1", &only_admin).status, 200);
+}

@@ -25,6 +25,9 @@ pub const SCOPES: &[&str] = &[
     "contact_notes:read",
     "contact_notes:write",
     "contact_notes:delete",
+    // The platform's own records (spec §7): customers, prospects, companies,
+    // deals, activities, conversations, portal accounts.
+    "admin",
 ];
 
 /// The agent behind a valid token.

@@ -3,8 +3,9 @@
 //! routes are in the table of `routes.rs`.
 
 use axum::Json;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -13,6 +14,31 @@ use super::{Authed, Shared, internal, path_id};
 use crate::bindings::directory::RecordKind;
 use crate::bindings::types::OwnerKind;
 use crate::capabilities::directory::sqlite::kind_name;
+
+/// The scope of the platform's own records (spec §7): a token that may
+/// only read contacts must not create customers or portal accounts.
+pub const ADMIN: &str = "admin";
+
+/// A caller holding the `admin` scope. As an extractor it runs before the
+/// body is read, so a missing scope is a 403 before any validation.
+pub(super) struct Admin;
+
+impl FromRequestParts<Shared> for Admin {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Shared) -> Result<Self, Response> {
+        let auth = Authed::from_request_parts(parts, app).await?;
+        if auth.agent.effective_scopes().iter().any(|s| s == ADMIN) {
+            Ok(Admin)
+        } else {
+            Err((
+                StatusCode::FORBIDDEN,
+                Json(json!({"message": "This action needs the admin scope."})),
+            )
+                .into_response())
+        }
+    }
+}
 
 fn unprocessable(field: &str, message: &str) -> Response {
     (
@@ -89,7 +115,7 @@ async fn create_owner(app: Shared, kind: OwnerKind, req: Request) -> Result<Resp
 
 pub(super) async fn create_customer(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     req: Request,
 ) -> Response {
     create_owner(app, OwnerKind::Customer, req)
@@ -99,7 +125,7 @@ pub(super) async fn create_customer(
 
 pub(super) async fn create_prospect(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     req: Request,
 ) -> Response {
     create_owner(app, OwnerKind::Prospect, req)
@@ -133,7 +159,7 @@ async fn create_record(
 
 pub(super) async fn create_company(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     req: Request,
 ) -> Response {
     create_record(app, RecordKind::Company, "name", req)
@@ -143,7 +169,7 @@ pub(super) async fn create_company(
 
 pub(super) async fn create_deal(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     req: Request,
 ) -> Response {
     create_record(app, RecordKind::Deal, "name", req)
@@ -153,7 +179,7 @@ pub(super) async fn create_deal(
 
 pub(super) async fn create_activity(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     req: Request,
 ) -> Response {
     create_record(app, RecordKind::Activity, "title", req)
@@ -171,7 +197,7 @@ fn contact_id(map: &Map<String, Value>) -> Result<u64, Response> {
 
 pub(super) async fn create_conversation(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     req: Request,
 ) -> Response {
     async {
@@ -210,7 +236,7 @@ pub(super) async fn create_conversation(
 
 pub(super) async fn create_client(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     req: Request,
 ) -> Response {
     async {
@@ -236,7 +262,7 @@ pub(super) async fn create_client(
 
 pub(super) async fn show_client(
     State(app): State<Shared>,
-    _auth: Authed,
+    _admin: Admin,
     Path(id): Path<String>,
 ) -> Response {
     let missing = || {
