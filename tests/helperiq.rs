@@ -401,7 +401,10 @@ fn a_token_bound_to_helperiq_speaks_it_without_the_header() {
     assert_eq!(data(&r)["enabled"], true);
     let me = s.get("/api/v1/agents/me", &agent).json();
     assert_eq!(me["data"]["first_name"], "Help");
-    assert_eq!(me["data"]["permissions"].as_array().unwrap().len(), 8);
+    // Every scope: the eight of the contacts and notes, and the platform's admin.
+    let permissions = me["data"]["permissions"].as_array().unwrap();
+    assert_eq!(permissions.len(), 9, "{permissions:?}");
+    assert!(permissions.contains(&json!("admin")), "{permissions:?}");
     let r = s.send("GET", "/api/v1/contacts/search?q=x", Some("bad"), &[], None);
     assert_eq!(r.status, 401);
     assert_eq!(error_type(&r), "UnauthorizedException");
