@@ -388,3 +388,212 @@ fn platform_records_need_the_admin_scope() {
     assert_eq!(r.status, 403, "{r:?}");
     assert_eq!(s.get("/api/v1/clients/1", &only_admin).status, 200);
 }
+
+/// A request of [`permission_is_checked_before_the_input`]: dialect,
+/// method, target, raw body, the scope it needs, and the status of a caller
+/// who holds that scope.
+type Case<'a> = (&'a str, &'a str, String, &'a [u8], &'a str, u16);
+
+/// Finding 5: on association, block and owner-list routes (and every route
+/// whose input the host parses) the input was judged before the caller's
+/// scope: 400 or 422 where the spec says 403. A caller without the scope now
+/// gets the dialect's 403 for a malformed body, a bad id or a missing
+/// parameter; a caller holding it still gets the input's own error.
+#[test]
+fn permission_is_checked_before_the_input() {
+    let s = Server::start();
+    let admin = s.admin();
+    let r = s.json(
+        "POST",
+        "/api/contacts",
+        &admin,
+        &json!({"first_name": "Ann"}),
+    );
+    let id = r.json()["id"].as_u64().unwrap();
+    let contact = format!("/api/v1/contacts/{id}");
+    let cases: Vec<Case> = vec![
+        // RelateCRM associations: unreadable JSON, then ids that are not ids.
+        (
+            "relatecrm",
+            "PUT",
+            format!("/api/associations/contacts/{id}"),
+            b"{",
+            "contacts:write",
+            400,
+        ),
+        (
+            "relatecrm",
+            "PUT",
+            format!("/api/associations/contacts/{id}"),
+            br#"{"companies": "x"}"#,
+            "contacts:write",
+            422,
+        ),
+        (
+            "relatecrm",
+            "DELETE",
+            format!("/api/associations/contacts/{id}"),
+            br#"{"deals": [true]}"#,
+            "contacts:write",
+            422,
+        ),
+        (
+            "relatecrm",
+            "POST",
+            format!("/api/associations/contacts/{id}"),
+            b"17",
+            "contacts:write",
+            400,
+        ),
+        (
+            "relatecrm",
+            "POST",
+            "/api/contacts".into(),
+            br#"{"first_name": []}"#,
+            "contacts:write",
+            422,
+        ),
+        (
+            "relatecrm",
+            "PUT",
+            format!("/api/contacts/{id}"),
+            b"{",
+            "contacts:write",
+            400,
+        ),
+        (
+            "relatecrm",
+            "GET",
+            "/api/contacts/abc".into(),
+            b"",
+            "contacts:read",
+            404,
+        ),
+        // HelperIQ block: neither key, a key of the wrong type, a bad id.
+        (
+            "helperiq",
+            "PUT",
+            format!("{contact}/block"),
+            b"{}",
+            "contacts:block",
+            400,
+        ),
+        (
+            "helperiq",
+            "PUT",
+            format!("{contact}/block"),
+            br#"{"blocked": "yes"}"#,
+            "contacts:block",
+            400,
+        ),
+        (
+            "helperiq",
+            "PUT",
+            "/api/v1/contacts/abc/block".into(),
+            br#"{"blocked": true}"#,
+            "contacts:block",
+            400,
+        ),
+        (
+            "helperiq",
+            "PUT",
+            contact.clone(),
+            br#"{"custom_attributes": 1}"#,
+            "contacts:write",
+            400,
+        ),
+        (
+            "helperiq",
+            "POST",
+            "/api/v1/contacts/quick".into(),
+            br#"{"email": 1}"#,
+            "contacts:write",
+            400,
+        ),
+        (
+            "helperiq",
+            "POST",
+            format!("{contact}/notes"),
+            br#"{"content": 1}"#,
+            "contact_notes:write",
+            400,
+        ),
+        (
+            "helperiq",
+            "GET",
+            "/api/v1/contacts/search?q=".into(),
+            b"",
+            "contacts:read",
+            400,
+        ),
+        // BlueRockTEL owner list and create: the owner parameters missing.
+        (
+            "bluerocktel",
+            "GET",
+            "/api/v1/contacts".into(),
+            b"",
+            "contacts:read_all",
+            422,
+        ),
+        (
+            "bluerocktel",
+            "GET",
+            "/api/v1/contacts?contactable_type=App%5CUser&contactable_id=x".into(),
+            b"",
+            "contacts:read_all",
+            422,
+        ),
+        (
+            "bluerocktel",
+            "POST",
+            "/api/v1/contacts".into(),
+            br#"{"last_name": "X"}"#,
+            "contacts:write",
+            422,
+        ),
+        (
+            "bluerocktel",
+            "PUT",
+            contact.clone(),
+            br#"{"first_name": {}}"#,
+            "contacts:write",
+            422,
+        ),
+        (
+            "bluerocktel",
+            "GET",
+            "/api/v1/contacts/numbers".into(),
+            b"",
+            "contacts:read",
+            422,
+        ),
+    ];
+    let every = [
+        "contacts:read_all",
+        "contacts:read",
+        "contacts:write",
+        "contacts:delete",
+        "contacts:block",
+        "contact_notes:read",
+        "contact_notes:write",
+        "contact_notes:delete",
+    ];
+    for (dialect, method, target, body, scope, invalid) in &cases {
+        let others: Vec<&str> = every.iter().copied().filter(|s| s != scope).collect();
+        let without = s.token(&["--name", "Without", "--scopes", &others.join(",")]);
+        let with = s.token(&["--name", "With", "--scopes", scope]);
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("X-Contacts-Dialect", *dialect),
+        ];
+        let r = s.send(method, target, Some(&without), &headers, Some(body));
+        assert_eq!(r.status, 403, "{method} {target} without {scope}: {r:?}");
+        if *dialect == "helperiq" {
+            assert_eq!(r.json()["error_type"], "PermissionException", "{r:?}");
+        } else {
+            assert!(r.json()["message"].is_string(), "{r:?}");
+        }
+        let r = s.send(method, target, Some(&with), &headers, Some(body));
+        assert_eq!(r.status, *invalid, "{method} {target} with {scope}: {r:?}");
+    }
+}

@@ -75,6 +75,32 @@ impl Guest for Component {
             .map_err(Into::into)
     }
 
+    fn authorize(cx: wit::Context, operation: api::Operation) -> Result<(), wit::Error> {
+        use crate::permissions::Operation as Op;
+        let operation = match operation {
+            api::Operation::Create => Op::Create,
+            api::Operation::Get => Op::Get,
+            api::Operation::Update => Op::Update,
+            api::Operation::Delete => Op::Delete,
+            api::Operation::ListByOwner => Op::ListByOwner,
+            api::Operation::LookupPhone => Op::LookupPhone,
+            api::Operation::Accounts => Op::Accounts,
+            api::Operation::Coworkers => Op::Coworkers,
+            api::Operation::ListContacts => Op::ListContacts,
+            api::Operation::Search => Op::Search,
+            api::Operation::QuickUpsert => Op::QuickUpsert,
+            api::Operation::SetBlocked => Op::SetBlocked,
+            api::Operation::Conversations => Op::Conversations,
+            api::Operation::ListNotes => Op::ListNotes,
+            api::Operation::AddNote => Op::AddNote,
+            api::Operation::Query => Op::Query,
+            api::Operation::QuerySearch => Op::QuerySearch,
+            api::Operation::Associate => Op::Associate,
+        };
+        let cx: model::Context = cx.into();
+        crate::permissions::authorize(&cx.caller, operation).map_err(Into::into)
+    }
+
     fn create(
         cx: wit::Context,
         owner: Option<wit::OwnerRef>,

@@ -63,6 +63,86 @@ pub fn require(caller: &Caller, scope: Scope) -> Result<()> {
     }
 }
 
+/// An operation a caller's scopes may refuse, and the scope it needs. The
+/// operations check it first ([`authorize`]); a host that parses input of its
+/// own asks the same question before it answers a validation error, so the
+/// rule is written once, here. Deleting a note is not listed: its author may
+/// always delete it, so the note is read first ([`may_delete_note`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    Create,
+    Get,
+    Update,
+    Delete,
+    ListByOwner,
+    LookupPhone,
+    Accounts,
+    Coworkers,
+    ListContacts,
+    Search,
+    QuickUpsert,
+    SetBlocked,
+    Conversations,
+    ListNotes,
+    AddNote,
+    /// The RelateCRM list (`query` without `take`).
+    Query,
+    /// The RelateCRM search (`query` with `take`).
+    QuerySearch,
+    Associate,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 18] = [
+        Operation::Create,
+        Operation::Get,
+        Operation::Update,
+        Operation::Delete,
+        Operation::ListByOwner,
+        Operation::LookupPhone,
+        Operation::Accounts,
+        Operation::Coworkers,
+        Operation::ListContacts,
+        Operation::Search,
+        Operation::QuickUpsert,
+        Operation::SetBlocked,
+        Operation::Conversations,
+        Operation::ListNotes,
+        Operation::AddNote,
+        Operation::Query,
+        Operation::QuerySearch,
+        Operation::Associate,
+    ];
+
+    /// The scope this operation needs (spec §4).
+    pub fn scope(self) -> Scope {
+        match self {
+            Operation::ListByOwner | Operation::ListContacts | Operation::Query => Scope::ReadAll,
+            Operation::Get
+            | Operation::LookupPhone
+            | Operation::Accounts
+            | Operation::Coworkers
+            | Operation::Search
+            | Operation::Conversations
+            | Operation::QuerySearch => Scope::Read,
+            Operation::Create
+            | Operation::Update
+            | Operation::QuickUpsert
+            | Operation::Associate => Scope::Write,
+            Operation::Delete => Scope::Delete,
+            Operation::SetBlocked => Scope::Block,
+            Operation::ListNotes => Scope::NotesRead,
+            Operation::AddNote => Scope::NotesWrite,
+        }
+    }
+}
+
+/// Fails with `forbidden` unless the caller may run the operation: the first
+/// check of each operation, before any input is looked at.
+pub fn authorize(caller: &Caller, operation: Operation) -> Result<()> {
+    require(caller, operation.scope())
+}
+
 /// The author may always delete their own note; anyone else needs
 /// `contact_notes:delete`.
 pub fn may_delete_note(caller: &Caller, note: &Note) -> Result<()> {
@@ -123,6 +203,23 @@ mod tests {
         assert!(may_delete_note(&reader, &note(8)).is_err());
         let admin = caller(&["contact_notes:delete"]);
         assert!(may_delete_note(&admin, &note(8)).is_ok());
+    }
+
+    #[test]
+    fn each_operation_needs_its_scope_alone() {
+        for op in Operation::ALL {
+            let needed = op.scope().name();
+            assert!(authorize(&caller(&[needed]), op).is_ok(), "{op:?}");
+            let others: Vec<&str> = Scope::ALL
+                .iter()
+                .map(|s| s.name())
+                .filter(|s| *s != needed)
+                .collect();
+            assert!(
+                matches!(authorize(&caller(&others), op), Err(Error::Forbidden(_))),
+                "{op:?}"
+            );
+        }
     }
 
     #[test]

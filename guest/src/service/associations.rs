@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{Engine, Tx};
 use crate::model::{Contact, ContactId, ContactView, Context, Error, Result};
-use crate::permissions::{Scope, require};
+use crate::permissions::{Operation, authorize};
 use crate::ports::{Directory, RecordKind, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +42,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         mode: Mode,
         changes: &[(String, Vec<u64>)],
     ) -> Result<ContactView> {
-        require(&cx.caller, Scope::Write)?;
+        authorize(&cx.caller, Operation::Associate)?;
         if changes.is_empty() {
             return Err(Error::invalid(
                 "resources",

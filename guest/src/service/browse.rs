@@ -12,7 +12,7 @@ use crate::index;
 use crate::model::{
     Contact, ContactPage, ContactView, Context, Error, ListRequest, QueryPage, Result,
 };
-use crate::permissions::{Scope, require};
+use crate::permissions::{Operation, authorize};
 use crate::ports::{Directory, Range, Store};
 use crate::query::{self, Query, QueryError, QueryParams, SortPosition};
 use crate::search;
@@ -59,7 +59,7 @@ const MAX_TAKE: u32 = 1_000;
 
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     pub fn list_contacts(&self, cx: &Context, req: &ListRequest) -> Result<ContactPage> {
-        require(&cx.caller, Scope::ReadAll)?;
+        authorize(&cx.caller, Operation::ListContacts)?;
         let (index, desc) = order(req.order_by.as_deref(), req.order.as_deref())?;
         let filter = match req.filters.as_deref() {
             Some(json) => Some(filters::parse(json).map_err(Error::BadRequest)?),
@@ -184,12 +184,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// `take` it is a search: one page of at most `take` contacts.
     pub fn query(&self, cx: &Context, params: &QueryParams) -> Result<QueryPage> {
         let searching = params.take.is_some();
-        require(
+        authorize(
             &cx.caller,
             if searching {
-                Scope::Read
+                Operation::QuerySearch
             } else {
-                Scope::ReadAll
+                Operation::Query
             },
         )?;
         let q = query::parse_with_region(params, &self.settings.default_region).map_err(
@@ -286,7 +286,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// Ranked search over names, emails and phone digits (the engine in
     /// [`crate::search`]); at most `limit` contacts.
     pub fn search(&self, cx: &Context, q: &str, limit: u32) -> Result<Vec<ContactView>> {
-        require(&cx.caller, Scope::Read)?;
+        authorize(&cx.caller, Operation::Search)?;
         let q = q.trim();
         if q.is_empty() {
             return Err(Error::BadRequest("Search query is required".to_owned()));

@@ -10,7 +10,7 @@ use crate::index;
 use crate::model::{
     Contact, ContactId, ContactPatch, ContactView, Context, Dialect, Error, Owner, OwnerRef, Result,
 };
-use crate::permissions::{Scope, require};
+use crate::permissions::{Operation, authorize};
 use crate::ports::{Directory, IndexEntry, Store};
 
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
@@ -20,7 +20,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         owner: Option<OwnerRef>,
         patch: ContactPatch,
     ) -> Result<ContactView> {
-        require(&cx.caller, Scope::Write)?;
+        authorize(&cx.caller, Operation::Create)?;
         if let Some(owner) = owner {
             self.require_owner(owner)?;
         } else if cx.dialect == Dialect::BlueRockTel {
@@ -48,7 +48,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     }
 
     pub fn get(&self, cx: &Context, id: ContactId) -> Result<ContactView> {
-        require(&cx.caller, Scope::Read)?;
+        authorize(&cx.caller, Operation::Get)?;
         let (contact, _) = self.load(id)?;
         Ok(self.view(contact))
     }
@@ -56,7 +56,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// A partial update, re-applied on the fresh document when another
     /// request committed first (no client sends a version it read).
     pub fn update(&self, cx: &Context, id: ContactId, patch: ContactPatch) -> Result<ContactView> {
-        require(&cx.caller, Scope::Write)?;
+        authorize(&cx.caller, Operation::Update)?;
         reapplied(|| self.update_once(cx, id, patch.clone()))
     }
 
@@ -103,7 +103,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     }
 
     pub fn delete(&self, cx: &Context, id: ContactId) -> Result<()> {
-        require(&cx.caller, Scope::Delete)?;
+        authorize(&cx.caller, Operation::Delete)?;
         let (_, version) = self.load(id)?;
         let mut tx = Tx::default();
         tx.remove(index::CONTACTS, id, Some(version));
@@ -117,7 +117,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// An owner's contacts by last name, first name, id.
     /// It is a list, so it needs `contacts:read_all` (spec §4 bluerocktel).
     pub fn list_by_owner(&self, cx: &Context, owner: OwnerRef) -> Result<Vec<ContactView>> {
-        require(&cx.caller, Scope::ReadAll)?;
+        authorize(&cx.caller, Operation::ListByOwner)?;
         let ids = self
             .store
             .find(index::CONTACTS, index::BY_OWNER, &index::owner_key(owner));
@@ -128,7 +128,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
 
     /// The distinct owners of every contact sharing this one's email, by name.
     pub fn accounts(&self, cx: &Context, id: ContactId) -> Result<Vec<Owner>> {
-        require(&cx.caller, Scope::Read)?;
+        authorize(&cx.caller, Operation::Accounts)?;
         let (contact, _) = self.load(id)?;
         let mut refs: Vec<OwnerRef> = contact.owner.into_iter().collect();
         if let Some(address) = &contact.email {
@@ -151,7 +151,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// Other contacts of the same owner, or of the same email domain unless
     /// that domain is a free-mail one.
     pub fn coworkers(&self, cx: &Context, id: ContactId) -> Result<Vec<ContactView>> {
-        require(&cx.caller, Scope::Read)?;
+        authorize(&cx.caller, Operation::Coworkers)?;
         let (contact, _) = self.load(id)?;
         let mut ids = Vec::new();
         if let Some(owner) = contact.owner {

@@ -6,14 +6,14 @@ use super::{Engine, Tx, reapplied};
 use crate::email;
 use crate::index;
 use crate::model::{ContactId, ContactPatch, ContactView, Context, Error, Note, Result};
-use crate::permissions::{Scope, may_delete_note, require};
+use crate::permissions::{Operation, authorize, may_delete_note};
 use crate::ports::{Conversation, Directory, Range, Store};
 
 const MAX_NOTE: usize = 65_535;
 
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     pub fn set_blocked(&self, cx: &Context, id: ContactId, blocked: bool) -> Result<ContactView> {
-        require(&cx.caller, Scope::Block)?;
+        authorize(&cx.caller, Operation::SetBlocked)?;
         reapplied(|| self.set_blocked_once(id, blocked))
     }
 
@@ -44,7 +44,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         last_name: Option<String>,
         email_address: Option<String>,
     ) -> Result<ContactView> {
-        require(&cx.caller, Scope::Write)?;
+        authorize(&cx.caller, Operation::QuickUpsert)?;
         let raw = email_address
             .map(|e| e.trim().to_lowercase())
             .unwrap_or_default();
@@ -81,7 +81,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     }
 
     pub fn conversations(&self, cx: &Context, id: ContactId) -> Result<Vec<Conversation>> {
-        require(&cx.caller, Scope::Read)?;
+        authorize(&cx.caller, Operation::Conversations)?;
         self.load(id)?;
         let mut list = self.directory.conversations(id);
         list.sort_by(|a, b| (&b.created_at, b.id).cmp(&(&a.created_at, a.id)));
@@ -107,7 +107,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
 
     /// A contact's notes, newest first.
     pub fn list_notes(&self, cx: &Context, id: ContactId) -> Result<Vec<Note>> {
-        require(&cx.caller, Scope::NotesRead)?;
+        authorize(&cx.caller, Operation::ListNotes)?;
         self.load(id)?;
         let prefix = index::note_contact_prefix(id);
         let mut range = Range::prefix(index::NOTES_BY_CONTACT, &prefix, u32::MAX);
@@ -135,7 +135,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         content: &str,
         notify: &[u64],
     ) -> Result<Note> {
-        require(&cx.caller, Scope::NotesWrite)?;
+        authorize(&cx.caller, Operation::AddNote)?;
         self.load(id)?;
         let content = content.trim();
         if content.is_empty() || shows_nothing(content) {

@@ -6,7 +6,7 @@ use std::cmp::Reverse;
 use super::Engine;
 use crate::index;
 use crate::model::{Contact, ContactView, Context, Phone, PhoneType, Result};
-use crate::permissions::{Scope, require};
+use crate::permissions::{Operation, authorize};
 use crate::phone::{self, MatchKind};
 use crate::ports::{Directory, Range, Store};
 
@@ -33,7 +33,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// The best contact for a number, or `None`. Input without digits
     /// (`anonymous`) is a plain miss.
     pub fn lookup_phone(&self, cx: &Context, number: &str) -> Result<Option<PhoneMatch>> {
-        require(&cx.caller, Scope::Read)?;
+        authorize(&cx.caller, Operation::LookupPhone)?;
         let Some(plan) = phone::lookup_plan(number, &self.settings.default_region) else {
             return Ok(None);
         };

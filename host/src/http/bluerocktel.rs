@@ -9,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, Fields};
+use super::permit;
 use super::{
     Authed, INTERNAL_MESSAGE, Shared, base_url, call, laravel, laravel_error, laravel_error_parts,
     path_id,
 };
-use crate::bindings::api::{ContactPatch, ContactView, MatchKind, PhoneMatch};
+use crate::bindings::api::{ContactPatch, ContactView, MatchKind, Operation, PhoneMatch};
 use crate::bindings::directory::Owner;
 use crate::bindings::types::{Dialect, Error, FieldError, OwnerKind, OwnerRef, PhoneType, Scalar};
 
@@ -43,6 +44,11 @@ fn field(field: &str, message: &str) -> FieldError {
         field: field.to_owned(),
         message: message.to_owned(),
     }
+}
+
+/// `invalid`, unless the caller may not run `operation` at all (spec §4).
+async fn refused(app: &Shared, auth: &Authed, operation: Operation, invalid: Response) -> Response {
+    permit::unless_forbidden(app, auth, DIALECT, operation, invalid, laravel_error).await
 }
 
 fn bad_body(e: body::BodyError) -> Response {
@@ -204,7 +210,7 @@ fn render_list(views: &[ContactView]) -> Value {
 pub async fn index(app: Shared, auth: Authed, req: Request) -> Response {
     let owner = match owner_from_query(req.uri().query()) {
         Ok(o) => o,
-        Err(r) => return r,
+        Err(r) => return refused(&app, &auth, Operation::ListByOwner, r).await,
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -218,17 +224,14 @@ pub async fn index(app: Shared, auth: Authed, req: Request) -> Response {
 
 pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
     let owner = owner_from_query(req.uri().query());
-    let map = match body::object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
+    let input = async {
+        let map = body::object(req).await.map_err(bad_body)?;
+        let owner = owner?;
+        Ok((owner, patch_from(&map, true).map_err(invalid)?))
     };
-    let owner = match owner {
-        Ok(o) => o,
-        Err(r) => return r,
-    };
-    let patch = match patch_from(&map, true) {
-        Ok(p) => p,
-        Err(errors) => return invalid(errors),
+    let (owner, patch) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::Create, r).await,
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -246,7 +249,7 @@ fn not_found() -> Response {
 
 pub async fn show(app: Shared, auth: Authed, id: String, _headers: HeaderMap) -> Response {
     let Some(id) = path_id(&id) else {
-        return not_found();
+        return refused(&app, &auth, Operation::Get, not_found()).await;
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -256,16 +259,14 @@ pub async fn show(app: Shared, auth: Authed, id: String, _headers: HeaderMap) ->
 }
 
 pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Response {
-    let Some(id) = path_id(&id) else {
-        return not_found();
+    let input = async {
+        let id = path_id(&id).ok_or_else(not_found)?;
+        let map = body::object(req).await.map_err(bad_body)?;
+        Ok((id, patch_from(&map, false).map_err(invalid)?))
     };
-    let map = match body::object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
-    };
-    let patch = match patch_from(&map, false) {
-        Ok(p) => p,
-        Err(errors) => return invalid(errors),
+    let (id, patch) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::Update, r).await,
     };
     let cx = auth.context(DIALECT);
     // The seed answers 201 to an update; clients rely on it.
@@ -280,7 +281,7 @@ pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Resp
 
 pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
     let Some(id) = path_id(&id) else {
-        return not_found();
+        return refused(&app, &auth, Operation::Delete, not_found()).await;
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -348,15 +349,28 @@ pub async fn numbers(State(app): State<Shared>, auth: Authed, req: Request) -> R
     let query = req.uri().query();
     let number = body::query_param(query, "phone_number")
         .or_else(|| body::query_param(query, "phoneNumber"));
-    let Some(number) = number.filter(|n| !n.is_empty()) else {
-        return lookup_invalid("phone_number", "The phone number field is required.");
-    };
-    if number.chars().count() > 64 {
-        return lookup_invalid(
+    let number = match number.filter(|n| !n.is_empty()) {
+        None => Err(lookup_invalid(
+            "phone_number",
+            "The phone number field is required.",
+        )),
+        Some(n) if n.chars().count() > 64 => Err(lookup_invalid(
             "phone_number",
             "The phone number field must not be greater than 64 characters.",
-        );
-    }
+        )),
+        Some(n) => Ok(n),
+    };
+    let number = match number {
+        Ok(n) => n,
+        Err(r) => {
+            let render = |e| {
+                let (status, body) = laravel_error_parts(e);
+                lookup_failed(status, body)
+            };
+            let op = Operation::LookupPhone;
+            return permit::unless_forbidden(&app, &auth, DIALECT, op, r, render).await;
+        }
+    };
     let base = base_url(&app, req.headers());
     let cx = auth.context(DIALECT);
     match call(&app, move |api, store| {
@@ -380,7 +394,7 @@ pub async fn numbers(State(app): State<Shared>, auth: Authed, req: Request) -> R
 
 pub async fn accounts(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
     let Some(id) = path_id(&id) else {
-        return not_found();
+        return refused(&app, &auth, Operation::Accounts, not_found()).await;
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -408,7 +422,7 @@ pub async fn coworkers(
     Path(id): Path<String>,
 ) -> Response {
     let Some(id) = path_id(&id) else {
-        return not_found();
+        return refused(&app, &auth, Operation::Coworkers, not_found()).await;
     };
     let cx = auth.context(DIALECT);
     laravel(

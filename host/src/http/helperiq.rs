@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, BodyError};
-use super::{Authed, Shared, call};
-use crate::bindings::api::{ContactPatch, ContactView, ListRequest, Note, PhoneInput};
+use super::{Authed, Shared, call, permit};
+use crate::bindings::api::{ContactPatch, ContactView, ListRequest, Note, Operation, PhoneInput};
 use crate::bindings::directory::Conversation;
 use crate::bindings::types::{Dialect, Error, Phone, PhoneType};
 
@@ -54,6 +54,11 @@ fn guest_error(e: Error) -> Response {
         Error::Conflict(m) => error(StatusCode::CONFLICT, "ConflictException", &m),
         Error::Unavailable(m) => error(StatusCode::SERVICE_UNAVAILABLE, "GeneralException", &m),
     }
+}
+
+/// `invalid`, unless the caller may not run `operation` at all (spec §4).
+async fn refused(app: &Shared, auth: &Authed, operation: Operation, invalid: Response) -> Response {
+    permit::unless_forbidden(app, auth, DIALECT, operation, invalid, guest_error).await
 }
 
 fn ok(data: Value) -> Response {
@@ -346,10 +351,12 @@ pub async fn search(State(app): State<Shared>, Hq(auth): Hq, req: Request) -> Re
         .or_else(|| body::query_param(query, "query"))
         .unwrap_or_default();
     if q.trim().is_empty() {
-        return input_error("Search query is required");
+        let r = input_error("Search query is required");
+        return refused(&app, &auth, Operation::Search, r).await;
     }
     if q.chars().count() > 255 {
-        return input_error("Search query is too long (max 255)");
+        let r = input_error("Search query is too long (max 255)");
+        return refused(&app, &auth, Operation::Search, r).await;
     }
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| {
@@ -365,7 +372,7 @@ pub async fn search(State(app): State<Shared>, Hq(auth): Hq, req: Request) -> Re
 pub async fn show(app: Shared, auth: Authed, id: String) -> Response {
     let id = match id_or_400(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return refused(&app, &auth, Operation::Get, r).await,
     };
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| api.call_get(s, &cx, id)).await {
@@ -375,13 +382,13 @@ pub async fn show(app: Shared, auth: Authed, id: String) -> Response {
 }
 
 pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let input = async {
+        let id = id_or_400(&id)?;
+        Ok((id, patch_from(&fields(req).await?)?))
     };
-    let patch = match fields(req).await.and_then(|m| patch_from(&m)) {
-        Ok(p) => p,
-        Err(r) => return r,
+    let (id, patch) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::Update, r).await,
     };
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| api.call_update(s, &cx, id, &patch)).await {
@@ -393,7 +400,7 @@ pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Resp
 pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
     let id = match id_or_400(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return refused(&app, &auth, Operation::Delete, r).await,
     };
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| api.call_delete(s, &cx, id)).await {
@@ -403,18 +410,18 @@ pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
 }
 
 pub async fn quick(State(app): State<Shared>, Hq(auth): Hq, req: Request) -> Response {
-    let map = match body::json_object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
+    let input = async {
+        let map = body::json_object(req).await.map_err(bad_body)?;
+        let read = |k: &str| match map.get(k) {
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => Err(input_error(&format!("Invalid `{k}`: expected a string"))),
+        };
+        Ok((read("first_name")?, read("last_name")?, read("email")?))
     };
-    let read = |k: &str| match map.get(k) {
-        Some(Value::String(s)) => Ok(Some(s.clone())),
-        None | Some(Value::Null) => Ok(None),
-        Some(_) => Err(input_error(&format!("Invalid `{k}`: expected a string"))),
-    };
-    let (first, last, email) = match (read("first_name"), read("last_name"), read("email")) {
-        (Ok(f), Ok(l), Ok(e)) => (f, l, e),
-        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+    let (first, last, email) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::QuickUpsert, r).await,
     };
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| {
@@ -433,21 +440,24 @@ pub async fn block(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let input = async {
+        let id = id_or_400(&id)?;
+        let map = body::json_object(req).await.map_err(bad_body)?;
+        // `blocked` wins; LibreDesk's UI sends `enabled`.
+        let blocked = match (map.get("blocked"), map.get("enabled")) {
+            (Some(Value::Bool(b)), _) => *b,
+            (Some(_), _) => return Err(input_error("Invalid `blocked`: expected true or false")),
+            (None, Some(Value::Bool(e))) => !*e,
+            (None, Some(_)) => {
+                return Err(input_error("Invalid `enabled`: expected true or false"));
+            }
+            (None, None) => return Err(input_error("`blocked` or `enabled` is required")),
+        };
+        Ok((id, blocked))
     };
-    let map = match body::json_object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
-    };
-    // `blocked` wins; LibreDesk's UI sends `enabled`.
-    let blocked = match (map.get("blocked"), map.get("enabled")) {
-        (Some(Value::Bool(b)), _) => *b,
-        (Some(_), _) => return input_error("Invalid `blocked`: expected true or false"),
-        (None, Some(Value::Bool(e))) => !*e,
-        (None, Some(_)) => return input_error("Invalid `enabled`: expected true or false"),
-        (None, None) => return input_error("`blocked` or `enabled` is required"),
+    let (id, blocked) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::SetBlocked, r).await,
     };
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| {
@@ -467,7 +477,7 @@ pub async fn conversations(
 ) -> Response {
     let id = match id_or_400(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return refused(&app, &auth, Operation::Conversations, r).await,
     };
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| api.call_conversations(s, &cx, id)).await {
@@ -481,7 +491,7 @@ pub async fn conversations(
 pub async fn notes(State(app): State<Shared>, Hq(auth): Hq, Path(id): Path<String>) -> Response {
     let id = match id_or_400(&id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(r) => return refused(&app, &auth, Operation::ListNotes, r).await,
     };
     let cx = auth.context(DIALECT);
     match call(&app, move |api, s| api.call_list_notes(s, &cx, id)).await {
@@ -498,18 +508,19 @@ pub async fn add_note(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
+    let input = async {
+        let id = id_or_400(&id)?;
+        let map = body::json_object(req).await.map_err(bad_body)?;
+        let content = match map.get("content").or_else(|| map.get("note")) {
+            Some(Value::String(s)) => s.clone(),
+            None | Some(Value::Null) => String::new(),
+            Some(_) => return Err(input_error("Invalid `content`: expected a string")),
+        };
+        Ok((id, content, map))
     };
-    let map = match body::json_object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
-    };
-    let content = match map.get("content").or_else(|| map.get("note")) {
-        Some(Value::String(s)) => s.clone(),
-        None | Some(Value::Null) => String::new(),
-        Some(_) => return input_error("Invalid `content`: expected a string"),
+    let (id, content, map) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::AddNote, r).await,
     };
     let notify: Vec<u64> = match map.get("notify_user_ids") {
         Some(Value::Array(ids)) => ids

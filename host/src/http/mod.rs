@@ -12,6 +12,7 @@ mod console;
 pub mod helperiq;
 mod openapi;
 pub(crate) mod ops;
+mod permit;
 mod platform;
 pub mod relatecrm;
 pub mod routes;

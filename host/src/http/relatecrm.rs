@@ -10,9 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, BodyError, Fields};
-use super::{Authed, Shared, base_url, call, laravel, laravel_error, path_id};
+use super::{Authed, Shared, base_url, call, laravel, laravel_error, path_id, permit};
 use crate::bindings::api::{
-    AssociationChange, AssociationMode, ContactPatch, ContactView, PhoneInput, QueryRequest,
+    AssociationChange, AssociationMode, ContactPatch, ContactView, Operation, PhoneInput,
+    QueryRequest,
 };
 use crate::bindings::types::{Dialect, Error, FieldError, PhoneType};
 
@@ -24,6 +25,11 @@ fn bad_body(e: BodyError) -> Response {
         _ => StatusCode::BAD_REQUEST,
     };
     (status, Json(json!({"message": e.message()}))).into_response()
+}
+
+/// `invalid`, unless the caller may not run `operation` at all (spec §4).
+async fn refused(app: &Shared, auth: &Authed, operation: Operation, invalid: Response) -> Response {
+    permit::unless_forbidden(app, auth, DIALECT, operation, invalid, laravel_error).await
 }
 
 fn not_found() -> Response {
@@ -287,13 +293,13 @@ pub async fn search(State(app): State<Shared>, auth: Authed, req: Request) -> Re
 }
 
 pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
-    let map = match body::object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
+    let input = async {
+        let map = body::object(req).await.map_err(bad_body)?;
+        patch_from(&map, true).map_err(|errors| laravel_error(Error::Invalid(errors)))
     };
-    let patch = match patch_from(&map, true) {
+    let patch = match input.await {
         Ok(p) => p,
-        Err(errors) => return laravel_error(Error::Invalid(errors)),
+        Err(r) => return refused(&app, &auth, Operation::Create, r).await,
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -304,7 +310,7 @@ pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Re
 
 pub async fn show(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
     let Some(id) = path_id(&id) else {
-        return not_found();
+        return refused(&app, &auth, Operation::Get, not_found()).await;
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -319,16 +325,15 @@ pub async fn update(
     Path(id): Path<String>,
     req: Request,
 ) -> Response {
-    let Some(id) = path_id(&id) else {
-        return not_found();
+    let input = async {
+        let id = path_id(&id).ok_or_else(not_found)?;
+        let map = body::object(req).await.map_err(bad_body)?;
+        let patch = patch_from(&map, false).map_err(|e| laravel_error(Error::Invalid(e)))?;
+        Ok((id, patch))
     };
-    let map = match body::object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
-    };
-    let patch = match patch_from(&map, false) {
-        Ok(p) => p,
-        Err(errors) => return laravel_error(Error::Invalid(errors)),
+    let (id, patch) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::Update, r).await,
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -339,7 +344,7 @@ pub async fn update(
 
 pub async fn destroy(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
     let Some(id) = path_id(&id) else {
-        return not_found();
+        return refused(&app, &auth, Operation::Delete, not_found()).await;
     };
     let cx = auth.context(DIALECT);
     laravel(
@@ -355,26 +360,29 @@ async fn associate(
     mode: AssociationMode,
     req: Request,
 ) -> Response {
-    let Some(id) = path_id(&id) else {
-        return not_found();
-    };
-    let map = match body::object(req).await {
-        Ok(m) => m,
-        Err(e) => return bad_body(e),
-    };
-    let mut changes = Vec::new();
-    let mut errors = Vec::new();
-    for resource in map.keys() {
-        if let Some(list) = ids(&map, resource, &mut errors) {
-            changes.push(AssociationChange {
-                resource_name: resource.clone(),
-                ids: list,
-            });
+    let input = async {
+        let id = path_id(&id).ok_or_else(not_found)?;
+        let map = body::object(req).await.map_err(bad_body)?;
+        let mut changes = Vec::new();
+        let mut errors = Vec::new();
+        for resource in map.keys() {
+            if let Some(list) = ids(&map, resource, &mut errors) {
+                changes.push(AssociationChange {
+                    resource_name: resource.clone(),
+                    ids: list,
+                });
+            }
         }
-    }
-    if !errors.is_empty() {
-        return laravel_error(Error::Invalid(errors));
-    }
+        if errors.is_empty() {
+            Ok((id, changes))
+        } else {
+            Err(laravel_error(Error::Invalid(errors)))
+        }
+    };
+    let (id, changes) = match input.await {
+        Ok(input) => input,
+        Err(r) => return refused(&app, &auth, Operation::Associate, r).await,
+    };
     let cx = auth.context(DIALECT);
     laravel(
         call(&app, move |api, s| {
