@@ -597,3 +597,126 @@ fn permission_is_checked_before_the_input() {
         assert_eq!(r.status, *invalid, "{method} {target} with {scope}: {r:?}");
     }
 }
+
+/// Finding 6: RelateCRM `cf_*` values of any size or depth were stored. Every
+/// free-form field is bounded: texts by their column's length, `cf_*` values
+/// and HelperIQ's merged `custom_attributes` by 64 KiB of JSON and 8 levels
+/// of nesting, lists of linked ids by 1,000. Each refusal is a field error
+/// in the dialect's own shape, and writes nothing.
+#[test]
+fn every_free_form_field_is_bounded() {
+    let s = Server::start_with(&["--custom-fields", "cf_notes"]);
+    let t = s.admin();
+    let relate =
+        |method: &str, path: &str, body: &serde_json::Value| s.json(method, path, &t, body);
+    let r = relate("POST", "/api/contacts", &json!({"first_name": "Ann"}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_u64().unwrap();
+    let contact = format!("/api/contacts/{id}");
+    let nested = |levels: usize| -> serde_json::Value {
+        let text = "[".repeat(levels) + &"]".repeat(levels);
+        serde_json::from_str(&text).unwrap()
+    };
+    // Texts: one character past each column.
+    for (field, max) in [
+        ("first_name", 191),
+        ("last_name", 191),
+        ("job_title", 191),
+        ("street", 191),
+        ("city", 191),
+        ("state", 191),
+        ("postal_code", 191),
+    ] {
+        let r = relate("PUT", &contact, &json!({ field: "x".repeat(max + 1) }));
+        assert_eq!(r.status, 422, "{field}: {r:?}");
+        assert!(r.json()["errors"][field].is_array(), "{field}: {r:?}");
+        let r = relate("PUT", &contact, &json!({ field: "x".repeat(max) }));
+        assert_eq!(r.status, 200, "{field}: {r:?}");
+    }
+    // cf_*: 64 KiB of JSON and 8 levels; at the bound it is stored.
+    let fits = "x".repeat(65_536 - 2);
+    for (value, ok) in [
+        (json!(fits), true),
+        (json!(format!("{fits}xy")), false),
+        (nested(8), true),
+        (nested(9), false),
+        (json!([{"a": {"b": [[[[[[1]]]]]]}}]), false),
+    ] {
+        let r = relate("PUT", &contact, &json!({ "cf_notes": value }));
+        if ok {
+            assert_eq!(r.status, 200, "{r:?}");
+            assert_eq!(r.json()["cf_notes"], value);
+        } else {
+            assert_eq!(r.status, 422, "{r:?}");
+            let errors = &r.json()["errors"]["cf_notes"];
+            assert!(
+                errors[0]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("The Cf Notes field must not"),
+                "{r:?}"
+            );
+        }
+    }
+    assert_eq!(s.get(&contact, &t).json()["cf_notes"], nested(8));
+    // Linked ids: at most 1,000 in a body or an association.
+    let many: Vec<u64> = (1..=1_001).collect();
+    let r = relate("PUT", &contact, &json!({ "deals": many }));
+    assert_eq!(r.status, 422, "{r:?}");
+    assert!(r.json()["errors"]["deals"].is_array(), "{r:?}");
+    let r = relate(
+        "PUT",
+        &format!("/api/associations/contacts/{id}"),
+        &json!({ "companies": many }),
+    );
+    assert_eq!(r.status, 422, "{r:?}");
+    assert!(r.json()["errors"]["companies"].is_array(), "{r:?}");
+    // HelperIQ: the merged custom_attributes, and their depth.
+    let hq = |body: serde_json::Value| {
+        s.send(
+            "PUT",
+            &format!("/api/v1/contacts/{id}"),
+            Some(&t),
+            &[
+                ("Content-Type", "application/json"),
+                ("X-Contacts-Dialect", "helperiq"),
+            ],
+            Some(body.to_string().as_bytes()),
+        )
+    };
+    let half = "y".repeat(32_768);
+    assert_eq!(hq(json!({"custom_attributes": {"a": half}})).status, 200);
+    let r = hq(json!({"custom_attributes": {"b": half}}));
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.json()["error_type"], "InputException", "{r:?}");
+    assert!(
+        r.json()["message"].as_str().unwrap().contains("too large"),
+        "{r:?}"
+    );
+    let r = hq(json!({"custom_attributes": {"deep": nested(8)}}));
+    assert_eq!(r.status, 400, "{r:?}");
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deeply"),
+        "{r:?}"
+    );
+    let kept = s.get(&contact, &t).json();
+    assert_eq!(kept["cf_notes"], nested(8), "nothing was written: {kept}");
+    // A note and the agents it notifies.
+    let note = |body: serde_json::Value| {
+        s.send(
+            "POST",
+            &format!("/api/v1/contacts/{id}/notes"),
+            Some(&t),
+            &[("Content-Type", "application/json")],
+            Some(body.to_string().as_bytes()),
+        )
+    };
+    assert_eq!(note(json!({"content": "z".repeat(65_536)})).status, 400);
+    let notified: Vec<u64> = (1..=101).collect();
+    let r = note(json!({"content": "hello", "notify_user_ids": notified}));
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(note(json!({"content": "z".repeat(65_535)})).status, 200);
+}

@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::fields::MAX_LINKS;
 use super::{Engine, Tx};
 use crate::model::{Contact, ContactId, ContactView, Context, Error, Result};
 use crate::permissions::{Operation, authorize};
@@ -56,6 +57,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                     "The provided resource name \"{resource}\" cannot be associated to contact."
                 ))
             })?;
+            if ids.len() > MAX_LINKS {
+                return Err(Error::invalid(
+                    resource,
+                    format!("At most {MAX_LINKS} ids are allowed."),
+                ));
+            }
             resolved.push((kind, ids));
         }
         let (mut contact, version) = self.load(id)?;

@@ -20,7 +20,15 @@ const LONG_TEXT: usize = 65_535;
 const URL_TEXT: usize = 2_048;
 const MAX_PHONES: usize = 50;
 const MAX_PERMISSIONS: usize = 100;
-const MAX_ATTRIBUTES_JSON: usize = 65_536;
+/// A free-form JSON value (a `cf_*` field; `custom_attributes`, the whole
+/// merged object) holds at most this many bytes as compact JSON: the 64 KiB
+/// of a CRM's long-text column.
+pub(super) const MAX_JSON_BYTES: usize = 65_536;
+/// ...and nests arrays and objects at most this deep: a multi-select is one
+/// level, a list of address objects two.
+pub(super) const MAX_JSON_DEPTH: usize = 8;
+/// Companies or deals linked to one contact.
+pub(super) const MAX_LINKS: usize = 1_000;
 
 /// Collects per-field errors, named and worded for one dialect.
 pub(super) struct Checker {
@@ -91,6 +99,51 @@ impl Checker {
             ),
         };
         self.fail(field, message);
+    }
+
+    fn too_large(&mut self, field: &str) {
+        let message = match self.dialect {
+            Dialect::HelperIq => format!(
+                "{} is too large (max {MAX_JSON_BYTES} bytes)",
+                sentence(&self.label(field))
+            ),
+            _ => format!(
+                "The {} field must not be larger than {MAX_JSON_BYTES} bytes.",
+                self.label(field)
+            ),
+        };
+        self.fail(field, message);
+    }
+
+    fn too_deep(&mut self, field: &str) {
+        let message = match self.dialect {
+            Dialect::HelperIq => format!(
+                "{} is nested too deeply (max {MAX_JSON_DEPTH} levels)",
+                sentence(&self.label(field))
+            ),
+            _ => format!(
+                "The {} field must not nest more than {MAX_JSON_DEPTH} levels of arrays and objects.",
+                self.label(field)
+            ),
+        };
+        self.fail(field, message);
+    }
+
+    /// Notes an error unless `value` fits the free-form JSON bounds.
+    fn free_form(&mut self, field: &str, value: &Value) -> bool {
+        if value.to_string().len() > MAX_JSON_BYTES {
+            self.too_large(field);
+            false
+        } else if depth(value) > MAX_JSON_DEPTH {
+            self.too_deep(field);
+            false
+        } else {
+            true
+        }
+    }
+
+    fn too_many_links(&mut self, field: &str) {
+        self.fail(field, format!("At most {MAX_LINKS} ids are allowed."));
     }
 
     fn bad_email(&mut self, field: &str, why: &dyn std::fmt::Display) {
@@ -250,17 +303,27 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                     c.custom_fields.remove(&name);
                 }
                 Ok(v) => {
-                    c.custom_fields.insert(name, v);
+                    if ck.free_form(&name, &v) {
+                        c.custom_fields.insert(name, v);
+                    }
                 }
                 Err(_) => ck.fail(&name, format!("The {name} field is not valid JSON.")),
             }
         }
         // Ids the platform does not know are skipped, as on the association routes.
         if let Some(ids) = p.companies {
-            c.companies = dedup(self.directory.existing(RecordKind::Company, &ids));
+            if ids.len() > MAX_LINKS {
+                ck.too_many_links("companies");
+            } else {
+                c.companies = dedup(self.directory.existing(RecordKind::Company, &ids));
+            }
         }
         if let Some(ids) = p.deals {
-            c.deals = dedup(self.directory.existing(RecordKind::Deal, &ids));
+            if ids.len() > MAX_LINKS {
+                ck.too_many_links("deals");
+            } else {
+                c.deals = dedup(self.directory.existing(RecordKind::Deal, &ids));
+            }
         }
         if let Some(v) = p.mobile_phone {
             self.replace_typed_phone(c, ck, "mobile_phone", PhoneType::Mobile, v);
@@ -456,19 +519,35 @@ fn permissions(ck: &mut Checker, list: Vec<String>) -> Vec<String> {
     out
 }
 
+/// Merges a `custom_attributes` patch: each key set, or removed by null. The
+/// patch and the merged object both keep to the free-form bounds.
 fn merge_attributes(ck: &mut Checker, current: &mut Map<String, Value>, json: &str) {
-    if json.len() > MAX_ATTRIBUTES_JSON {
-        ck.too_long("custom_attributes", MAX_ATTRIBUTES_JSON);
+    const FIELD: &str = "custom_attributes";
+    if json.len() > MAX_JSON_BYTES {
+        ck.too_large(FIELD);
         return;
     }
     match serde_json::from_str::<Value>(json) {
-        Ok(Value::Object(changes)) => {
+        Ok(changes @ Value::Object(_)) => {
+            if depth(&changes) > MAX_JSON_DEPTH {
+                ck.too_deep(FIELD);
+                return;
+            }
+            let Value::Object(changes) = changes else {
+                return;
+            };
+            let mut merged = std::mem::take(current);
             for (k, v) in changes {
                 if v.is_null() {
-                    current.remove(&k);
+                    merged.remove(&k);
                 } else {
-                    current.insert(k, v);
+                    merged.insert(k, v);
                 }
+            }
+            let merged = Value::Object(merged);
+            ck.free_form(FIELD, &merged);
+            if let Value::Object(merged) = merged {
+                *current = merged;
             }
         }
         Ok(Value::Null) => current.clear(),
@@ -477,6 +556,23 @@ fn merge_attributes(ck: &mut Checker, current: &mut Map<String, Value>, json: &s
             "The custom attributes must be an object.".to_owned(),
         ),
     }
+}
+
+/// How deep arrays and objects nest in `value`: 0 for a scalar, 1 for a flat
+/// list. Walked with a stack, not recursion, whatever the input.
+pub(super) fn depth(value: &Value) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 0)];
+    while let Some((v, level)) = stack.pop() {
+        let children: Box<dyn Iterator<Item = &Value>> = match v {
+            Value::Array(items) => Box::new(items.iter()),
+            Value::Object(map) => Box::new(map.values()),
+            _ => continue,
+        };
+        deepest = deepest.max(level + 1);
+        stack.extend(children.map(|c| (c, level + 1)));
+    }
+    deepest
 }
 
 fn dedup(mut ids: Vec<u64>) -> Vec<u64> {

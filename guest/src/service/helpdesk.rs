@@ -10,6 +10,8 @@ use crate::permissions::{Operation, authorize, may_delete_note};
 use crate::ports::{Conversation, Directory, Range, Store};
 
 const MAX_NOTE: usize = 65_535;
+/// Agents notified of one note.
+const MAX_NOTIFIED: usize = 100;
 
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     pub fn set_blocked(&self, cx: &Context, id: ContactId, blocked: bool) -> Result<ContactView> {
@@ -143,6 +145,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         }
         if content.chars().count() > MAX_NOTE {
             return Err(Error::invalid("content", "Note is too long"));
+        }
+        if notify.len() > MAX_NOTIFIED {
+            return Err(Error::invalid(
+                "notify_user_ids",
+                format!("At most {MAX_NOTIFIED} users can be notified"),
+            ));
         }
         let now = self.store.now();
         let note = Note {

@@ -1470,3 +1470,81 @@ fn a_veto_is_a_field_error_named_for_the_dialect_and_writes_nothing() {
     assert_eq!(f.store.len(index::CONTACTS), 0);
     assert!(f.store.events().is_empty());
 }
+
+#[test]
+fn free_form_values_are_bounded_in_size_and_depth() {
+    use super::fields::{MAX_JSON_BYTES, MAX_JSON_DEPTH, depth};
+    assert_eq!(depth(&serde_json::json!("x")), 0);
+    assert_eq!(depth(&serde_json::json!([1, 2])), 1);
+    assert_eq!(depth(&serde_json::json!({"a": [{"b": []}], "c": 1})), 4);
+    let nested = |levels: usize| "[".repeat(levels) + &"]".repeat(levels);
+
+    let mut f = Fixture::new();
+    f.settings.custom_fields = vec!["cf_notes".into()];
+    let relate = cx(Dialect::RelateCrm, &[]);
+    let with_cf = |value: String| ContactPatch {
+        first_name: Some(Some("Ann".into())),
+        custom_fields: vec![("cf_notes".into(), value)],
+        ..ContactPatch::default()
+    };
+    let fits = serde_json::to_string(&"x".repeat(MAX_JSON_BYTES - 2)).unwrap();
+    let created = f.engine().create(&relate, None, with_cf(fits)).unwrap();
+    assert_eq!(
+        created.contact.custom_fields["cf_notes"]
+            .as_str()
+            .unwrap()
+            .len(),
+        MAX_JSON_BYTES - 2
+    );
+    assert!(
+        f.engine()
+            .create(&relate, None, with_cf(nested(MAX_JSON_DEPTH)))
+            .is_ok()
+    );
+    let before = f.store.len(index::CONTACTS);
+    for (value, words) in [
+        (
+            serde_json::to_string(&"x".repeat(MAX_JSON_BYTES)).unwrap(),
+            "larger than 65536 bytes",
+        ),
+        (nested(MAX_JSON_DEPTH + 1), "more than 8 levels"),
+    ] {
+        let err = f
+            .engine()
+            .create(&relate, None, with_cf(value))
+            .unwrap_err();
+        let Error::Invalid(fields) = err else {
+            panic!("expected invalid, got {err:?}")
+        };
+        assert_eq!(fields[0].field, "cf_notes");
+        assert!(fields[0].message.contains(words), "{fields:?}");
+        assert!(
+            fields[0].message.starts_with("The Cf Notes field"),
+            "{fields:?}"
+        );
+    }
+    assert_eq!(f.store.len(index::CONTACTS), before);
+
+    // custom_attributes: each patch fits, but the merged object may not.
+    let hq = cx(Dialect::HelperIq, &[]);
+    let id = created.contact.id;
+    let half = |key: &str| serde_json::json!({ key: "y".repeat(MAX_JSON_BYTES / 2) }).to_string();
+    let attrs = |json: String| ContactPatch {
+        custom_attributes: Some(json),
+        ..ContactPatch::default()
+    };
+    assert!(f.engine().update(&hq, id, attrs(half("a"))).is_ok());
+    let err = f.engine().update(&hq, id, attrs(half("b"))).unwrap_err();
+    let Error::Invalid(fields) = err else {
+        panic!("expected invalid, got {err:?}")
+    };
+    assert_eq!(
+        fields[0].message,
+        "Custom attributes is too large (max 65536 bytes)"
+    );
+    let deep = format!(r#"{{"k": {}}}"#, nested(MAX_JSON_DEPTH));
+    let err = f.engine().update(&hq, id, attrs(deep)).unwrap_err();
+    assert!(format!("{err:?}").contains("nested too deeply"), "{err:?}");
+    // Replacing the big key keeps the object within the bound.
+    assert!(f.engine().update(&hq, id, attrs(half("a"))).is_ok());
+}
