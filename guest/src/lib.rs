@@ -6,6 +6,8 @@
 
 pub mod email;
 pub mod filters;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod fuzzing;
 pub mod index;
 pub mod memory;
 pub mod model;

@@ -192,56 +192,19 @@ fn bad_body(e: BodyError) -> Response {
 /// A JSON body, or the fields of a multipart form (LibreDesk's UI) as
 /// strings: `"null"` is null and `"undefined"` is absent.
 async fn fields(req: Request) -> Result<Map<String, Value>, Response> {
-    let is_multipart = req
+    let multipart = req
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !is_multipart {
+        .filter(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+        // The boundary is case-sensitive: keep the header as sent.
+        .map(str::to_owned);
+    let Some(content_type) = multipart else {
         return body::json_object(req).await.map_err(bad_body);
-    }
-    let mut form = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|e| input_error(&format!("Invalid form: {e}")))?;
-    let mut map = Map::new();
-    let mut no_avatar = false;
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| input_error(&format!("Invalid form: {e}")))?
-    {
-        let Some(name) = field.name().map(str::to_owned) else {
-            continue;
-        };
-        if field.file_name().is_some() {
-            continue; // avatar uploads are the platform's business
-        }
-        let text = field
-            .text()
-            .await
-            .map_err(|e| input_error(&format!("Invalid form field {name}: {e}")))?;
-        if name == "files" {
-            // The UI's "remove avatar" posts its form with `files` = null.
-            no_avatar |= matches!(text.as_str(), "null" | "");
-            continue;
-        }
-        match text.as_str() {
-            "undefined" => {}
-            "null" => {
-                map.insert(name, Value::Null);
-            }
-            _ => {
-                map.insert(name, Value::String(text));
-            }
-        }
-    }
-    if no_avatar {
-        map.entry("avatar_url").or_insert(Value::Null);
-    }
-    Ok(map)
+    };
+    let (_, bytes) = body::bytes(req).await.map_err(bad_body)?;
+    super::form::read(&content_type, bytes).map_err(|e| input_error(&e))
 }
-
-use axum::extract::FromRequest;
 
 fn text(map: &Map<String, Value>, key: &str) -> Result<Option<Option<String>>, Response> {
     match map.get(key) {

@@ -9,6 +9,7 @@
 pub mod bluerocktel;
 pub mod body;
 mod console;
+pub mod form;
 pub mod helperiq;
 mod openapi;
 pub(crate) mod ops;
