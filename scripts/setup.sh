@@ -93,3 +93,17 @@ if ! cmp -s "$audit/package-lock.json" "$audit/node_modules/.package-lock.json.i
     cp "$audit/package-lock.json" "$audit/node_modules/.package-lock.json.installed"
 fi
 # ---- end of extensions --------------------------------------------------------
+
+# ---- schemathesis (tests/schemathesis.rs) -------------------------------------
+# Schema-driven API testing against the served OpenAPI documents, pinned by
+# tests/schemathesis/requirements.txt, in a venv under target/schemathesis/.
+# Reinstalled only when the pin file changed.
+st_venv="$root/target/schemathesis"
+if ! cmp -s "$root/tests/schemathesis/requirements.txt" "$st_venv/requirements.txt" ||
+    [ ! -x "$st_venv/bin/schemathesis" ]; then
+    rm -rf "$st_venv"
+    python3 -m venv "$st_venv"
+    "$st_venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/tests/schemathesis/requirements.txt"
+    cp "$root/tests/schemathesis/requirements.txt" "$st_venv/requirements.txt"
+fi
+# ---- end of schemathesis ---------------------------------------------------------
