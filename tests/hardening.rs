@@ -720,3 +720,53 @@ fn every_free_form_field_is_bounded() {
     assert_eq!(r.status, 400, "{r:?}");
     assert_eq!(note(json!({"content": "z".repeat(65_535)})).status, 200);
 }
+
+/// Rate limiting per token: each response to a limited token says where its
+/// bucket stands; past the burst the answer is 429 with `Retry-After`, in
+/// the dialect's error shape, and another token is not slowed. On loopback
+/// there is no limit unless `--rate-limit` sets one.
+#[test]
+fn tokens_are_rate_limited() {
+    let s = Server::start_with(&["--rate-limit", "5/m"]);
+    let busy = s.admin();
+    let quiet = s.admin();
+    for left in (0..5).rev() {
+        let r = s.get("/api/contacts", &busy);
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.header("x-ratelimit-limit"), Some("5"));
+        assert_eq!(
+            r.header("x-ratelimit-remaining"),
+            Some(left.to_string().as_str())
+        );
+    }
+    let r = s.get("/api/contacts", &busy);
+    assert_eq!(r.status, 429, "{r:?}");
+    assert_eq!(r.json()["message"], "Too Many Attempts.", "{r:?}");
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    // One request comes back every 12 s.
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=12).contains(&wait), "{wait}");
+    let r = s.send(
+        "GET",
+        "/api/v1/contacts",
+        Some(&busy),
+        &[("X-Contacts-Dialect", "helperiq")],
+        None,
+    );
+    assert_eq!(r.status, 429, "{r:?}");
+    assert_eq!(r.json()["status"], "error", "{r:?}");
+    assert!(r.header("retry-after").is_some(), "{r:?}");
+    // Another token, and requests without one, are served.
+    let r = s.get("/api/contacts", &quiet);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("4"));
+    assert_eq!(s.send("GET", "/healthz", None, &[], None).status, 200);
+
+    let s = Server::start();
+    let t = s.admin();
+    for _ in 0..30 {
+        let r = s.get("/api/contacts", &t);
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.header("x-ratelimit-limit"), None);
+    }
+}

@@ -146,6 +146,13 @@ struct ServeArgs {
     /// keep-alive connection may stay idle.
     #[arg(long, env = "CONTACTS_HEADER_TIMEOUT_MS", default_value_t = 10_000)]
     header_timeout_ms: u64,
+    /// Requests per token: N/s, N/m or off. Default: off on a loopback
+    /// address, 20/s on any other.
+    #[arg(long, env = "CONTACTS_RATE_LIMIT")]
+    rate_limit: Option<String>,
+    /// Requests a quiet token may send at once (default: the N of --rate-limit).
+    #[arg(long, env = "CONTACTS_RATE_BURST")]
+    rate_burst: Option<u32>,
     /// Run the extensions of this folder, one subfolder each (docs/extensions.md).
     #[arg(long, env = "CONTACTS_EXTENSIONS")]
     extensions: Option<PathBuf>,
@@ -259,6 +266,12 @@ fn serve(args: ServeArgs) -> Result<()> {
         },
         reindex: false,
         trust_proxy: args.trust_proxy,
+        rate_limit: http::ratelimit::RateLimit::effective(
+            args.rate_limit.as_deref(),
+            args.rate_burst,
+            &args.listen,
+        )
+        .map_err(anyhow::Error::msg)?,
         extensions: args.extensions.clone(),
     };
     let hooks = webhooks::Webhooks {

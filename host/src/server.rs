@@ -36,6 +36,8 @@ pub struct Config {
     pub reindex: bool,
     /// Believe `X-Forwarded-Host` and `-Proto`.
     pub trust_proxy: bool,
+    /// Requests per token (`--rate-limit`); none is unlimited.
+    pub rate_limit: Option<crate::http::ratelimit::RateLimit>,
     /// A folder of extensions to run (docs/extensions.md).
     pub extensions: Option<PathBuf>,
 }
@@ -53,6 +55,7 @@ impl Default for Config {
             limits: Limits::default(),
             reindex: false,
             trust_proxy: false,
+            rate_limit: None,
             extensions: None,
         }
     }
@@ -125,6 +128,7 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
         db,
         metrics: crate::metrics::Metrics::default(),
         trust_proxy: cfg.trust_proxy,
+        rate_limit: cfg.rate_limit.map(crate::http::ratelimit::Limiter::new),
     });
     Ok(Assembled { app, extensions })
 }

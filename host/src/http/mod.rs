@@ -15,6 +15,7 @@ mod openapi;
 pub(crate) mod ops;
 mod permit;
 mod platform;
+pub mod ratelimit;
 pub mod relatecrm;
 pub mod routes;
 mod session;
@@ -49,6 +50,8 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
     /// Believe `X-Forwarded-Host` and `-Proto` (a proxy in front sets them).
     pub trust_proxy: bool,
+    /// The buckets of `--rate-limit`, when a limit is in force.
+    pub rate_limit: Option<ratelimit::Limiter>,
 }
 
 pub type Shared = Arc<App>;
@@ -56,6 +59,10 @@ pub type Shared = Arc<App>;
 pub fn router(app: Shared) -> Router {
     routes::router()
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            ratelimit::limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             ops::track,
