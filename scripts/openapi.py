@@ -101,6 +101,7 @@ def document(title, description, paths, schemas, security=True, tags=None):
         "components": {"schemas": schemas},
     }
     if security:
+        rate_limited(paths)
         doc["components"]["securitySchemes"] = {
             "bearer": {"type": "http", "scheme": "bearer",
                        "description": "A token from `contacts-host token create` or `POST /api/login`."}}
@@ -108,6 +109,27 @@ def document(title, description, paths, schemas, security=True, tags=None):
     if tags:
         doc["tags"] = tags
     return doc
+
+
+def rate_limited(paths):
+    """Adds the 429 of `--rate-limit` to every operation that takes a token,
+    in the shape of that operation's 401 (its dialect's error)."""
+    headers = {
+        "Retry-After": {"description": "Seconds until the token may send again.", "schema": i()},
+        "X-RateLimit-Limit": {"description": "The token's burst.", "schema": i()},
+        "X-RateLimit-Remaining": {"description": "Requests the token may still send at once.",
+                                  "schema": i()},
+    }
+    for item in paths.values():
+        for operation in item.values():
+            responses = operation["responses"]
+            if operation.get("security") == [] or "401" not in responses or "429" in responses:
+                continue
+            limited = copy.deepcopy(responses["401"])
+            limited["description"] = ("The token sent more requests than `--rate-limit` allows; "
+                                      "Retry-After says when to try again.")
+            limited["headers"] = copy.deepcopy(headers)
+            responses["429"] = limited
 
 
 def op(op_id, summary, responses, params=(), body=None, public=False, tags=None):
