@@ -174,18 +174,31 @@ pub fn target(name: &str) -> Option<Target> {
         "avatarurl" | "avatar" | "photo" => Target::Text("avatar_url"),
         "userid" => Target::Text("user_id"),
         "sourceid" => Target::Text("source_id"),
-        "id" | "createdat" | "updatedat" | "ignore" | "blocked" | "syncneeded" => Target::Ignore,
+        "id" | "createdat" | "updatedat" | "ignore" | "blocked" | "syncneeded" | "middlename"
+        | "labels" | "groupmembership" | "namesuffix" | "suffix" | "nickname" | "fileas" => {
+            Target::Ignore
+        }
         _ => return None,
     })
 }
 
-/// Google Contacts' `Phone 1 - Type` / `Phone 1 - Value`, folded.
+/// Google Contacts' numbered columns, folded: `Phone 1 - Type` (or `Label`,
+/// in newer exports) and `Phone 1 - Value`; the labels of its emails and
+/// addresses, and its formatted address, say nothing the other columns do not.
 fn google_pair(folded: &str) -> Option<Target> {
+    for prefix in ["email", "address"] {
+        if let Some(rest) = folded.strip_prefix(prefix) {
+            let digits = rest.chars().take_while(char::is_ascii_digit).count();
+            if digits > 0 && matches!(&rest[digits..], "type" | "label" | "formatted" | "pobox") {
+                return Some(Target::Ignore);
+            }
+        }
+    }
     let rest = folded.strip_prefix("phone")?;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     let n: u32 = digits.parse().ok()?;
     match &rest[digits.len()..] {
-        "type" => Some(Target::PhoneType(n)),
+        "type" | "label" => Some(Target::PhoneType(n)),
         "value" => Some(Target::PhoneValue(n)),
         _ => None,
     }
@@ -343,6 +356,7 @@ fn phones_of(v: &Value, out: &mut Vec<PhoneInput>) -> Result<()> {
 pub fn import_row(record: &Record, default_owner: Option<OwnerRef>) -> Result<ImportRow> {
     let mut patch = ContactPatch::empty();
     let mut emails: Vec<String> = Vec::new();
+    let mut alternates: Vec<String> = Vec::new();
     let mut phones: Vec<PhoneInput> = Vec::new();
     let mut attributes = Map::new();
     let mut google: BTreeMap<u32, (Option<String>, Option<String>)> = BTreeMap::new();
@@ -355,8 +369,8 @@ pub fn import_row(record: &Record, default_owner: Option<OwnerRef>) -> Result<Im
             Target::Text(field) => set_text(&mut patch, field, v)?,
             Target::Email => emails.push(text(v)),
             Target::Emails => match v {
-                Value::Array(items) => emails.extend(items.iter().map(text)),
-                other => emails.extend(
+                Value::Array(items) => alternates.extend(items.iter().map(text)),
+                other => alternates.extend(
                     text(other)
                         .split([';', ','])
                         .map(str::trim)
@@ -448,6 +462,8 @@ pub fn import_row(record: &Record, default_owner: Option<OwnerRef>) -> Result<Im
             None => patch.last_name = Some(Some(name)),
         }
     }
+    // Emails of their own columns first, whatever order the keys came in.
+    emails.extend(alternates);
     let mut emails = emails.into_iter().filter(|e| !e.is_empty());
     if let Some(primary) = emails.next() {
         patch.email = Some(Some(primary));

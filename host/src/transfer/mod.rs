@@ -162,36 +162,46 @@ pub fn import(runtime: &Runtime, opts: &ImportOptions) -> Result<Summary> {
         summary.read += rows.len() as u64;
         let mut sent = Vec::with_capacity(rows.len());
         let mut at = Vec::with_capacity(rows.len());
+        // Refused rows by their place in the batch, written in file order.
+        let mut refused: Vec<(usize, String)> = Vec::new();
         for (i, r) in rows.iter().enumerate() {
             match &r.row {
                 Ok(row) => {
                     sent.push(row.clone());
                     at.push(i);
                 }
-                Err(reason) => {
-                    summary.rejected += 1;
-                    rejects.write(r.line, reason, &r.raw)?;
-                }
+                Err(reason) => refused.push((i, reason.clone())),
             }
         }
         let t = Instant::now();
         let outcomes = call_batch(runtime, &cx, &sent, policy)?;
         component += t.elapsed();
+        if outcomes.len() != sent.len() {
+            bail!(
+                "the component answered {} outcomes for {} rows",
+                outcomes.len(),
+                sent.len()
+            );
+        }
         for (i, outcome) in at.into_iter().zip(outcomes) {
             match outcome {
                 ImportOutcome::Created(_) => summary.created += 1,
                 ImportOutcome::Updated(_) => summary.updated += 1,
                 ImportOutcome::Skipped(_) => summary.skipped += 1,
                 ImportOutcome::Invalid(errors) => {
-                    summary.rejected += 1;
                     let reason = errors
                         .iter()
                         .map(|e| format!("{}: {}", e.field, e.message))
                         .collect::<Vec<_>>()
                         .join("; ");
-                    rejects.write(rows[i].line, &reason, &rows[i].raw)?;
+                    refused.push((i, reason));
                 }
             }
+        }
+        refused.sort_by_key(|(i, _)| *i);
+        summary.rejected += refused.len() as u64;
+        for (i, reason) in refused {
+            rejects.write(rows[i].line, &reason, &rows[i].raw)?;
         }
         progress.update(&summary, bytes);
     }
@@ -200,6 +210,12 @@ pub fn import(runtime: &Runtime, opts: &ImportOptions) -> Result<Summary> {
         .map_err(|_| anyhow::anyhow!("the reading thread failed"))?;
     progress.done();
     rejects.finish()?;
+    if format == Format::Vcard && summary.read == 0 && size > 0 {
+        bail!(
+            "{} holds no vCard (no BEGIN:VCARD line): is it a vCard file?",
+            opts.file.display()
+        );
+    }
     let elapsed = started.elapsed();
     let rate = summary.read as f64 / elapsed.as_secs_f64().max(1e-9);
     println!(
