@@ -14,7 +14,7 @@ use anyhow::{Result, bail};
 use serde_json::{Map, Value};
 
 use crate::bindings::api::{ContactPatch, ImportRow};
-use crate::bindings::types::{Contact, OwnerKind, OwnerRef, PhoneInput, PhoneType, Scalar};
+use crate::bindings::types::{Contact, OwnerKind, OwnerRef, PhoneInput, Scalar};
 
 /// Where one column's value goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -523,17 +523,6 @@ fn set_text(p: &mut ContactPatch, field: &str, v: &Value) -> Result<()> {
     Ok(())
 }
 
-pub fn phone_type_name(t: PhoneType) -> &'static str {
-    match t {
-        PhoneType::Mobile => "mobile",
-        PhoneType::Landline => "landline",
-        PhoneType::Work => "work",
-        PhoneType::Home => "home",
-        PhoneType::Fax => "fax",
-        PhoneType::Other => "other",
-    }
-}
-
 fn scalar_value(s: &Scalar) -> Value {
     match s {
         Scalar::Text(t) => Value::String(t.clone()),
@@ -584,7 +573,7 @@ pub fn export_values(c: &Contact) -> Vec<Value> {
     let phones: Vec<Value> = c
         .phones
         .iter()
-        .map(|p| serde_json::json!({ "number": p.number, "type": phone_type_name(p.kind) }))
+        .map(|p| serde_json::json!({ "number": p.number, "type": p.kind.name() }))
         .collect();
     let custom: Map<String, Value> = c
         .custom_fields

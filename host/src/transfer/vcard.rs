@@ -322,6 +322,14 @@ fn text(s: String) -> Value {
     Value::String(s)
 }
 
+/// Part `i` of a structured value, trimmed; empty when the value has fewer.
+fn part_of(parts: &[String], i: usize) -> String {
+    parts
+        .get(i)
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
 fn card_record(lines: &[Vec<u8>]) -> Result<Record, String> {
     let mut r = Record::default();
     for line in lines {
@@ -332,12 +340,7 @@ fn card_record(lines: &[Vec<u8>]) -> Result<Record, String> {
             "FN" => r.push(Target::FullName, text(unescape(&p.value))),
             "N" => {
                 let parts = components(&p.value, ';');
-                let part = |i: usize| {
-                    parts
-                        .get(i)
-                        .map(|s| s.trim().to_owned())
-                        .unwrap_or_default()
-                };
+                let part = |i: usize| part_of(&parts, i);
                 r.push(Target::Text("last_name"), text(part(0)));
                 r.push(Target::Text("first_name"), text(part(1)));
                 r.push(Target::Text("civility"), text(part(3)));
@@ -363,12 +366,7 @@ fn card_record(lines: &[Vec<u8>]) -> Result<Record, String> {
             "NOTE" => r.push(Target::Text("comment"), text(unescape(&p.value))),
             "ADR" => {
                 let parts = components(&p.value, ';');
-                let part = |i: usize| {
-                    parts
-                        .get(i)
-                        .map(|s| s.trim().to_owned())
-                        .unwrap_or_default()
-                };
+                let part = |i: usize| part_of(&parts, i);
                 let street = [part(1), part(2)]
                     .into_iter()
                     .filter(|s| !s.is_empty())
