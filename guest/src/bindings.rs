@@ -5,7 +5,9 @@ use std::sync::{Arc, RwLock};
 
 use crate::model;
 use crate::ports;
-use crate::service::{Engine, Mode, PhoneMatch};
+use crate::service::{
+    DuplicatePolicy, Engine, ExportFilter, ImportOutcome, ImportRow, Mode, PhoneMatch,
+};
 
 wit_bindgen::generate!({ world: "contacts", path: "../wit" });
 
@@ -282,6 +284,59 @@ impl Guest for Component {
             .collect();
         with_engine(|e| e.associate(&cx.into(), id, mode, &changes))
             .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    fn import_batch(
+        cx: wit::Context,
+        rows: Vec<api::ImportRow>,
+        policy: api::DuplicatePolicy,
+    ) -> Result<Vec<api::ImportOutcome>, wit::Error> {
+        let policy = match policy {
+            api::DuplicatePolicy::Skip => DuplicatePolicy::Skip,
+            api::DuplicatePolicy::Update => DuplicatePolicy::Update,
+            api::DuplicatePolicy::KeepBoth => DuplicatePolicy::KeepBoth,
+        };
+        let rows: Vec<ImportRow> = rows
+            .into_iter()
+            .map(|r| ImportRow {
+                owner: r.owner.map(Into::into),
+                patch: r.patch.into(),
+                alternate_emails: r.alternate_emails,
+            })
+            .collect();
+        with_engine(|e| e.import_batch(&cx.into(), &rows, policy))
+            .map(|outcomes| {
+                outcomes
+                    .into_iter()
+                    .map(|o| match o {
+                        ImportOutcome::Created(id) => api::ImportOutcome::Created(id),
+                        ImportOutcome::Updated(id) => api::ImportOutcome::Updated(id),
+                        ImportOutcome::Skipped(id) => api::ImportOutcome::Skipped(id),
+                        ImportOutcome::Invalid(errors) => {
+                            api::ImportOutcome::Invalid(wit_field_errors(errors))
+                        }
+                    })
+                    .collect()
+            })
+            .map_err(Into::into)
+    }
+
+    fn export_contacts(
+        cx: wit::Context,
+        cursor: Option<u64>,
+        limit: u32,
+        filter: api::ExportFilter,
+    ) -> Result<api::ExportPage, wit::Error> {
+        let filter = ExportFilter {
+            owner: filter.owner.map(Into::into),
+            updated_since: filter.updated_since,
+        };
+        with_engine(|e| e.export_page(&cx.into(), cursor, limit, &filter))
+            .map(|page| api::ExportPage {
+                contacts: page.contacts.into_iter().map(Into::into).collect(),
+                next: page.next,
+            })
             .map_err(Into::into)
     }
 }
@@ -616,19 +671,21 @@ impl From<api::ContactPatch> for model::ContactPatch {
 
 // ---- domain -> WIT ----
 
+fn wit_field_errors(list: Vec<model::FieldError>) -> Vec<wit::FieldError> {
+    list.into_iter()
+        .map(|f| wit::FieldError {
+            field: f.field,
+            message: f.message,
+        })
+        .collect()
+}
+
 impl From<model::Error> for wit::Error {
     fn from(e: model::Error) -> Self {
         match e {
             model::Error::NotFound(m) => wit::Error::NotFound(m),
             model::Error::Forbidden(m) => wit::Error::Forbidden(m),
-            model::Error::Invalid(list) => wit::Error::Invalid(
-                list.into_iter()
-                    .map(|f| wit::FieldError {
-                        field: f.field,
-                        message: f.message,
-                    })
-                    .collect(),
-            ),
+            model::Error::Invalid(list) => wit::Error::Invalid(wit_field_errors(list)),
             model::Error::BadRequest(m) => wit::Error::BadRequest(m),
             model::Error::Conflict(m) => wit::Error::Conflict(m),
             model::Error::Unavailable(m) => wit::Error::Unavailable(m),

@@ -45,6 +45,8 @@ pub const BY_TERM: &str = "term";
 /// One entry per contact holding its searchable fields (see [`query_text`]):
 /// a query that no index narrows scans these keys instead of the documents.
 pub const BY_QUERY_TEXT: &str = "qtext";
+/// Contacts by the fingerprint of the imported row they hold (`service::import`).
+pub const BY_IMPORT_KEY: &str = "import";
 /// Notes by contact, then creation time and id.
 pub const NOTES_BY_CONTACT: &str = "contact";
 
@@ -109,6 +111,9 @@ pub fn contact_entries(c: &Contact) -> Vec<IndexEntry> {
         push(BY_TERM, term);
     }
     push(BY_QUERY_TEXT, query_text(c));
+    if let Some(key) = &c.import_key {
+        push(BY_IMPORT_KEY, key.clone());
+    }
     out
 }
 

@@ -173,6 +173,10 @@ pub struct Contact {
     pub activities: Vec<u64>,
     #[serde(default)]
     pub sync_needed: bool,
+    /// The fingerprint of the imported row this contact holds the content of
+    /// (`service::import`): a row imported again is found by it. Not part of the API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import_key: Option<String>,
 }
 
 impl Contact {
@@ -215,6 +219,7 @@ impl Contact {
             deals: Vec::new(),
             activities: Vec::new(),
             sync_needed: false,
+            import_key: None,
         }
     }
 

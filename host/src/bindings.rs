@@ -41,6 +41,20 @@ impl types::Dialect {
     }
 }
 
+impl types::PhoneType {
+    /// The type's name as every dialect and file format writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            types::PhoneType::Mobile => "mobile",
+            types::PhoneType::Landline => "landline",
+            types::PhoneType::Work => "work",
+            types::PhoneType::Home => "home",
+            types::PhoneType::Fax => "fax",
+            types::PhoneType::Other => "other",
+        }
+    }
+}
+
 impl api::ContactPatch {
     /// A patch that changes nothing; set the fields a request names.
     pub fn empty() -> api::ContactPatch {

@@ -16,4 +16,5 @@ pub mod maintenance;
 pub mod metrics;
 pub mod runtime;
 pub mod server;
+pub mod transfer;
 pub mod webhooks;

@@ -14,7 +14,7 @@ use contacts_host::auth::{Auth, NewAgent, parse_scopes};
 use contacts_host::db::{Db, sqlite_path};
 use contacts_host::http;
 use contacts_host::runtime::Limits;
-use contacts_host::{extensions, listen, server, webhooks};
+use contacts_host::{extensions, listen, server, transfer, webhooks};
 
 #[derive(Parser)]
 #[command(
@@ -59,6 +59,90 @@ enum Command {
     /// `serve` does this by itself when the component's index version
     /// changed; this forces it (say, after restoring a backup).
     Reindex(ReindexArgs),
+    /// Import contacts from a CSV, JSON Lines or vCard file; every row goes
+    /// through the component's rules (README: "Import and export").
+    Import(ImportArgs),
+    /// Write contacts as CSV, JSON Lines or vCard 4.0, to standard output or a file.
+    Export(ExportArgs),
+}
+
+/// The settings the component runs under, as `serve` takes them.
+#[derive(Args)]
+struct EngineArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// Region for numbers written without a country code (ISO 3166 alpha-2).
+    #[arg(long, env = "CONTACTS_REGION", default_value = "FR")]
+    region: String,
+    /// Defined custom fields (comma-separated `cf_*` names).
+    #[arg(long, env = "CONTACTS_CUSTOM_FIELDS", default_value = "")]
+    custom_fields: String,
+    /// Run this component build instead of the one built into the binary.
+    #[arg(long, env = "CONTACTS_COMPONENT")]
+    component: Option<PathBuf>,
+    /// Where compiled machine code is cached across starts.
+    #[arg(long, env = "CONTACTS_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Run the extensions of this folder inside each created or updated contact.
+    #[arg(long, env = "CONTACTS_EXTENSIONS")]
+    extensions: Option<PathBuf>,
+}
+
+impl EngineArgs {
+    fn build(self) -> Result<Arc<http::App>> {
+        server::build(&server::Config {
+            db: self.db.db,
+            region: self.region,
+            custom_fields: list(&self.custom_fields),
+            component: self.component,
+            cache_dir: self.cache_dir.or_else(server::default_cache_dir),
+            extensions: self.extensions,
+            ..server::Config::default()
+        })
+    }
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The file to import.
+    file: PathBuf,
+    /// Its format; guessed from the extension (.csv, .jsonl, .vcf) otherwise.
+    #[arg(long, value_enum)]
+    format: Option<transfer::Format>,
+    /// What to do with a row whose email or phone another contact holds.
+    #[arg(long, value_enum, default_value = "skip")]
+    on_duplicate: transfer::OnDuplicate,
+    /// Read a column as a field: `--map "Cell number=mobile_phone"` (repeatable).
+    #[arg(long = "map", value_name = "COLUMN=FIELD")]
+    maps: Vec<String>,
+    /// Where refused rows go, with their line and reason (default FILE.rejects.csv).
+    #[arg(long)]
+    rejects: Option<PathBuf>,
+    /// Rows per batch; each batch is one commit.
+    #[arg(long, default_value_t = transfer::DEFAULT_BATCH)]
+    batch: usize,
+    /// The owner (`customer:12`) of rows that name none.
+    #[arg(long)]
+    owner: Option<String>,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    #[arg(long, value_enum, default_value = "csv")]
+    format: transfer::Format,
+    /// Only this owner's contacts: `customer:12`, `prospect:3`.
+    #[arg(long)]
+    owner: Option<String>,
+    /// Only contacts updated at or after this RFC 3339 time.
+    #[arg(long)]
+    updated_since: Option<String>,
+    /// Write here instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
 }
 
 #[derive(Args)]
@@ -219,6 +303,39 @@ fn main() -> Result<()> {
                 ..server::Config::default()
             })?;
             println!("reindexed");
+            Ok(())
+        }
+        Command::Import(args) => {
+            let app = args.engine.build()?;
+            let summary = transfer::import(
+                &app.runtime,
+                &transfer::ImportOptions {
+                    file: args.file,
+                    format: args.format,
+                    on_duplicate: args.on_duplicate,
+                    maps: args.maps,
+                    rejects: args.rejects,
+                    batch: args.batch,
+                    owner: args.owner,
+                },
+            )?;
+            if summary.read == 0 {
+                eprintln!("the file holds no rows");
+            }
+            Ok(())
+        }
+        Command::Export(args) => {
+            let app = args.engine.build()?;
+            let written = transfer::export(
+                &app.runtime,
+                &transfer::ExportOptions {
+                    format: args.format,
+                    owner: args.owner,
+                    updated_since: args.updated_since,
+                    output: args.output,
+                },
+            )?;
+            eprintln!("exported {written} contacts");
             Ok(())
         }
     }

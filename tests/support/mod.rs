@@ -50,7 +50,7 @@ impl std::fmt::Debug for Reply {
     }
 }
 
-fn scratch_dir() -> PathBuf {
+pub fn scratch_dir() -> PathBuf {
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("it-{}-{n}", std::process::id()));

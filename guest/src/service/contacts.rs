@@ -196,7 +196,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// go through the same rules and required fields again, so an extension
     /// never stores what a client could not; then they may refuse it. Their
     /// errors join the others, named for the dialect.
-    fn extend(&self, before: Option<&Contact>, contact: &mut Contact, ck: &mut Checker) {
+    pub(super) fn extend(&self, before: Option<&Contact>, contact: &mut Contact, ck: &mut Checker) {
         if !ck.errors.is_empty() {
             return;
         }

@@ -7,12 +7,16 @@
 mod associations;
 mod browse;
 mod contacts;
+mod export;
 mod fields;
 mod helpdesk;
+mod import;
 mod lookup;
 mod maintenance;
 
 pub use associations::Mode;
+pub use export::{ExportFilter, ExportPage};
+pub use import::{DuplicatePolicy, ImportOutcome, ImportRow};
 pub use lookup::PhoneMatch;
 
 use crate::index;
