@@ -6,10 +6,6 @@
 //! reference platform's own writes (spec §7, `http/platform.rs`). A backend
 //! (`crate::backends`) implements both over the same records.
 
-pub mod sqlite;
-
-pub use sqlite::SqliteDirectory;
-
 use anyhow::Result;
 
 use crate::bindings::directory::{ClientAccount, Conversation, Owner, RecordKind};

@@ -2,10 +2,8 @@
 //! computes for them, and atomic commits that also append to the outbox.
 
 mod memory;
-mod sqlite;
 
 pub use memory::MemoryDocumentStore;
-pub use sqlite::SqliteStore;
 
 use anyhow::Result;
 
