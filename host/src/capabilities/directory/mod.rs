@@ -6,6 +6,8 @@
 //! reference platform's own writes (spec §7, `http/platform.rs`). A backend
 //! (`crate::backends`) implements both over the same records.
 
+pub mod host;
+
 use anyhow::Result;
 
 use crate::bindings::directory::{ClientAccount, Conversation, Owner, RecordKind};
