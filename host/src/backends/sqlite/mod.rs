@@ -9,6 +9,7 @@
 //! traits of [`crate::backends`], a file each.
 
 mod accounts;
+mod checkpoint;
 mod cursors;
 mod db;
 mod directory;
