@@ -20,10 +20,8 @@ use anyhow::Result;
 use contacts_host::bindings::api;
 use contacts_host::bindings::store::{CommitError, Document, Hit, Range, Write as StoreWrite};
 use contacts_host::bindings::types::Event;
-use contacts_host::capabilities::directory::SqliteDirectory;
 use contacts_host::capabilities::hooks::NoHooks;
-use contacts_host::capabilities::store::{DocumentStore, SqliteStore};
-use contacts_host::db::Db;
+use contacts_host::capabilities::store::DocumentStore;
 use contacts_host::runtime::{self, Capabilities, Limits, Runtime};
 use contacts_host::transfer::{self, ImportOptions, OnDuplicate};
 
@@ -98,7 +96,7 @@ struct Clock {
 }
 
 struct TimedStore {
-    inner: SqliteStore,
+    inner: Arc<dyn DocumentStore>,
     clock: Arc<Clock>,
 }
 
@@ -151,17 +149,17 @@ fn run(csv: &Path, dir: &Path, n: u64, batch: usize, cache: &Path) -> Result<()>
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db_path.display()));
     }
-    let db = Arc::new(Db::open(&db_path)?);
+    let backend = contacts_host::backends::open(&format!("sqlite:{}", db_path.display()))?;
     let clock = Arc::new(Clock::default());
     let engine = runtime::engine()?;
     let wasm = runtime::component_bytes(None)?;
     let component = runtime::load_component(&engine, &wasm, Some(cache))?;
     let caps = Capabilities {
         store: Arc::new(TimedStore {
-            inner: SqliteStore::new(db.clone()),
+            inner: backend.store.clone(),
             clock: clock.clone(),
         }),
-        directory: Arc::new(SqliteDirectory::new(db.clone())),
+        directory: backend.directory.clone(),
         hooks: Arc::new(NoHooks),
     };
     let settings = api::Settings {

@@ -11,10 +11,9 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
 use contacts_host::auth::{Auth, NewAgent, parse_scopes};
-use contacts_host::db::{Db, sqlite_path};
 use contacts_host::http;
 use contacts_host::runtime::Limits;
-use contacts_host::{extensions, listen, server, transfer, webhooks};
+use contacts_host::{extensions, listen, maintenance, server, transfer, webhooks};
 
 #[derive(Parser)]
 #[command(
@@ -178,7 +177,7 @@ enum TokenCommand {
 
 #[derive(Args)]
 struct DbArg {
-    /// Database URL: sqlite:PATH.
+    /// Database URL: sqlite:PATH (or a bare path); the scheme picks the backend.
     #[arg(long, env = "CONTACTS_DB", default_value = "sqlite:./contacts.db")]
     db: String,
 }
@@ -240,6 +239,10 @@ struct ServeArgs {
     /// Run the extensions of this folder, one subfolder each (docs/extensions.md).
     #[arg(long, env = "CONTACTS_EXTENSIONS")]
     extensions: Option<PathBuf>,
+    /// Hours an event stays in the outbox once every webhook and extension
+    /// has acknowledged it (`GET /api/v1/events` clients read it meanwhile).
+    #[arg(long, env = "CONTACTS_OUTBOX_RETENTION_HOURS", default_value_t = 168)]
+    outbox_retention_hours: u64,
 }
 
 #[derive(Args)]
@@ -401,11 +404,15 @@ fn serve(args: ServeArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let (deliveries, reactions) = rt.block_on(async move {
-        let deliveries = webhooks::start(&hooks, app.db.clone())?;
+        let deliveries = webhooks::start(&hooks, &app.backend.feed())?;
         let reactions = match &extensions {
-            Some(e) => Some(extensions::events::start(e, app.db.clone())?),
+            Some(e) => Some(extensions::events::start(e, &app.backend.feed())?),
             None => None,
         };
+        tokio::spawn(maintenance::keep_outbox_pruned(
+            app.backend.clone(),
+            std::time::Duration::from_secs(args.outbox_retention_hours.saturating_mul(3600)),
+        ));
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;
@@ -469,8 +476,8 @@ fn create_token(args: TokenArgs) -> Result<()> {
     } else {
         None
     };
-    let db = Arc::new(Db::open(&sqlite_path(&args.db.db)?)?);
-    let auth = Auth::new(db);
+    let backend = contacts_host::backends::open(&args.db.db)?;
+    let auth = Auth::new(backend.accounts);
     let email = args.email.as_deref().map(str::trim);
     let (agent, token) = auth.create_agent(&NewAgent {
         name: &args.name,

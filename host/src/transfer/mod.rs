@@ -662,7 +662,7 @@ pub fn utc(raw: &str) -> Result<String> {
     let days = era * 146_097 + doe - 719_468;
     let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset;
     let secs = u64::try_from(secs).map_err(|_| bad())?;
-    Ok(crate::db::rfc3339(secs))
+    Ok(crate::clock::rfc3339(secs))
 }
 
 /// The batch sizes the import accepts, for the command line's help.
