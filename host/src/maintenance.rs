@@ -45,7 +45,7 @@ pub fn reindex_if_stale(runtime: &Runtime, db: &Db) -> Result<bool> {
             "index entries were written under version {}, the component computes {wanted}: reindexing",
             stored.as_deref().unwrap_or("unknown")
         );
-        reindex(runtime)?;
+        reindex(runtime, db)?;
     }
     db.conn()?.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2) \
@@ -55,10 +55,12 @@ pub fn reindex_if_stale(runtime: &Runtime, db: &Db) -> Result<bool> {
     Ok(reindexed)
 }
 
-/// Recomputes the index entries of every document; returns how many steps
-/// it took.
-pub fn reindex(runtime: &Runtime) -> Result<u64> {
+/// Recomputes the index entries of every document from empty indexes (so
+/// nothing an older build wrote is left behind); returns how many steps it
+/// took. Until it ends, lookups miss what is not yet rewritten.
+pub fn reindex(runtime: &Runtime, db: &Db) -> Result<u64> {
     let started = Instant::now();
+    crate::capabilities::store::forget_entries(db)?;
     let mut cursor = None;
     let mut steps = 0u64;
     loop {

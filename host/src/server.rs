@@ -112,7 +112,7 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
     };
     let runtime = Runtime::new(engine, &component, caps, settings, cfg.limits.clone())?;
     if cfg.reindex {
-        maintenance::reindex(&runtime)?;
+        maintenance::reindex(&runtime, &db)?;
     } else {
         maintenance::reindex_if_stale(&runtime, &db)?;
     }

@@ -5,7 +5,7 @@ mod memory;
 mod sqlite;
 
 pub use memory::MemoryDocumentStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, forget_entries};
 
 use anyhow::Result;
 
