@@ -146,7 +146,9 @@ CREATE TABLE extension_cursors (
     r#"
 -- A lean store (capabilities/store/sqlite): collection and index names become
 -- small integer codes, and each document row lists its own entries, which
--- replaces the index of every entry by document.
+-- replaces the index of every entry by document. Documents are a rowid table:
+-- a row of a WITHOUT ROWID table past about 1 KB spills to an overflow page of
+-- its own, mostly empty.
 CREATE TABLE store_names (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 INSERT INTO store_names (name)
 SELECT collection FROM documents UNION SELECT collection FROM index_entries
@@ -169,7 +171,7 @@ CREATE TABLE documents_lean (
     body TEXT NOT NULL,
     entries TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (collection, id)
-) WITHOUT ROWID;
+);
 INSERT INTO documents_lean (collection, id, version, body, entries)
 SELECT c.code, d.id, d.version, d.body, coalesce((
     SELECT group_concat(i.code || ' ' || length(CAST(e.key AS BLOB)) || ':' || e.key, '')
