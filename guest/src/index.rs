@@ -16,7 +16,8 @@ use crate::search;
 /// 3: the search terms of `crate::search::terms` (name words with the whole name, reversed
 /// name words, phone digit suffixes).
 /// 4: the `qtext` projection leaves out the searchable forms that its fields already hold.
-pub const VERSION: u32 = 4;
+/// 5: order keys are the value alone (the entry's id breaks ties).
+pub const VERSION: u32 = 5;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";
@@ -122,10 +123,11 @@ pub const ORDERS: [&str; 5] = [
     BY_SORT_LAST,
 ];
 
-/// A contact's key in one of the [`ORDERS`] indexes: the value, then the id,
-/// so that ties fall in id order.
+/// A contact's key in one of the [`ORDERS`] indexes: the value alone. Every
+/// store orders entries by key, then id, so ties fall in id order, and a
+/// value sorts before the longer values it starts (`ann` before `anna`).
 pub fn order_key(c: &Contact, index: &str) -> String {
-    let value = match index {
+    match index {
         BY_CREATED => c.created_at.clone(),
         BY_UPDATED => c.updated_at.clone(),
         BY_SORT_EMAIL => c.email.as_deref().map(email::key).unwrap_or_default(),
@@ -135,8 +137,7 @@ pub fn order_key(c: &Contact, index: &str) -> String {
             .map(search::fold)
             .unwrap_or_default(),
         _ => c.last_name.as_deref().map(search::fold).unwrap_or_default(),
-    };
-    format!("{value}|{}", id_key(c.id))
+    }
 }
 
 const FIELD: char = '\u{1f}';
