@@ -387,6 +387,10 @@ fn wit_cx() -> wt::Context {
 /// Bump when the generated contacts change (`generated`, `patch`, `FIRST`,
 /// `LAST`): cached stores are then generated again.
 const GENERATOR: u32 = 2;
+/// Bump with any change to how the SQLite store writes what it is given
+/// (tables, encodings): cached stores are then generated again. 2: entry
+/// lists LZ4-compressed.
+const STORE_LAYOUT: u32 = 2;
 
 /// A store of `n` contacts (built natively: the same domain code writes the
 /// same documents and index entries as the component would). The store is
@@ -476,7 +480,7 @@ fn generate(path: &Path, n: u64) -> f64 {
 impl Fixture {
     fn new(dir: &Path, n: u64) -> Fixture {
         let name = format!(
-            "contacts-{n}-gen{GENERATOR}-index{}.db",
+            "contacts-{n}-gen{GENERATOR}-index{}-store{STORE_LAYOUT}.db",
             contacts_guest::index::VERSION
         );
         let cached = dir.join(&name);

@@ -7,8 +7,8 @@
 //!
 //! The store is lean: collection and index names are small integer codes
 //! (`store_names`), and each document row keeps the list of its own entries
-//! ([`Entries`]) so that a commit finds the entries to remove without a
-//! second index of every entry by document.
+//! ([`Entries`], LZ4-compressed) so that a commit finds the entries to remove
+//! without a second index of every entry by document.
 
 mod ranks;
 
@@ -97,10 +97,43 @@ pub fn forget_entries(db: &Db) -> Result<()> {
 
 /// A document's entries as its row keeps them: for each, the index code, a
 /// space, the key's length in bytes, a colon and the key (`3 5:jones`).
-/// Lengths, not separators, so a key may hold any character.
+/// Lengths, not separators, so a key may hold any character. Written as an
+/// LZ4 block (a blob); the upgrade from the previous schema wrote them as
+/// text, which still reads.
 struct Entries;
 
+/// No document lists more than this many bytes of entries: a larger size in
+/// a compressed list's header is damage, not a size to allocate.
+const MAX_LIST: usize = 64 << 20;
+
 impl Entries {
+    fn pack(list: &str) -> Vec<u8> {
+        lz4_flex::compress_prepend_size(list.as_bytes())
+    }
+
+    /// The list of a document row's `entries` column, text or compressed.
+    fn read(value: rusqlite::types::Value) -> Result<Vec<(i64, String)>> {
+        use rusqlite::types::Value;
+        match value {
+            Value::Text(list) => Entries::decode(&list),
+            Value::Blob(packed) => {
+                let size = packed
+                    .get(..4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+                if size.is_none_or(|s| s > MAX_LIST) {
+                    return Err(anyhow!("damaged entry list in a document row"));
+                }
+                let bytes = lz4_flex::decompress_size_prepended(&packed)
+                    .map_err(|e| anyhow!("damaged entry list in a document row: {e}"))?;
+                let list = String::from_utf8(bytes)
+                    .map_err(|_| anyhow!("damaged entry list in a document row"))?;
+                Entries::decode(&list)
+            }
+            Value::Null => Ok(Vec::new()),
+            _ => Err(anyhow!("unexpected entry list in a document row")),
+        }
+    }
+
     fn encode<'a>(entries: impl Iterator<Item = (i64, &'a str)>) -> String {
         let mut out = String::new();
         for (code, key) in entries {
@@ -256,7 +289,7 @@ impl DocumentStore for SqliteStore {
                 Write::Remove(r) => (&r.collection, r.id, r.expected_version),
             };
             let coll = self.code_in(&tx, collection, &mut fresh)?;
-            let current: Option<(i64, String)> = tx
+            let current: Option<(i64, rusqlite::types::Value)> = tx
                 .prepare_cached(
                     "SELECT version, entries FROM documents WHERE collection = ?1 AND id = ?2",
                 )?
@@ -293,8 +326,8 @@ impl DocumentStore for SqliteStore {
             }
             // Only the entries that change are written, and each one moves
             // the size of its run.
-            let old = match &current {
-                Some((_, list)) => Entries::decode(list)?,
+            let old = match current {
+                Some((_, list)) => Entries::read(list)?,
                 None => Vec::new(),
             };
             let old: HashSet<(i64, &str)> = old.iter().map(|(i, k)| (*i, k.as_str())).collect();
@@ -321,7 +354,7 @@ impl DocumentStore for SqliteStore {
                     // Each entry once, in a stable order.
                     let mut listed: Vec<(i64, &str)> = new_set.into_iter().collect();
                     listed.sort_unstable();
-                    let entries = Entries::encode(listed.into_iter());
+                    let entries = Entries::pack(&Entries::encode(listed.into_iter()));
                     tx.prepare_cached(
                         "INSERT INTO documents (collection, id, version, body, entries) \
                          VALUES (?1, ?2, ?3, ?4, ?5) \
@@ -648,6 +681,21 @@ mod tests {
         assert_eq!(by_document, 0, "no index by document ({indexes} indexes)");
         // Document 2 now holds one new key: both old ones go.
         put(&store, 2, &["z".into()], Some(2));
+        let kinds: Vec<String> = store
+            .db
+            .conn()
+            .unwrap()
+            .prepare("SELECT typeof(entries) FROM documents ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            kinds,
+            ["text", "blob", "text"],
+            "upgraded lists stay text until written"
+        );
         assert!(store.find("c", "x", "k2").unwrap().is_empty());
         assert!(store.find("c", "x", "n:a\u{1f}b 2:x").unwrap().is_empty());
         assert_eq!(store.find("c", "x", "n:a\u{1f}b 3:x").unwrap(), vec![3]);
@@ -677,6 +725,18 @@ mod tests {
         assert_eq!(back, want);
         assert!(Entries::decode("1 9:short").is_err());
         assert!(Entries::decode("x").is_err());
+        let packed = Entries::pack(&listed);
+        assert!(packed.len() < listed.len() + 8);
+        let back = Entries::read(rusqlite::types::Value::Blob(packed.clone())).unwrap();
+        assert_eq!(back, want);
+        // Damage is an error, never a panic or a huge allocation.
+        for damaged in [
+            packed[..packed.len() / 2].to_vec(),
+            vec![0xff, 0xff, 0xff, 0x7f, 1, 2, 3],
+            vec![1],
+        ] {
+            assert!(Entries::read(rusqlite::types::Value::Blob(damaged)).is_err());
+        }
     }
 
     /// A database from before run sizes existed gets them from its entries.
