@@ -34,8 +34,10 @@ fn forget_phone_entries(db: &str, index_version: Option<&str>) {
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .expect("timeout");
     conn.execute_batch(
-        "DELETE FROM index_entries WHERE idx IN ('e164', 'phone_rev');
-         DELETE FROM index_buckets WHERE idx IN ('e164', 'phone_rev');",
+        "DELETE FROM index_entries WHERE idx IN \
+            (SELECT code FROM store_names WHERE name IN ('e164', 'phone_rev'));
+         DELETE FROM index_buckets WHERE idx IN \
+            (SELECT code FROM store_names WHERE name IN ('e164', 'phone_rev'));",
     )
     .expect("forget");
     if let Some(v) = index_version {

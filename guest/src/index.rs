@@ -15,7 +15,9 @@ use crate::search;
 /// and suffix entries its digits.
 /// 3: the search terms of `crate::search::terms` (name words with the whole name, reversed
 /// name words, phone digit suffixes).
-pub const VERSION: u32 = 3;
+/// 4: the `qtext` projection leaves out the searchable forms that its fields already hold.
+/// 5: order keys are the value alone (the entry's id breaks ties).
+pub const VERSION: u32 = 5;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";
@@ -126,10 +128,11 @@ pub const ORDERS: [&str; 5] = [
     BY_SORT_LAST,
 ];
 
-/// A contact's key in one of the [`ORDERS`] indexes: the value, then the id,
-/// so that ties fall in id order.
+/// A contact's key in one of the [`ORDERS`] indexes: the value alone. Every
+/// store orders entries by key, then id, so ties fall in id order, and a
+/// value sorts before the longer values it starts (`ann` before `anna`).
 pub fn order_key(c: &Contact, index: &str) -> String {
-    let value = match index {
+    match index {
         BY_CREATED => c.created_at.clone(),
         BY_UPDATED => c.updated_at.clone(),
         BY_SORT_EMAIL => c.email.as_deref().map(email::key).unwrap_or_default(),
@@ -139,8 +142,7 @@ pub fn order_key(c: &Contact, index: &str) -> String {
             .map(search::fold)
             .unwrap_or_default(),
         _ => c.last_name.as_deref().map(search::fold).unwrap_or_default(),
-    };
-    format!("{value}|{}", id_key(c.id))
+    }
 }
 
 const FIELD: char = '\u{1f}';
@@ -200,8 +202,7 @@ pub fn query_text(c: &Contact) -> String {
         }
     }
     blob.push(c.id.to_string());
-    let blob: Vec<String> = blob.iter().map(|b| clean(Some(b))).collect();
-    [
+    let mut parts = vec![
         id_key(c.id),
         clean(c.first_name.as_deref()),
         clean(c.last_name.as_deref()),
@@ -217,9 +218,19 @@ pub fn query_text(c: &Contact) -> String {
         phones.join(&ITEM.to_string()),
         c.created_at.clone(),
         c.updated_at.clone(),
-        blob.join(&ITEM.to_string()),
-    ]
-    .join(&FIELD.to_string())
+    ];
+    // A form that another part already holds is left out: a probe found in
+    // it is found in that part too (the id is the end of its padded form,
+    // first and last names are in the folded full name, and so on).
+    let mut kept: Vec<String> = Vec::new();
+    for item in blob.iter().map(|b| clean(Some(b))) {
+        let held = item.is_empty() || parts.iter().chain(&kept).any(|p| p.contains(item.as_str()));
+        if !held {
+            kept.push(item);
+        }
+    }
+    parts.push(kept.join(&ITEM.to_string()));
+    parts.join(&FIELD.to_string())
 }
 
 /// The fields [`query_text`] kept, borrowed from the projection: enough to

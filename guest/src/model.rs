@@ -2,7 +2,9 @@
 //!
 //! Documents are stored as JSON through the `store` capability, so the stored
 //! shapes (`Contact`, `Note`) derive serde with defaults: a document written by
-//! an older build still reads.
+//! an older build still reads. A field at its default (null, empty, `false`,
+//! the default source) is left out when written, which keeps the body short
+//! and readable; reading it back gives the same contact.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -77,19 +79,19 @@ pub struct Phone {
     pub id: u64,
     pub number: String,
     /// Set only when the number is valid (spec §3: `e164` is a claim of validity).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub e164: Option<String>,
     /// `+`, country code and national number of a number that parses, valid or not (the
     /// invalid `+44 7400 12345` gives `+44740012345`): what lookups, search and uniqueness
     /// compare, so that a number without `e164` stays findable. Equal to `e164` when set.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub international: Option<String>,
     pub kind: PhoneType,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub national: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
 }
 
@@ -101,77 +103,89 @@ fn admin() -> String {
     "admin".to_owned()
 }
 
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+fn is_admin(s: &str) -> bool {
+    s == "admin"
+}
+
 /// The one canonical contact of spec §1.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
     pub id: ContactId,
     pub created_at: String,
     pub updated_at: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<OwnerRef>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub civility: Option<Scalar>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alternate_emails: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Scalar>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phones: Vec<Phone>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub legal_representative: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub invoices_recipient: bool,
-    #[serde(default = "yes")]
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub newsletters_recipient: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub is_signer_contract: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub is_signer_iban: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profunction_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub permissions: Vec<String>,
-    #[serde(default = "admin")]
+    #[serde(default = "admin", skip_serializing_if = "is_admin")]
     pub source: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub blocked: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub custom_attributes: Map<String, Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub street: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country_id: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub custom_fields: Map<String, Value>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub companies: Vec<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deals: Vec<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub activities: Vec<u64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub sync_needed: bool,
     /// The fingerprint of the imported row this contact holds the content of
     /// (`service::import`): a row imported again is found by it. Not part of the API.
@@ -530,3 +544,54 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A body leaves out what is at its default and reads back the same; a
+    /// body of an older build, with every field spelled out, still reads.
+    #[test]
+    fn stored_bodies_leave_defaults_out_and_read_back() {
+        let mut c = Contact::new(7, "2026-01-01T00:00:00Z");
+        c.first_name = Some("Linda".into());
+        c.newsletters_recipient = false;
+        c.phones = vec![Phone {
+            id: 1,
+            number: "06 12 34 56 78".into(),
+            e164: Some("+33612345678".into()),
+            international: Some("+33612345678".into()),
+            kind: PhoneType::Mobile,
+            region: Some("FR".into()),
+            national: "06 12 34 56 78".into(),
+            extension: None,
+        }];
+        let body = serde_json::to_string(&c).unwrap();
+        for absent in [
+            "last_name",
+            "alternate_emails",
+            "blocked",
+            "source",
+            "custom_fields",
+            "extension",
+            "null",
+        ] {
+            assert!(!body.contains(absent), "{absent} in {body}");
+        }
+        assert!(body.contains(r#""newsletters_recipient":false"#), "{body}");
+        assert_eq!(serde_json::from_str::<Contact>(&body).unwrap(), c);
+
+        let mut old = serde_json::to_value(&c).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        for (k, v) in [
+            ("last_name", Value::Null),
+            ("alternate_emails", Value::Array(vec![])),
+            ("blocked", Value::Bool(false)),
+            ("source", Value::String("admin".into())),
+            ("custom_fields", Value::Object(Map::new())),
+        ] {
+            fields.insert(k.into(), v);
+        }
+        assert_eq!(serde_json::from_value::<Contact>(old).unwrap(), c);
+    }
+}

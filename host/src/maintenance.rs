@@ -66,7 +66,8 @@ pub fn reindex_if_stale(runtime: &Runtime, meta: &dyn Meta) -> Result<bool> {
 }
 
 /// Recomputes the index entries of every document; returns how many steps
-/// it took.
+/// it took. Each document's commit replaces the entries it held, so lookups
+/// beside a running server (or replica) keep answering while it runs.
 pub fn reindex(runtime: &Runtime) -> Result<u64> {
     let started = Instant::now();
     let mut cursor = None;

@@ -140,7 +140,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 .into_iter()
                 .filter(|c| filter.matches(c))
                 .collect();
-            matched.sort_by_cached_key(|c| index::order_key(c, index));
+            matched.sort_by_cached_key(|c| (index::order_key(c, index), c.id));
             if desc {
                 matched.reverse();
             }

@@ -544,6 +544,39 @@ fn list_orders_pages_and_filters() {
     ));
 }
 
+/// A name sorts before the longer names it starts, in the list and in a
+/// filtered list alike; equal names fall in id order.
+#[test]
+fn list_by_name_puts_a_name_before_its_extensions() {
+    use crate::model::ListRequest;
+    let f = Fixture::new();
+    let anna = named(&f, "Anna", "Zola", None);
+    let ann = named(&f, "Ann", "Zola", None);
+    let ann_again = named(&f, "Ann", "Young", None);
+    let hq = cx(Dialect::HelperIq, &[]);
+    for filters in [
+        None,
+        Some(r#"[{"field":"last_name","operator":"contains","value":"o"}]"#),
+    ] {
+        let req = ListRequest {
+            page: 1,
+            page_size: 50,
+            order_by: Some("first_name".into()),
+            order: Some("asc".into()),
+            filters: filters.map(str::to_owned),
+        };
+        let ids: Vec<u64> = f
+            .engine()
+            .list_contacts(&hq, &req)
+            .unwrap()
+            .items
+            .iter()
+            .map(|v| v.contact.id)
+            .collect();
+        assert_eq!(ids, [ann, ann_again, anna], "{filters:?}");
+    }
+}
+
 /// The first names a HelperIQ search shows, in order.
 fn search_names(f: &Fixture, q: &str) -> Vec<String> {
     let hq = cx(Dialect::HelperIq, &[]);

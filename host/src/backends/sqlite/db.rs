@@ -161,6 +161,59 @@ CREATE TABLE extension_cursors (
     lease_until_ms INTEGER NOT NULL DEFAULT 0
 );
 "#,
+    r#"
+-- A lean store (backends/sqlite/store): collection and index names become
+-- small integer codes, and each document row lists its own entries, which
+-- replaces the index of every entry by document. Documents are a rowid table:
+-- a row of a WITHOUT ROWID table past about 1 KB spills to an overflow page of
+-- its own, mostly empty.
+CREATE TABLE store_names (code INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+INSERT INTO store_names (name)
+SELECT collection FROM documents UNION SELECT collection FROM index_entries
+UNION SELECT idx FROM index_entries UNION SELECT collection FROM index_buckets
+UNION SELECT idx FROM index_buckets;
+CREATE TABLE entries_lean (
+    collection INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    id INTEGER NOT NULL,
+    PRIMARY KEY (collection, idx, key, id)
+) WITHOUT ROWID;
+INSERT INTO entries_lean (collection, idx, key, id)
+SELECT c.code, i.code, e.key, e.id FROM index_entries e
+JOIN store_names c ON c.name = e.collection JOIN store_names i ON i.name = e.idx;
+CREATE TABLE documents_lean (
+    collection INTEGER NOT NULL,
+    id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    entries TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (collection, id)
+);
+INSERT INTO documents_lean (collection, id, version, body, entries)
+SELECT c.code, d.id, d.version, d.body, coalesce((
+    SELECT group_concat(i.code || ' ' || length(CAST(e.key AS BLOB)) || ':' || e.key, '')
+    FROM index_entries e JOIN store_names i ON i.name = e.idx
+    WHERE e.collection = d.collection AND e.id = d.id), '')
+FROM documents d JOIN store_names c ON c.name = d.collection;
+CREATE TABLE buckets_lean (
+    collection INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    lo_key TEXT NOT NULL,
+    lo_id INTEGER NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (collection, idx, lo_key, lo_id)
+) WITHOUT ROWID;
+INSERT INTO buckets_lean (collection, idx, lo_key, lo_id, n)
+SELECT c.code, i.code, b.lo_key, b.lo_id, b.n FROM index_buckets b
+JOIN store_names c ON c.name = b.collection JOIN store_names i ON i.name = b.idx;
+DROP TABLE index_entries;
+DROP TABLE documents;
+DROP TABLE index_buckets;
+ALTER TABLE entries_lean RENAME TO index_entries;
+ALTER TABLE documents_lean RENAME TO documents;
+ALTER TABLE buckets_lean RENAME TO index_buckets;
+"#,
 ];
 
 #[cfg(unix)]

@@ -4,14 +4,19 @@
 //! keys are the lookups: `(collection, id)` and `(collection, idx, key, id)`.
 //! Keys compare with SQLite's BINARY collation, bytewise, as the WIT says.
 //! [`ranks`] keeps the run sizes that make counts and deep pages cheap.
+//!
+//! The store is lean: collection and index names are small integer codes
+//! (`store_names`), and each document row keeps the list of its own entries
+//! ([`Entries`], LZ4-compressed) so that a commit finds the entries to remove
+//! without a second index of every entry by document.
 
 mod ranks;
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
-use anyhow::Result;
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use anyhow::{Result, anyhow};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::db::Db;
 use crate::bindings::store::{CommitError, Document, Hit, Range, Write};
@@ -21,11 +26,121 @@ use crate::clock::now_rfc3339;
 
 pub struct SqliteStore {
     db: Arc<Db>,
+    /// Codes of collection and index names, once committed (they never change).
+    codes: Mutex<HashMap<String, i64>>,
 }
 
 impl SqliteStore {
     pub fn new(db: Arc<Db>) -> SqliteStore {
-        SqliteStore { db }
+        SqliteStore {
+            db,
+            codes: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn cached(&self, name: &str) -> Option<i64> {
+        self.codes.lock().ok()?.get(name).copied()
+    }
+
+    fn remember(&self, name: &str, code: i64) {
+        if let Ok(mut codes) = self.codes.lock() {
+            codes.insert(name.to_owned(), code);
+        }
+    }
+
+    /// The code of a name, if anything was ever stored under it.
+    fn code(&self, conn: &Connection, name: &str) -> Result<Option<i64>> {
+        if let Some(code) = self.cached(name) {
+            return Ok(Some(code));
+        }
+        let code: Option<i64> = conn
+            .prepare_cached("SELECT code FROM store_names WHERE name = ?1")?
+            .query_row(params![name], |r| r.get(0))
+            .optional()?;
+        if let Some(code) = code {
+            self.remember(name, code);
+        }
+        Ok(code)
+    }
+
+    /// The code of a name, given one inside the transaction if it has none;
+    /// a new code is remembered only once its transaction commits.
+    fn code_in(&self, tx: &Connection, name: &str, fresh: &mut Vec<(String, i64)>) -> Result<i64> {
+        // Fresh codes first: the lookup below would see them too, and
+        // remember a code that a rollback may undo.
+        if let Some((_, code)) = fresh.iter().find(|(n, _)| n == name) {
+            return Ok(*code);
+        }
+        if let Some(code) = self.code(tx, name)? {
+            return Ok(code);
+        }
+        let code: i64 = tx
+            .prepare_cached("INSERT INTO store_names (name) VALUES (?1) RETURNING code")?
+            .query_row(params![name], |r| r.get(0))?;
+        fresh.push((name.to_owned(), code));
+        Ok(code)
+    }
+}
+
+/// A document's entries as its row keeps them: for each, the index code, a
+/// space, the key's length in bytes, a colon and the key (`3 5:jones`).
+/// Lengths, not separators, so a key may hold any character. Written as an
+/// LZ4 block (a blob); the upgrade from the previous schema wrote them as
+/// text, which still reads.
+struct Entries;
+
+/// No document lists more than this many bytes of entries: a larger size in
+/// a compressed list's header is damage, not a size to allocate.
+const MAX_LIST: usize = 64 << 20;
+
+impl Entries {
+    fn pack(list: &str) -> Vec<u8> {
+        lz4_flex::compress_prepend_size(list.as_bytes())
+    }
+
+    /// The list of a document row's `entries` column, text or compressed.
+    fn read(value: rusqlite::types::Value) -> Result<Vec<(i64, String)>> {
+        use rusqlite::types::Value;
+        match value {
+            Value::Text(list) => Entries::decode(&list),
+            Value::Blob(packed) => {
+                let size = packed
+                    .get(..4)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+                if size.is_none_or(|s| s > MAX_LIST) {
+                    return Err(anyhow!("damaged entry list in a document row"));
+                }
+                let bytes = lz4_flex::decompress_size_prepended(&packed)
+                    .map_err(|e| anyhow!("damaged entry list in a document row: {e}"))?;
+                let list = String::from_utf8(bytes)
+                    .map_err(|_| anyhow!("damaged entry list in a document row"))?;
+                Entries::decode(&list)
+            }
+            Value::Null => Ok(Vec::new()),
+            _ => Err(anyhow!("unexpected entry list in a document row")),
+        }
+    }
+
+    fn encode<'a>(entries: impl Iterator<Item = (i64, &'a str)>) -> String {
+        let mut out = String::new();
+        for (code, key) in entries {
+            out.push_str(&format!("{code} {}:{key}", key.len()));
+        }
+        out
+    }
+
+    fn decode(mut s: &str) -> Result<Vec<(i64, String)>> {
+        let bad = || anyhow!("malformed entry list in a document row");
+        let mut out = Vec::new();
+        while !s.is_empty() {
+            let (code, rest) = s.split_once(' ').ok_or_else(bad)?;
+            let (len, rest) = rest.split_once(':').ok_or_else(bad)?;
+            let len: usize = len.parse().map_err(|_| bad())?;
+            let key = rest.get(..len).ok_or_else(bad)?;
+            out.push((code.parse().map_err(|_| bad())?, key.to_owned()));
+            s = &rest[len..];
+        }
+        Ok(out)
     }
 }
 
@@ -35,11 +150,14 @@ const IDS_PER_QUERY: usize = 500;
 impl DocumentStore for SqliteStore {
     fn get(&self, collection: &str, id: u64) -> Result<Option<Document>> {
         let conn = self.db.conn()?;
+        let Some(coll) = self.code(&conn, collection)? else {
+            return Ok(None);
+        };
         let mut stmt = conn.prepare_cached(
             "SELECT id, version, body FROM documents WHERE collection = ?1 AND id = ?2",
         )?;
         let doc = stmt
-            .query_row(params![collection, id as i64], |r| {
+            .query_row(params![coll, id as i64], |r| {
                 Ok(Document {
                     id: r.get::<_, i64>(0)? as u64,
                     version: r.get::<_, i64>(1)? as u64,
@@ -52,6 +170,9 @@ impl DocumentStore for SqliteStore {
 
     fn get_many(&self, collection: &str, ids: &[u64]) -> Result<Vec<Document>> {
         let conn = self.db.conn()?;
+        let Some(coll) = self.code(&conn, collection)? else {
+            return Ok(Vec::new());
+        };
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(IDS_PER_QUERY) {
             // Bind the ids as one JSON array: one cached statement for any count.
@@ -61,7 +182,7 @@ impl DocumentStore for SqliteStore {
                  JOIN documents d ON d.collection = ?1 AND d.id = j.value \
                  ORDER BY j.key",
             )?;
-            let rows = stmt.query_map(params![collection, list], |r| {
+            let rows = stmt.query_map(params![coll, list], |r| {
                 Ok(Document {
                     id: r.get::<_, i64>(0)? as u64,
                     version: r.get::<_, i64>(1)? as u64,
@@ -77,21 +198,29 @@ impl DocumentStore for SqliteStore {
 
     fn find(&self, collection: &str, index: &str, key: &str) -> Result<Vec<u64>> {
         let conn = self.db.conn()?;
+        let (Some(coll), Some(idx)) = (self.code(&conn, collection)?, self.code(&conn, index)?)
+        else {
+            return Ok(Vec::new());
+        };
         let mut stmt = conn.prepare_cached(
             "SELECT id FROM index_entries WHERE collection = ?1 AND idx = ?2 AND key = ?3 \
              ORDER BY id",
         )?;
         let ids = stmt
-            .query_map(params![collection, index, key], |r| {
-                Ok(r.get::<_, i64>(0)? as u64)
-            })?
+            .query_map(params![coll, idx, key], |r| Ok(r.get::<_, i64>(0)? as u64))?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(ids)
     }
 
     fn scan(&self, collection: &str, range: &Range) -> Result<Vec<Hit>> {
         let mut conn = self.db.conn()?;
-        ranks::scan(&mut conn, collection, range)
+        let (Some(coll), Some(idx)) = (
+            self.code(&conn, collection)?,
+            self.code(&conn, &range.index)?,
+        ) else {
+            return Ok(Vec::new());
+        };
+        ranks::scan(&mut conn, coll, idx, range)
     }
 
     fn count(
@@ -102,8 +231,12 @@ impl DocumentStore for SqliteStore {
         end: Option<&str>,
     ) -> Result<u64> {
         let mut conn = self.db.conn()?;
+        let (Some(coll), Some(idx)) = (self.code(&conn, collection)?, self.code(&conn, index)?)
+        else {
+            return Ok(0);
+        };
         let tx = conn.transaction()?;
-        ranks::count(&tx, collection, index, start.unwrap_or(""), end)
+        ranks::count(&tx, coll, idx, start.unwrap_or(""), end)
     }
 
     fn allocate_id(&self, collection: &str) -> Result<u64> {
@@ -118,12 +251,15 @@ impl DocumentStore for SqliteStore {
 
     fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
         let conn = self.db.conn()?;
+        let Some(coll) = self.code(&conn, collection)? else {
+            return Ok(Vec::new());
+        };
         let mut stmt = conn.prepare_cached(
             "SELECT id FROM documents WHERE collection = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
         )?;
         let after = after.map_or(-1, |a| a as i64);
         let ids = stmt
-            .query_map(params![collection, after, i64::from(limit)], |r| {
+            .query_map(params![coll, after, i64::from(limit)], |r| {
                 Ok(r.get::<_, i64>(0)? as u64)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -133,31 +269,42 @@ impl DocumentStore for SqliteStore {
     fn commit(&self, writes: &[Write], events: &[Event]) -> Result<Result<(), CommitError>> {
         let mut conn = self.db.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut fresh: Vec<(String, i64)> = Vec::new();
         for write in writes {
             let (collection, id, expected) = match write {
                 Write::Put(p) => (&p.collection, p.id, p.expected_version),
                 Write::Remove(r) => (&r.collection, r.id, r.expected_version),
             };
-            let current: Option<i64> = tx
-                .prepare_cached("SELECT version FROM documents WHERE collection = ?1 AND id = ?2")?
-                .query_row(params![collection, id as i64], |r| r.get(0))
+            let coll = self.code_in(&tx, collection, &mut fresh)?;
+            let current: Option<(i64, rusqlite::types::Value)> = tx
+                .prepare_cached(
+                    "SELECT version, entries FROM documents WHERE collection = ?1 AND id = ?2",
+                )?
+                .query_row(params![coll, id as i64], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            if current.map(|v| v as u64) != expected {
+            let version = current.as_ref().map(|(v, _)| *v as u64);
+            if version != expected {
                 // Dropping the transaction rolls back whatever ran before.
                 return Ok(Err(CommitError::Stale(format!(
-                    "{collection}/{id} is at version {current:?}, expected {expected:?}"
+                    "{collection}/{id} is at version {version:?}, expected {expected:?}"
                 ))));
             }
-            // The write lock is held: no other commit can take the key
-            // between this check and the insert.
+            // The new entries, by index code.
+            let mut new: Vec<(i64, &str)> = Vec::new();
             if let Write::Put(p) = write {
+                for e in &p.entries {
+                    new.push((self.code_in(&tx, &e.index, &mut fresh)?, e.key.as_str()));
+                }
+                // The write lock is held: no other commit can take the key
+                // between this check and the insert.
                 for e in &p.exclusive {
+                    let idx = self.code_in(&tx, &e.index, &mut fresh)?;
                     let holder: Option<i64> = tx
                         .prepare_cached(
                             "SELECT id FROM index_entries \
                              WHERE collection = ?1 AND idx = ?2 AND key = ?3 AND id != ?4 LIMIT 1",
                         )?
-                        .query_row(params![collection, e.index, e.key, id as i64], |r| r.get(0))
+                        .query_row(params![coll, idx, e.key, id as i64], |r| r.get(0))
                         .optional()?;
                     if holder.is_some() {
                         return Ok(Err(CommitError::Taken(e.clone())));
@@ -166,54 +313,47 @@ impl DocumentStore for SqliteStore {
             }
             // Only the entries that change are written, and each one moves
             // the size of its run.
-            let old: HashSet<(String, String)> = tx
-                .prepare_cached(
-                    "SELECT idx, key FROM index_entries WHERE collection = ?1 AND id = ?2",
-                )?
-                .query_map(params![collection, id as i64], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            let new: HashSet<(&str, &str)> = match write {
-                Write::Put(p) => p
-                    .entries
-                    .iter()
-                    .map(|e| (e.index.as_str(), e.key.as_str()))
-                    .collect(),
-                Write::Remove(_) => HashSet::new(),
+            let old = match current {
+                Some((_, list)) => Entries::read(list)?,
+                None => Vec::new(),
             };
-            let old: HashSet<(&str, &str)> =
-                old.iter().map(|(i, k)| (i.as_str(), k.as_str())).collect();
-            for &(index, key) in old.difference(&new) {
+            let old: HashSet<(i64, &str)> = old.iter().map(|(i, k)| (*i, k.as_str())).collect();
+            let new_set: HashSet<(i64, &str)> = new.iter().copied().collect();
+            for &(idx, key) in old.difference(&new_set) {
                 tx.prepare_cached(
                     "DELETE FROM index_entries \
                      WHERE collection = ?1 AND idx = ?2 AND key = ?3 AND id = ?4",
                 )?
-                .execute(params![collection, index, key, id as i64])?;
-                ranks::removed(&tx, collection, index, key, id as i64)?;
+                .execute(params![coll, idx, key, id as i64])?;
+                ranks::removed(&tx, coll, idx, key, id as i64)?;
             }
-            for &(index, key) in new.difference(&old) {
+            for &(idx, key) in new_set.difference(&old) {
                 tx.prepare_cached(
                     "INSERT INTO index_entries (collection, idx, key, id) \
                      VALUES (?1, ?2, ?3, ?4)",
                 )?
-                .execute(params![collection, index, key, id as i64])?;
-                ranks::added(&tx, collection, index, key, id as i64)?;
+                .execute(params![coll, idx, key, id as i64])?;
+                ranks::added(&tx, coll, idx, key, id as i64)?;
             }
             match write {
                 Write::Put(p) => {
-                    let version = current.unwrap_or(0) + 1;
+                    let version = version.map_or(0, |v| v as i64) + 1;
+                    // Each entry once, in a stable order.
+                    let mut listed: Vec<(i64, &str)> = new_set.into_iter().collect();
+                    listed.sort_unstable();
+                    let entries = Entries::pack(&Entries::encode(listed.into_iter()));
                     tx.prepare_cached(
-                        "INSERT INTO documents (collection, id, version, body) \
-                         VALUES (?1, ?2, ?3, ?4) \
+                        "INSERT INTO documents (collection, id, version, body, entries) \
+                         VALUES (?1, ?2, ?3, ?4, ?5) \
                          ON CONFLICT (collection, id) DO UPDATE \
-                         SET version = excluded.version, body = excluded.body",
+                         SET version = excluded.version, body = excluded.body, \
+                             entries = excluded.entries",
                     )?
-                    .execute(params![collection, id as i64, version, p.body])?;
+                    .execute(params![coll, id as i64, version, p.body, entries])?;
                 }
                 Write::Remove(_) => {
                     tx.prepare_cached("DELETE FROM documents WHERE collection = ?1 AND id = ?2")?
-                        .execute(params![collection, id as i64])?;
+                        .execute(params![coll, id as i64])?;
                 }
             }
         }
@@ -227,6 +367,9 @@ impl DocumentStore for SqliteStore {
             }
         }
         tx.commit()?;
+        for (name, code) in fresh {
+            self.remember(&name, code);
+        }
         Ok(Ok(()))
     }
 }
@@ -451,6 +594,136 @@ mod tests {
         assert_eq!(ids(&["MARTIN"]), Vec::<u64>::new());
         assert_eq!(ids(&[]), vec![3, 2, 1]);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A database from before the lean store (names as text, an index of
+    /// entries by document) upgrades: its documents and entries read the
+    /// same, and a later commit removes the entries each document had.
+    #[test]
+    fn migration_to_the_lean_store_keeps_documents_and_their_entries() {
+        let dir = std::env::temp_dir().join(format!("contacts-lean-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        let before = crate::db::MIGRATIONS.len() - 1;
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &crate::db::MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before).unwrap();
+            for id in 1..=3i64 {
+                conn.execute(
+                    "INSERT INTO documents (collection, id, version, body) VALUES ('c', ?1, 2, ?2)",
+                    params![id, format!("{{\"id\":{id}}}")],
+                )
+                .unwrap();
+                // A key holding the characters a list might use as separators.
+                for key in [format!("k{id}"), format!("n:a\u{1f}b {id}:x")] {
+                    conn.execute(
+                        "INSERT INTO index_entries (collection, idx, key, id) VALUES ('c', 'x', ?1, ?2)",
+                        params![key, id],
+                    )
+                    .unwrap();
+                    conn.execute(
+                        "UPDATE index_buckets SET n = n + 1 WHERE collection = 'c' AND idx = 'x'",
+                        [],
+                    )
+                    .unwrap();
+                    if conn.changes() == 0 {
+                        conn.execute(
+                            "INSERT INTO index_buckets VALUES ('c', 'x', '', -9223372036854775808, 1)",
+                            [],
+                        )
+                        .unwrap();
+                    }
+                }
+            }
+        }
+        let store = SqliteStore::new(Arc::new(Db::open(&path).unwrap()));
+        let doc = store.get("c", 2).unwrap().unwrap();
+        assert_eq!((doc.version, doc.body.as_str()), (2, "{\"id\":2}"));
+        assert_eq!(store.find("c", "x", "k2").unwrap(), vec![2]);
+        assert_eq!(store.count("c", "x", None, None).unwrap(), 6);
+        let indexes: i64 = store
+            .db
+            .conn()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let by_document: i64 = store
+            .db
+            .conn()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'index_entries_by_document'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(by_document, 0, "no index by document ({indexes} indexes)");
+        // Document 2 now holds one new key: both old ones go.
+        put(&store, 2, &["z".into()], Some(2));
+        let kinds: Vec<String> = store
+            .db
+            .conn()
+            .unwrap()
+            .prepare("SELECT typeof(entries) FROM documents ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            kinds,
+            ["text", "blob", "text"],
+            "upgraded lists stay text until written"
+        );
+        assert!(store.find("c", "x", "k2").unwrap().is_empty());
+        assert!(store.find("c", "x", "n:a\u{1f}b 2:x").unwrap().is_empty());
+        assert_eq!(store.find("c", "x", "n:a\u{1f}b 3:x").unwrap(), vec![3]);
+        assert_eq!(store.count("c", "x", None, None).unwrap(), 5);
+        let removal = Write::Remove(Remove {
+            collection: "c".into(),
+            id: 3,
+            expected_version: Some(2),
+        });
+        store.commit(&[removal], &[]).unwrap().unwrap();
+        assert_eq!(store.count("c", "x", None, None).unwrap(), 3);
+        assert!(store.find("c", "x", "k3").unwrap().is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Entry lists round-trip any key, separators and multi-byte text included.
+    #[test]
+    fn entry_lists_round_trip_any_key() {
+        let keys = ["", "a b:c", "12 3:x", "é\u{1f}ü", "n:jean\u{1f}jean dupont"];
+        let listed = Entries::encode(keys.iter().enumerate().map(|(i, k)| (i as i64, *k)));
+        let back = Entries::decode(&listed).unwrap();
+        let want: Vec<(i64, String)> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| (i as i64, k.to_string()))
+            .collect();
+        assert_eq!(back, want);
+        assert!(Entries::decode("1 9:short").is_err());
+        assert!(Entries::decode("x").is_err());
+        let packed = Entries::pack(&listed);
+        assert!(packed.len() < listed.len() + 8);
+        let back = Entries::read(rusqlite::types::Value::Blob(packed.clone())).unwrap();
+        assert_eq!(back, want);
+        // Damage is an error, never a panic or a huge allocation.
+        for damaged in [
+            packed[..packed.len() / 2].to_vec(),
+            vec![0xff, 0xff, 0xff, 0x7f, 1, 2, 3],
+            vec![1],
+        ] {
+            assert!(Entries::read(rusqlite::types::Value::Blob(damaged)).is_err());
+        }
     }
 
     /// A database from before run sizes existed gets them from its entries.

@@ -8,6 +8,9 @@
 //! before it. A count then adds up the sizes of the runs inside its range and
 //! walks entries only at the two edges; a deep scan skips whole runs, then
 //! seeks into the one that holds its offset.
+//!
+//! Collections and indexes are named by their codes (`store_names`, see the
+//! parent module).
 
 use anyhow::Result;
 use rusqlite::types::Value;
@@ -58,8 +61,8 @@ struct Run {
 /// the `contains` filter of the WIT `range`.
 #[derive(Clone, Copy)]
 struct Slice<'a> {
-    collection: &'a str,
-    index: &'a str,
+    collection: i64,
+    index: i64,
     from: Pos<'a>,
     to: Option<Pos<'a>>,
     contains: &'a [String],
@@ -70,7 +73,7 @@ impl Slice<'_> {
     /// a key or a row value, so SQLite bounds the primary key's range.
     fn filter(&self) -> (String, Vec<Value>) {
         let mut sql = String::from("collection = ? AND idx = ?");
-        let mut values: Vec<Value> = vec![text(self.collection), text(self.index)];
+        let mut values: Vec<Value> = vec![self.collection.into(), self.index.into()];
         let mut bound = |pos: Pos<'_>, op: &str| match pos.id {
             Some(id) => {
                 sql.push_str(&format!(" AND (key, id) {op} (?, ?)"));
@@ -150,14 +153,14 @@ fn glob_containing(s: &str) -> String {
 /// Runs that start in `[start, end)`, in order (descending when `reverse`).
 fn runs_in(
     conn: &Connection,
-    collection: &str,
-    index: &str,
+    collection: i64,
+    index: i64,
     start: &str,
     end: Option<&str>,
     reverse: bool,
 ) -> Result<Vec<Run>> {
     let dir = if reverse { "DESC" } else { "ASC" };
-    let mut values: Vec<Value> = vec![text(collection), text(index), text(start)];
+    let mut values: Vec<Value> = vec![collection.into(), index.into(), text(start)];
     let bounded = match end {
         Some(end) => {
             values.push(text(end));
@@ -186,7 +189,7 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Run> {
 }
 
 /// The first run that starts at or after `key`.
-fn run_from(conn: &Connection, collection: &str, index: &str, key: &str) -> Result<Option<Run>> {
+fn run_from(conn: &Connection, collection: i64, index: i64, key: &str) -> Result<Option<Run>> {
     let run = conn
         .prepare_cached(
             "SELECT lo_key, lo_id, n FROM index_buckets \
@@ -202,8 +205,8 @@ fn run_from(conn: &Connection, collection: &str, index: &str, key: &str) -> Resu
 /// or before it, by `delta`, in one statement; returns the run as it is now.
 fn resize_run_of(
     conn: &Connection,
-    collection: &str,
-    index: &str,
+    collection: i64,
+    index: i64,
     key: &str,
     id: i64,
     delta: i64,
@@ -225,8 +228,8 @@ fn resize_run_of(
 /// How many entries of `index` have a key in `[start, end)`.
 pub fn count(
     conn: &Connection,
-    collection: &str,
-    index: &str,
+    collection: i64,
+    index: i64,
     start: &str,
     end: Option<&str>,
 ) -> Result<u64> {
@@ -267,12 +270,12 @@ pub fn count(
 
 /// The hits of a WIT `range`. A filtered or shallow scan is one walk; a deep
 /// one skips whole runs first.
-pub fn scan(conn: &mut Connection, collection: &str, range: &Range) -> Result<Vec<Hit>> {
+pub fn scan(conn: &mut Connection, collection: i64, index: i64, range: &Range) -> Result<Vec<Hit>> {
     let start = range.start.as_deref().unwrap_or("");
     let end = range.end.as_deref();
     let whole = Slice {
         collection,
-        index: &range.index,
+        index,
         from: Pos::key(start),
         to: end.map(Pos::key),
         contains: &range.contains,
@@ -291,7 +294,7 @@ pub fn scan(conn: &mut Connection, collection: &str, range: &Range) -> Result<Ve
 fn seek(conn: &Connection, whole: Slice<'_>, range: &Range) -> Result<Vec<Hit>> {
     let (collection, start, end) = (whole.collection, whole.from.key, range.end.as_deref());
     let offset = i64::from(range.offset);
-    let runs = runs_in(conn, collection, &range.index, start, end, range.reverse)?;
+    let runs = runs_in(conn, collection, whole.index, start, end, range.reverse)?;
     let Some(first) = runs.first() else {
         return whole.walk(conn, range.reverse, range.limit, offset);
     };
@@ -345,7 +348,7 @@ fn seek(conn: &Connection, whole: Slice<'_>, range: &Range) -> Result<Vec<Hit>> 
 }
 
 /// Records a new entry; it is already in `index_entries`.
-pub fn added(conn: &Connection, collection: &str, index: &str, key: &str, id: i64) -> Result<()> {
+pub fn added(conn: &Connection, collection: i64, index: i64, key: &str, id: i64) -> Result<()> {
     let Some(run) = resize_run_of(conn, collection, index, key, id, 1)? else {
         conn.prepare_cached(
             "INSERT INTO index_buckets (collection, idx, lo_key, lo_id, n) \
@@ -378,7 +381,7 @@ pub fn added(conn: &Connection, collection: &str, index: &str, key: &str, id: i6
 }
 
 /// Records that an entry left `index_entries`.
-pub fn removed(conn: &Connection, collection: &str, index: &str, key: &str, id: i64) -> Result<()> {
+pub fn removed(conn: &Connection, collection: i64, index: i64, key: &str, id: i64) -> Result<()> {
     let Some(run) = resize_run_of(conn, collection, index, key, id, -1)? else {
         return Ok(());
     };
@@ -407,7 +410,7 @@ pub fn removed(conn: &Connection, collection: &str, index: &str, key: &str, id: 
     Ok(())
 }
 
-fn delete_run(conn: &Connection, collection: &str, index: &str, run: &Run) -> Result<()> {
+fn delete_run(conn: &Connection, collection: i64, index: i64, run: &Run) -> Result<()> {
     conn.prepare_cached(
         "DELETE FROM index_buckets \
          WHERE collection = ?1 AND idx = ?2 AND lo_key = ?3 AND lo_id = ?4",
@@ -416,7 +419,7 @@ fn delete_run(conn: &Connection, collection: &str, index: &str, run: &Run) -> Re
     Ok(())
 }
 
-fn set_size(conn: &Connection, collection: &str, index: &str, run: &Run, n: i64) -> Result<()> {
+fn set_size(conn: &Connection, collection: i64, index: i64, run: &Run, n: i64) -> Result<()> {
     conn.prepare_cached(
         "UPDATE index_buckets SET n = ?5 \
          WHERE collection = ?1 AND idx = ?2 AND lo_key = ?3 AND lo_id = ?4",
