@@ -25,8 +25,8 @@ use contacts_guest::model::{
 };
 use contacts_guest::ports;
 use contacts_guest::service::Engine;
-use contacts_host::bindings::{api, directory as wdir, store as wstore, types as wt};
 use contacts_host::backends::{self, Backend};
+use contacts_host::bindings::{api, directory as wdir, store as wstore, types as wt};
 use contacts_host::capabilities::directory::Directory;
 use contacts_host::capabilities::store::DocumentStore;
 use contacts_host::server::{self, Config};
@@ -166,7 +166,7 @@ impl ports::Store for NativeStore {
         }
     }
     fn now(&self) -> String {
-        contacts_host::db::now_rfc3339()
+        contacts_host::clock::now_rfc3339()
     }
 }
 
@@ -941,7 +941,14 @@ fn http(f: &Fixture, cache: &Path, qs: &[String], contacts: u64) -> Http {
         crm_q.push(us);
     }
     let memory = server.memory();
-    let size = |part| f.backend.health.sizes().into_iter().find(|(p, _)| *p == part).map_or(0, |(_, n)| n);
+    let size = |part| {
+        f.backend
+            .health
+            .sizes()
+            .into_iter()
+            .find(|(p, _)| *p == part)
+            .map_or(0, |(_, n)| n)
+    };
     let (db, wal) = (size("database"), size("wal"));
     drop(server);
     Http {
@@ -1173,7 +1180,7 @@ fn main() {
     let restart = restart(&big, &cache);
 
     let ratio = |w: &Stats, n: &Stats| w.mean / n.mean;
-    println!("## Run of {}", contacts_host::db::now_rfc3339());
+    println!("## Run of {}", contacts_host::clock::now_rfc3339());
     println!();
     println!(
         "Machine: {}. Contacts: 1,000 and {large}, one mobile each; {samples} lookups per size, in the forms +33…, 0033…, 06… and the last 9 digits.",

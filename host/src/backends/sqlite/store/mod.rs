@@ -605,10 +605,10 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.db");
-        let before = crate::db::MIGRATIONS.len() - 1;
+        let before = super::super::db::MIGRATIONS.len() - 1;
         {
             let conn = rusqlite::Connection::open(&path).unwrap();
-            for sql in &crate::db::MIGRATIONS[..before] {
+            for sql in &super::super::db::MIGRATIONS[..before] {
                 conn.execute_batch(sql).unwrap();
             }
             conn.pragma_update(None, "user_version", before).unwrap();
