@@ -8,13 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
+use contacts_host::backends;
 use contacts_host::bindings::store::{CommitError, Document, Hit, Range, Write};
 use contacts_host::bindings::types::{Caller, Context, Dialect, Event, OwnerKind};
 use contacts_host::bindings::{api, types};
-use contacts_host::capabilities::directory::{Directory, SqliteDirectory};
 use contacts_host::capabilities::hooks::NoHooks;
-use contacts_host::capabilities::store::{DocumentStore, SqliteStore};
-use contacts_host::db::Db;
+use contacts_host::capabilities::store::DocumentStore;
 use contacts_host::runtime::{self, Capabilities, Limits, Runtime, Trap};
 
 const FAILS: u64 = 1_000_013;
@@ -22,7 +21,7 @@ const STALLS: u64 = 1_000_014;
 const HUGE: u64 = 1_000_015;
 
 /// SQLite, except for three contact ids.
-struct Faulty(SqliteStore);
+struct Faulty(Arc<dyn DocumentStore>);
 
 impl DocumentStore for Faulty {
     fn get(&self, collection: &str, id: u64) -> Result<Option<Document>> {
@@ -89,9 +88,9 @@ fn a_trap_fails_only_its_own_call() {
     let dir =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("runtime-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let db = Arc::new(Db::open(&dir.join("t.db")).unwrap());
-    let directory = Arc::new(SqliteDirectory::new(db.clone()));
-    let owner = directory
+    let backend = backends::open(&format!("sqlite:{}", dir.join("t.db").display())).unwrap();
+    let owner = backend
+        .admin
         .create_owner(OwnerKind::Customer, "ACME", None)
         .unwrap();
     let owner = types::OwnerRef {
@@ -102,8 +101,8 @@ fn a_trap_fails_only_its_own_call() {
     let cache = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compiled-cache");
     let component = runtime::load_component(&engine, runtime::EMBEDDED, Some(&cache)).unwrap();
     let caps = Capabilities {
-        store: Arc::new(Faulty(SqliteStore::new(db))),
-        directory: directory.clone() as Arc<dyn Directory>,
+        store: Arc::new(Faulty(backend.store.clone())),
+        directory: backend.directory.clone(),
         hooks: Arc::new(NoHooks),
     };
     let settings = api::Settings {

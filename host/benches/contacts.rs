@@ -22,9 +22,8 @@ use contacts_guest::model::{
 use contacts_guest::ports;
 use contacts_guest::service::Engine;
 use contacts_host::bindings::{api, directory as wdir, store as wstore, types as wt};
-use contacts_host::capabilities::directory::{Directory, SqliteDirectory};
-use contacts_host::capabilities::store::{DocumentStore, SqliteStore};
-use contacts_host::db::Db;
+use contacts_host::capabilities::directory::Directory;
+use contacts_host::capabilities::store::DocumentStore;
 use contacts_host::server::{self, Config};
 
 /// A deterministic generator (SplitMix64): the same contacts on every run.
@@ -88,8 +87,8 @@ fn wit_patch(p: &ContactPatch) -> api::ContactPatch {
 
 // ---- the host's SQLite capabilities as the native engine's ports ----
 
-struct NativeStore(Arc<SqliteStore>);
-struct NativeDirectory(Arc<SqliteDirectory>);
+struct NativeStore(Arc<dyn DocumentStore>);
+struct NativeDirectory(Arc<dyn Directory>);
 
 fn doc(d: wstore::Document) -> ports::Document {
     ports::Document {
@@ -195,7 +194,7 @@ impl ports::Store for NativeStore {
         }
     }
     fn now(&self) -> String {
-        contacts_host::db::now_rfc3339()
+        contacts_host::clock::now_rfc3339()
     }
 }
 
@@ -321,16 +320,16 @@ impl Fixture {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
-        let db = Arc::new(Db::open(&path).expect("db"));
-        let store = Arc::new(SqliteStore::new(db.clone()));
-        let directory = Arc::new(SqliteDirectory::new(db.clone()));
-        let owner = directory
+        let backend =
+            contacts_host::backends::open(&format!("sqlite:{}", path.display())).expect("db");
+        let owner = backend
+            .admin
             .create_owner(wt::OwnerKind::Customer, "ACME", Some("CL000001"))
             .expect("owner");
         let f = Fixture {
             path,
-            store: NativeStore(store),
-            directory: NativeDirectory(directory),
+            store: NativeStore(backend.store.clone()),
+            directory: NativeDirectory(backend.directory.clone()),
             owner: OwnerRef {
                 kind: OwnerKind::Customer,
                 id: owner.id,
@@ -353,16 +352,17 @@ impl Fixture {
         // Measure a settled database, as a server sees it between bursts of
         // writes: the WAL folded into the file and the dirty pages on disk,
         // so the first measurements do not pay for this generation.
-        let conn = db.conn().expect("conn");
         // Written by this build's definitions, as a server would record.
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('index_version', ?1)",
-            [contacts_guest::index::VERSION.to_string()],
-        )
-        .expect("index version");
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        backend
+            .meta
+            .set(
+                contacts_host::maintenance::INDEX_VERSION_KEY,
+                &contacts_guest::index::VERSION.to_string(),
+            )
+            .expect("index version");
+        rusqlite::Connection::open(&f.path)
+            .and_then(|c| c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)"))
             .expect("checkpoint");
-        drop(conn);
         let _ = Command::new("sync").status();
         f
     }
@@ -824,7 +824,7 @@ fn main() {
     let restart = restart(&big, &cache);
 
     let ratio = |w: &Stats, n: &Stats| w.mean / n.mean;
-    println!("## Run of {}", contacts_host::db::now_rfc3339());
+    println!("## Run of {}", contacts_host::clock::now_rfc3339());
     println!();
     println!(
         "Machine: {}. Contacts: 1,000 and {large}, one mobile each; {samples} lookups per size, in the forms +33…, 0033…, 06… and the last 9 digits.",

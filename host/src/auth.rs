@@ -2,6 +2,8 @@
 //!
 //! Tokens are random and stored as SHA-256 digests; passwords as Argon2id
 //! hashes. A token carries the scopes and dialect it was created with.
+//! [`Auth`] holds the rules (hashing, the lockout); [`Accounts`] is where a
+//! backend (`crate::backends`) keeps agents, tokens and failed logins.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,11 +11,10 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::bindings::types::Dialect;
-use crate::db::{Db, now_ms, now_rfc3339};
+use crate::clock::now_ms;
 
 /// Every scope a token may hold (spec §4).
 pub const SCOPES: &[&str] = &[
@@ -52,6 +53,78 @@ impl Agent {
             self.scopes.clone()
         }
     }
+}
+
+/// An agent as stored, with what a login checks.
+#[derive(Debug, Clone)]
+pub struct StoredAgent {
+    /// The agent's own scopes and dialect (a token carries its own).
+    pub agent: Agent,
+    /// Argon2id PHC string; `None` for an agent without a password.
+    pub password_hash: Option<String>,
+}
+
+/// An agent to create or update.
+#[derive(Debug, Clone)]
+pub struct AgentRecord<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub email: Option<&'a str>,
+    /// `None` keeps an existing agent's password.
+    pub password_hash: Option<&'a str>,
+    pub dialect: Option<&'a str>,
+    pub scopes: &'a [String],
+}
+
+/// What a login attempt found when it was counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted as a failure (until a success clears it): check the password.
+    Counted,
+    /// Too many failures already: not counted; the oldest failure still in
+    /// the window was at this time (Unix milliseconds).
+    Locked { oldest_ms: i64 },
+}
+
+/// Where agents, their tokens and failed logins are kept, shared by every
+/// replica on one database.
+///
+/// Emails compare ASCII case-insensitively and are unique among agents.
+/// Tokens are stored only as their digests.
+pub trait Accounts: Send + Sync + 'static {
+    /// Whether any agent exists.
+    fn has_agents(&self) -> Result<bool>;
+
+    /// Creates an agent, or updates the one with the same email (names,
+    /// dialect, scopes, and the password hash when one is given), in one
+    /// atomic step; returns its id. Without an email, always a new agent.
+    fn upsert_agent(&self, agent: &AgentRecord<'_>) -> Result<u64>;
+
+    /// The agent with this email, if any.
+    fn agent_by_email(&self, email: &str) -> Result<Option<StoredAgent>>;
+
+    /// Stores a token (by its digest) for an agent, with the scopes and
+    /// dialect it grants.
+    fn add_token(
+        &self,
+        digest: &str,
+        agent_id: u64,
+        dialect: Option<&str>,
+        scopes: &[String],
+    ) -> Result<()>;
+
+    /// The agent behind a token digest, with the token's scopes and dialect.
+    fn token_agent(&self, digest: &str) -> Result<Option<Agent>>;
+
+    /// The lockout's counter, in one atomic step even across replicas (so
+    /// parallel guesses queue and are all counted): forgets the failures of
+    /// `email` at or before `since_ms`; then, if `max` or more remain,
+    /// answers [`Attempt::Locked`] without counting; else records a failure
+    /// at `now_ms` and answers [`Attempt::Counted`].
+    fn count_attempt(&self, email: &str, since_ms: i64, now_ms: i64, max: u32) -> Result<Attempt>;
+
+    /// Forgets every failure of `email` (after a successful login).
+    fn clear_failures(&self, email: &str) -> Result<()>;
 }
 
 pub struct NewAgent<'a> {
@@ -140,20 +213,18 @@ pub enum Login {
 }
 
 pub struct Auth {
-    db: Arc<Db>,
+    accounts: Arc<dyn Accounts>,
 }
 
 impl Auth {
-    pub fn new(db: Arc<Db>) -> Auth {
-        Auth { db }
+    pub fn new(accounts: Arc<dyn Accounts>) -> Auth {
+        Auth { accounts }
     }
 
     /// Whether any agent exists: a server with none has nobody who can call
     /// it yet, and says how to make the first.
     pub fn has_agents(&self) -> Result<bool> {
-        let conn = self.db.conn()?;
-        let any: bool = conn.query_row("SELECT EXISTS (SELECT 1 FROM agents)", [], |r| r.get(0))?;
-        Ok(any)
+        self.accounts.has_agents()
     }
 
     /// Creates an agent, or updates the one with the same email, and issues
@@ -173,38 +244,16 @@ impl Auth {
             bail!("--name must not be empty");
         }
         let password = new.password.map(hash_password).transpose()?;
-        let scopes = serde_json::to_string(&new.scopes)?;
-        let conn = self.db.conn()?;
-        let existing: Option<i64> = match new.email {
-            Some(email) => conn
-                .query_row(
-                    "SELECT id FROM agents WHERE email = ?1",
-                    params![email],
-                    |r| r.get(0),
-                )
-                .optional()?,
-            None => None,
-        };
-        let id = match existing {
-            Some(id) => {
-                conn.execute(
-                    "UPDATE agents SET first_name = ?1, last_name = ?2, \
-                     password_hash = coalesce(?3, password_hash), dialect = ?4, scopes = ?5 \
-                     WHERE id = ?6",
-                    params![first, last, password, new.dialect, scopes, id],
-                )?;
-                id
-            }
-            None => conn.query_row(
-                "INSERT INTO agents (first_name, last_name, email, password_hash, dialect, scopes, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-                params![first, last, new.email, password, new.dialect, scopes, now_rfc3339()],
-                |r| r.get(0),
-            )?,
-        };
-        drop(conn);
+        let id = self.accounts.upsert_agent(&AgentRecord {
+            first_name: &first,
+            last_name: &last,
+            email: new.email,
+            password_hash: password.as_deref(),
+            dialect: new.dialect,
+            scopes: &new.scopes,
+        })?;
         let agent = Agent {
-            id: id as u64,
+            id,
             first_name: first,
             last_name: last,
             email: new.email.map(str::to_owned),
@@ -217,50 +266,18 @@ impl Auth {
 
     fn issue(&self, agent: &Agent) -> Result<String> {
         let token = new_token()?;
-        let conn = self.db.conn()?;
-        conn.execute(
-            "INSERT INTO tokens (hash, agent_id, dialect, scopes, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                digest(&token),
-                agent.id as i64,
-                agent.dialect,
-                serde_json::to_string(&agent.scopes)?,
-                now_rfc3339()
-            ],
+        self.accounts.add_token(
+            &digest(&token),
+            agent.id,
+            agent.dialect.as_deref(),
+            &agent.scopes,
         )?;
         Ok(token)
     }
 
     /// The agent behind a bearer token, if it is valid.
     pub fn verify(&self, token: &str) -> Result<Option<Agent>> {
-        let conn = self.db.conn()?;
-        let row = conn
-            .prepare_cached(
-                "SELECT a.id, a.first_name, a.last_name, a.email, t.scopes, t.dialect \
-                 FROM tokens t JOIN agents a ON a.id = t.agent_id WHERE t.hash = ?1",
-            )?
-            .query_row(params![digest(token)], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ))
-            })
-            .optional()?;
-        let Some((id, first_name, last_name, email, scopes, dialect)) = row else {
-            return Ok(None);
-        };
-        Ok(Some(Agent {
-            id: id as u64,
-            first_name,
-            last_name,
-            email,
-            scopes: serde_json::from_str(&scopes)?,
-            dialect,
-        }))
+        self.accounts.token_agent(&digest(token))
     }
 
     /// Email and password login. Five failures for one email within 60 s
@@ -268,49 +285,34 @@ impl Auth {
     /// Failures are kept in the database, so every replica sees them.
     ///
     /// Each attempt is counted as a failure before its password is checked,
-    /// in the same transaction as the check of the count, so guesses sent in
+    /// in the same atomic step as the check of the count, so guesses sent in
     /// parallel are counted too (only five are ever checked); a success then
     /// clears the count. An unknown email costs a password hash like a known
     /// one, so the answer's time does not tell which emails exist.
     pub fn login(&self, email: &str, password: &str) -> Result<Login> {
         let key = email.trim().to_lowercase();
-        if let Some(wait) = self.count_attempt(&key)? {
-            return Ok(Login::Locked(wait));
+        let now = now_ms();
+        let since = now - FAILURE_WINDOW.as_millis() as i64;
+        if let Attempt::Locked { oldest_ms } =
+            self.accounts
+                .count_attempt(&key, since, now, MAX_FAILURES as u32)?
+        {
+            // The lock ends when the oldest failure leaves the window.
+            let left_ms = (oldest_ms - since).max(0) as u64;
+            return Ok(Login::Locked(left_ms.div_ceil(1000).max(1)));
         }
-        let conn = self.db.conn()?;
-        let row = conn
-            .query_row(
-                "SELECT id, first_name, last_name, email, password_hash, dialect, scopes \
-                 FROM agents WHERE email = ?1",
-                params![key],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        drop(conn);
-        let agent = match row {
-            Some((id, first_name, last_name, email, Some(hash), dialect, scopes))
-                if verify_password(password, &hash) =>
-            {
-                Agent {
-                    id: id as u64,
-                    first_name,
-                    last_name,
-                    email,
-                    scopes: serde_json::from_str(&scopes)?,
-                    dialect: Some(dialect.unwrap_or_else(|| "bluerocktel".to_owned())),
-                }
-            }
-            Some((.., Some(_), _, _)) => return Ok(Login::Invalid),
+        let agent = match self.accounts.agent_by_email(&key)? {
+            Some(StoredAgent {
+                agent,
+                password_hash: Some(hash),
+            }) if verify_password(password, &hash) => Agent {
+                dialect: Some(agent.dialect.unwrap_or_else(|| "bluerocktel".to_owned())),
+                ..agent
+            },
+            Some(StoredAgent {
+                password_hash: Some(_),
+                ..
+            }) => return Ok(Login::Invalid),
             // No such agent, or one without a password: spend what a check
             // of a real password spends.
             _ => {
@@ -318,37 +320,9 @@ impl Auth {
                 return Ok(Login::Invalid);
             }
         };
-        self.db
-            .conn()?
-            .prepare_cached("DELETE FROM login_failures WHERE email = ?1")?
-            .execute(params![key])?;
+        self.accounts.clear_failures(&key)?;
         let token = self.issue(&agent)?;
         Ok(Login::Ok { agent, token })
-    }
-
-    /// Counts one attempt for `key` as a failure, unless it already failed
-    /// too often: then the seconds until it may try again. One write
-    /// transaction checks and counts, so parallel attempts queue here.
-    fn count_attempt(&self, key: &str) -> Result<Option<u64>> {
-        let now = now_ms();
-        let since = now - FAILURE_WINDOW.as_millis() as i64;
-        let mut conn = self.db.conn()?;
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        tx.prepare_cached("DELETE FROM login_failures WHERE email = ?1 AND at_ms <= ?2")?
-            .execute(params![key, since])?;
-        let (failures, oldest): (i64, Option<i64>) = tx
-            .prepare_cached("SELECT count(*), min(at_ms) FROM login_failures WHERE email = ?1")?
-            .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        if failures as usize >= MAX_FAILURES {
-            tx.commit()?;
-            // The lock ends when the oldest failure leaves the window.
-            let left_ms = oldest.map_or(0, |t| t - since).max(0) as u64;
-            return Ok(Some(left_ms.div_ceil(1000).max(1)));
-        }
-        tx.prepare_cached("INSERT INTO login_failures (email, at_ms) VALUES (?1, ?2)")?
-            .execute(params![key, now])?;
-        tx.commit()?;
-        Ok(None)
     }
 }
 

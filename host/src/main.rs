@@ -3,7 +3,6 @@
 
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -11,7 +10,6 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
 use contacts_host::auth::{Auth, NewAgent, parse_scopes};
-use contacts_host::db::{Db, sqlite_path};
 use contacts_host::http;
 use contacts_host::runtime::Limits;
 use contacts_host::{extensions, listen, server, webhooks};
@@ -271,9 +269,9 @@ fn serve(args: ServeArgs) -> Result<()> {
         .enable_all()
         .build()?;
     let (deliveries, reactions) = rt.block_on(async move {
-        let deliveries = webhooks::start(&hooks, app.db.clone())?;
+        let deliveries = webhooks::start(&hooks, &app.backend.feed())?;
         let reactions = match &extensions {
-            Some(e) => Some(extensions::events::start(e, app.db.clone())?),
+            Some(e) => Some(extensions::events::start(e, &app.backend.feed())?),
             None => None,
         };
         let listener = tokio::net::TcpListener::bind(&args.listen)
@@ -339,8 +337,8 @@ fn create_token(args: TokenArgs) -> Result<()> {
     } else {
         None
     };
-    let db = Arc::new(Db::open(&sqlite_path(&args.db.db)?)?);
-    let auth = Auth::new(db);
+    let backend = contacts_host::backends::open(&args.db.db)?;
+    let auth = Auth::new(backend.accounts);
     let email = args.email.as_deref().map(str::trim);
     let (agent, token) = auth.create_agent(&NewAgent {
         name: &args.name,

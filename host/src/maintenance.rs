@@ -2,44 +2,44 @@
 //!
 //! The component says which version of index definitions it computes
 //! (`index-version`); the database keeps the version its entries were
-//! written under (`meta`). When they differ, as after an upgrade that
+//! written under ([`Meta`]). When they differ, as after an upgrade that
 //! changed an index, every document is reindexed through the component
 //! before the server answers a request.
 
 use std::time::Instant;
 
 use anyhow::{Result, anyhow};
-use rusqlite::{OptionalExtension, params};
 
-use crate::db::Db;
 use crate::runtime::Runtime;
+
+/// Facts about the database itself, kept by its backend beside the data
+/// they describe (such as the index version its entries were written under).
+pub trait Meta: Send + Sync + 'static {
+    /// The value of a fact, if recorded.
+    fn get(&self, key: &str) -> Result<Option<String>>;
+
+    /// Records a fact, replacing its value (last writer wins).
+    fn set(&self, key: &str, value: &str) -> Result<()>;
+
+    /// Whether the database holds any document of any collection.
+    fn has_documents(&self) -> Result<bool>;
+}
 
 /// Documents per call into the component.
 const STEP: u32 = 500;
-const VERSION_KEY: &str = "index_version";
+/// The [`Meta`] fact that records the index version of the stored entries.
+pub const INDEX_VERSION_KEY: &str = "index_version";
 
 /// Reindexes unless the database's entries were written under the
 /// component's index version; returns whether it reindexed.
-pub fn reindex_if_stale(runtime: &Runtime, db: &Db) -> Result<bool> {
+pub fn reindex_if_stale(runtime: &Runtime, meta: &dyn Meta) -> Result<bool> {
     let wanted = runtime.call(|api, s| api.call_index_version(s))?;
-    let stored: Option<String> = db
-        .conn()?
-        .query_row(
-            "SELECT value FROM meta WHERE key = ?1",
-            params![VERSION_KEY],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let stored = meta.get(INDEX_VERSION_KEY)?;
     if stored.as_deref() == Some(wanted.to_string().as_str()) {
         return Ok(false);
     }
     // A new database has nothing to reindex, only a version to record.
-    let empty: bool =
-        db.conn()?
-            .query_row("SELECT NOT EXISTS (SELECT 1 FROM documents)", [], |r| {
-                r.get(0)
-            })?;
-    let reindexed = !empty;
+    let reindexed = meta.has_documents()?;
     if reindexed {
         tracing::info!(
             "index entries were written under version {}, the component computes {wanted}: reindexing",
@@ -47,11 +47,7 @@ pub fn reindex_if_stale(runtime: &Runtime, db: &Db) -> Result<bool> {
         );
         reindex(runtime)?;
     }
-    db.conn()?.execute(
-        "INSERT INTO meta (key, value) VALUES (?1, ?2) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![VERSION_KEY, wanted.to_string()],
-    )?;
+    meta.set(INDEX_VERSION_KEY, &wanted.to_string())?;
     Ok(reindexed)
 }
 

@@ -24,7 +24,7 @@ use crate::bindings::{Contacts, ContactsPre, api, directory, hooks, store, types
 use crate::capabilities::directory::Directory;
 use crate::capabilities::hooks::Hooks;
 use crate::capabilities::store::DocumentStore;
-use crate::db::now_rfc3339;
+use crate::clock::now_rfc3339;
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);

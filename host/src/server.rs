@@ -1,5 +1,6 @@
-//! Assembling a server: database, capabilities, runtime and HTTP state, from
-//! the settings the command line (or a benchmark, or an embedder) gives.
+//! Assembling a server: storage backend, capabilities, runtime and HTTP
+//! state, from the settings the command line (or a benchmark, or an
+//! embedder) gives.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,12 +8,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use crate::auth::Auth;
+use crate::backends;
 use crate::bindings::api;
-use crate::capabilities::directory::SqliteDirectory;
-use crate::capabilities::events::Outbox;
 use crate::capabilities::hooks::{Hooks, NoHooks};
-use crate::capabilities::store::SqliteStore;
-use crate::db::{Db, sqlite_path};
 use crate::extensions::Extensions;
 use crate::http::{self, App};
 use crate::maintenance;
@@ -21,7 +19,7 @@ use crate::runtime::{self, Capabilities, Limits, Runtime};
 /// What a server needs to start; the command line fills it from flags.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `sqlite:PATH`.
+    /// The database URL (`sqlite:PATH`); its scheme picks the backend.
     pub db: String,
     pub region: String,
     pub default_dialect: String,
@@ -72,7 +70,7 @@ pub struct Assembled {
     pub extensions: Option<Arc<Extensions>>,
 }
 
-/// Opens the database, loads the component, warms the first instance and
+/// Opens the backend, loads the component, warms the first instance and
 /// brings stored index entries up to the component's index version.
 pub fn build(cfg: &Config) -> Result<Arc<App>> {
     Ok(assemble(cfg)?.app)
@@ -83,8 +81,7 @@ pub fn build(cfg: &Config) -> Result<Arc<App>> {
 pub fn assemble(cfg: &Config) -> Result<Assembled> {
     let default_dialect = http::parse_dialect(&cfg.default_dialect)
         .with_context(|| format!("unknown dialect {:?}", cfg.default_dialect))?;
-    let db = Arc::new(Db::open(&sqlite_path(&cfg.db)?)?);
-    let directory = Arc::new(SqliteDirectory::new(db.clone()));
+    let backend = backends::open(&cfg.db)?;
     let settings = api::Settings {
         default_region: cfg.region.trim().to_ascii_uppercase(),
         free_mail_domains: cfg.free_mail_domains.clone(),
@@ -96,7 +93,7 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
     let extensions = match &cfg.extensions {
         Some(dir) => Some(Arc::new(Extensions::load(
             dir,
-            Some(db.clone()),
+            Some(backend.kv.clone()),
             cfg.cache_dir.as_deref(),
         )?)),
         None => None,
@@ -106,23 +103,21 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
         None => Arc::new(NoHooks),
     };
     let caps = Capabilities {
-        store: Arc::new(SqliteStore::new(db.clone())),
-        directory: directory.clone(),
+        store: backend.store.clone(),
+        directory: backend.directory.clone(),
         hooks,
     };
     let runtime = Runtime::new(engine, &component, caps, settings, cfg.limits.clone())?;
     if cfg.reindex {
         maintenance::reindex(&runtime)?;
     } else {
-        maintenance::reindex_if_stale(&runtime, &db)?;
+        maintenance::reindex_if_stale(&runtime, backend.meta.as_ref())?;
     }
     let app = Arc::new(App {
         runtime,
-        auth: Auth::new(db.clone()),
-        directory,
-        outbox: Outbox::new(db.clone()),
+        auth: Auth::new(backend.accounts.clone()),
         default_dialect,
-        db,
+        backend,
         metrics: crate::metrics::Metrics::default(),
         trust_proxy: cfg.trust_proxy,
     });

@@ -5,7 +5,6 @@
 //! posted in order, one at a time, retried with a growing pause, and a lease
 //! that lets one replica deliver to it at a time.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -17,18 +16,10 @@ use hyper_util::rt::TokioIo;
 use sha2::{Digest, Sha256};
 
 use crate::capabilities::events::StoredEvent;
-use crate::capabilities::events::subscription::{Consumer, Cursors, Leases, replica_id};
-use crate::db::Db;
+use crate::capabilities::events::subscription::{Consumer, Feed, Leases, Subscriber, replica_id};
 
 /// How long one attempt may take.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Where webhook cursors are kept.
-const CURSORS: Cursors = Cursors {
-    what: "webhook",
-    table: "webhook_cursors",
-    key: "url",
-};
 
 /// Where events go, and the secret their signatures use.
 #[derive(Debug, Clone)]
@@ -55,33 +46,21 @@ pub fn validate(urls: &[String]) -> Result<()> {
 /// This process's claim on its endpoints, to hand back at shutdown.
 pub type Deliveries = Leases;
 
-/// How far each endpoint has acknowledged the outbox, by URL.
-pub fn cursors(db: &Db) -> Result<Vec<(String, u64)>> {
-    let conn = db.conn()?;
-    let mut stmt =
-        conn.prepare_cached("SELECT url, after_seq FROM webhook_cursors ORDER BY url")?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(rows)
-}
-
 /// Starts one delivery task per endpoint on the current tokio runtime. A new
 /// endpoint starts at the end of the outbox: it gets what happens from now.
-pub fn start(cfg: &Webhooks, db: Arc<Db>) -> Result<Deliveries> {
+pub fn start(cfg: &Webhooks, feed: &Feed) -> Result<Deliveries> {
     validate(&cfg.urls)?;
     let me = replica_id()?;
     for url in &cfg.urls {
-        CURSORS.register(&db, url)?;
         let endpoint = Endpoint {
             uri: url.parse()?,
             secret: cfg.secret.clone(),
         };
-        CURSORS.spawn(db.clone(), url, &me, endpoint);
+        feed.start(Subscriber::Webhook, url, &me, endpoint)?;
     }
     Ok(Leases {
-        cursors: CURSORS,
-        db,
+        kind: Subscriber::Webhook,
+        cursors: feed.cursors.clone(),
         me,
     })
 }

@@ -1,6 +1,6 @@
 //! The `on-event` hook: every outbox event after its commit, in order, at
 //! least once, through the same subscription machinery as webhooks (one
-//! cursor per extension in `extension_cursors`, leases, backoff).
+//! cursor per extension, leases, backoff).
 //!
 //! An extension's own error asks for the event again, after a pause. A
 //! failure (trap, timeout, budget) follows its policy: `reject` retries the
@@ -15,34 +15,26 @@ use super::Extensions;
 use super::convert;
 use super::manifest::Hook;
 use crate::capabilities::events::StoredEvent;
-use crate::capabilities::events::subscription::{Consumer, Cursors, Leases, replica_id};
-use crate::db::Db;
-
-const CURSORS: Cursors = Cursors {
-    what: "extension",
-    table: "extension_cursors",
-    key: "name",
-};
+use crate::capabilities::events::subscription::{Consumer, Feed, Leases, Subscriber, replica_id};
 
 /// Starts one delivery task per extension with an `on-event` hook, on the
 /// current tokio runtime. A new extension starts at the end of the outbox.
-pub fn start(extensions: &Arc<Extensions>, db: Arc<Db>) -> Result<Leases> {
+pub fn start(extensions: &Arc<Extensions>, feed: &Feed) -> Result<Leases> {
     let me = replica_id()?;
     for (index, loaded) in extensions.loaded().iter().enumerate() {
         if !loaded.runner.manifest().has(Hook::OnEvent) {
             continue;
         }
         let name = &loaded.runner.manifest().name;
-        CURSORS.register(&db, name)?;
         let reactor = Reactor {
             extensions: extensions.clone(),
             index,
         };
-        CURSORS.spawn(db.clone(), name, &me, reactor);
+        feed.start(Subscriber::Extension, name, &me, reactor)?;
     }
     Ok(Leases {
-        cursors: CURSORS,
-        db,
+        kind: Subscriber::Extension,
+        cursors: feed.cursors.clone(),
         me,
     })
 }

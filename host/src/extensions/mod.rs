@@ -24,7 +24,6 @@ use anyhow::{Context, Result, bail};
 
 use crate::bindings::types::{Contact, ContactPatch, FieldError};
 use crate::capabilities::hooks::Hooks;
-use crate::db::Db;
 use manifest::{Hook, Manifest, Policy};
 use sandbox::{Runner, Sandbox};
 
@@ -69,10 +68,14 @@ fn folders(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 impl Extensions {
-    /// Loads and starts every extension under `dir`. `db` holds their
+    /// Loads and starts every extension under `dir`. `kv` holds their
     /// key-value spaces; without it (a check) `kv` calls fail. Compiled code
     /// is cached in `cache_dir` like the core component's.
-    pub fn load(dir: &Path, db: Option<Arc<Db>>, cache_dir: Option<&Path>) -> Result<Extensions> {
+    pub fn load(
+        dir: &Path,
+        kv: Option<Arc<dyn kv::KeyValue>>,
+        cache_dir: Option<&Path>,
+    ) -> Result<Extensions> {
         let mut manifests = Vec::new();
         for folder in folders(dir)? {
             let manifest = Manifest::read(&folder)
@@ -87,7 +90,7 @@ impl Extensions {
         let sandbox = Sandbox::new(manifests.len(), max_memory)?;
         let mut loaded: Vec<Loaded> = Vec::new();
         for (folder, manifest) in manifests {
-            let one = load_one(&sandbox, &folder, manifest, db.clone(), cache_dir)
+            let one = load_one(&sandbox, &folder, manifest, kv.clone(), cache_dir)
                 .with_context(|| format!("extension {} refused", folder.display()))?;
             if let Some(other) = loaded
                 .iter()
@@ -134,7 +137,7 @@ fn load_one(
     sandbox: &Sandbox,
     folder: &Path,
     manifest: Manifest,
-    db: Option<Arc<Db>>,
+    kv: Option<Arc<dyn kv::KeyValue>>,
     cache_dir: Option<&Path>,
 ) -> Result<Loaded> {
     let path = folder.join(&manifest.component);
@@ -145,12 +148,8 @@ fn load_one(
         )
     })?;
     let pre = sandbox.prepare(&manifest, &wasm, cache_dir)?;
-    let kv = match (&db, manifest.granted(manifest::Grant::Kv)) {
-        (Some(db), true) => Some(kv::Space::new(
-            db.clone(),
-            &manifest.name,
-            manifest.limits.kv_bytes,
-        )),
+    let kv = match (kv, manifest.granted(manifest::Grant::Kv)) {
+        (Some(kv), true) => Some(kv::Space::new(kv, &manifest.name, manifest.limits.kv_bytes)),
         _ => None,
     };
     let runner = Runner::new(sandbox, pre, manifest, kv);

@@ -27,22 +27,19 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::auth::{Agent, Auth};
+use crate::backends::Backend;
 use crate::bindings::api;
 use crate::bindings::types::{Caller, Context, Dialect, Error};
-use crate::capabilities::directory::SqliteDirectory;
-use crate::capabilities::events::Outbox;
 use crate::runtime::Runtime;
 
 /// What every handler can reach.
 pub struct App {
     pub runtime: Runtime,
     pub auth: Auth,
-    pub directory: Arc<SqliteDirectory>,
-    pub outbox: Outbox,
     pub default_dialect: Dialect,
-    /// The database behind the capabilities, for host-side work such as
-    /// webhook delivery.
-    pub db: Arc<crate::db::Db>,
+    /// The database behind the capabilities: the platform's records, the
+    /// outbox, health, and host-side work such as webhook delivery.
+    pub backend: Backend,
     /// Requests counted by route, dialect and status (`/metrics`).
     pub metrics: crate::metrics::Metrics,
     /// Believe `X-Forwarded-Host` and `-Proto` (a proxy in front sets them).

@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::Shared;
 use crate::bindings::types::Dialect;
+use crate::capabilities::events::subscription::Subscriber;
 use crate::metrics::Gauge;
 
 /// The dialect a request was served in, once authentication has chosen it:
@@ -75,7 +76,7 @@ pub(super) async fn healthz() -> Response {
 pub(super) async fn readyz(State(app): State<Shared>) -> Response {
     let app2 = app.clone();
     let check = tokio::task::spawn_blocking(move || -> anyhow::Result<u32> {
-        app2.db.ping()?;
+        app2.backend.health.ping()?;
         app2.runtime.call(|api, s| api.call_index_version(s))
     })
     .await;
@@ -100,13 +101,17 @@ fn unready(reason: &str) -> Response {
 pub(super) async fn metrics(State(app): State<Shared>) -> Response {
     let app2 = app.clone();
     let figures = tokio::task::spawn_blocking(move || {
-        let (db_bytes, wal_bytes) = app2.db.file_sizes();
-        let last_seq = app2.outbox.last_seq().ok();
-        let cursors = crate::webhooks::cursors(&app2.db).unwrap_or_default();
-        (db_bytes, wal_bytes, last_seq, cursors)
+        let sizes = app2.backend.health.sizes();
+        let last_seq = app2.backend.outbox.last_seq().ok();
+        let cursors = app2
+            .backend
+            .cursors
+            .list(Subscriber::Webhook)
+            .unwrap_or_default();
+        (sizes, last_seq, cursors)
     })
     .await;
-    let Ok((db_bytes, wal_bytes, last_seq, cursors)) = figures else {
+    let Ok((sizes, last_seq, cursors)) = figures else {
         return (StatusCode::SERVICE_UNAVAILABLE, "metrics unavailable\n").into_response();
     };
     let pool = app.runtime.stats();
@@ -143,10 +148,10 @@ pub(super) async fn metrics(State(app): State<Shared>) -> Response {
             name: "contacts_store_file_bytes",
             help: "Size of the database's files.",
             kind: "gauge",
-            series: vec![
-                (vec![("file", "database".to_owned())], db_bytes as f64),
-                (vec![("file", "wal".to_owned())], wal_bytes as f64),
-            ],
+            series: sizes
+                .iter()
+                .map(|(part, bytes)| (vec![("file", (*part).to_owned())], *bytes as f64))
+                .collect(),
         },
     ];
     if let Some(seq) = last_seq {
@@ -162,10 +167,10 @@ pub(super) async fn metrics(State(app): State<Shared>) -> Response {
             kind: "gauge",
             series: cursors
                 .iter()
-                .map(|(url, after)| {
+                .map(|c| {
                     (
-                        vec![("endpoint", url.clone())],
-                        seq.saturating_sub(*after) as f64,
+                        vec![("endpoint", c.key.clone())],
+                        seq.saturating_sub(c.after_seq) as f64,
                     )
                 })
                 .collect(),

@@ -13,7 +13,7 @@ use super::body::{self, as_integer};
 use super::{Authed, Shared, internal, path_id};
 use crate::bindings::directory::RecordKind;
 use crate::bindings::types::OwnerKind;
-use crate::capabilities::directory::sqlite::kind_name;
+use crate::capabilities::directory::kind_name;
 
 /// The scope of the platform's own records (spec §7): a token that may
 /// only read contacts must not create customers or portal accounts.
@@ -101,7 +101,9 @@ async fn create_owner(app: Shared, kind: OwnerKind, req: Request) -> Result<Resp
     let name = required_text(&map, &["name"])?;
     let account = optional_text(&map, &["customer_account", "customerAccount"])?;
     let owner = blocking(&app, move |app| {
-        app.directory.create_owner(kind, &name, account.as_deref())
+        app.backend
+            .admin
+            .create_owner(kind, &name, account.as_deref())
     })
     .await?;
     let body = json!({
@@ -147,7 +149,9 @@ async fn create_record(
     };
     let echo_domain = domain.clone();
     let id = blocking(&app, move |app| {
-        app.directory.create_record(kind, &name, domain.as_deref())
+        app.backend
+            .admin
+            .create_record(kind, &name, domain.as_deref())
     })
     .await?;
     let mut body = json!({ "id": id, name_field: map.get(name_field) });
@@ -215,7 +219,8 @@ pub(super) async fn create_conversation(
             }
         };
         let conv = blocking(&app, move |app| {
-            app.directory
+            app.backend
+                .admin
                 .create_conversation(contact, &subject, &last_message)
         })
         .await?;
@@ -242,7 +247,7 @@ pub(super) async fn create_client(
     async {
         let map = read(req).await?;
         let contact = contact_id(&map)?;
-        let client = blocking(&app, move |app| app.directory.create_client(contact)).await?;
+        let client = blocking(&app, move |app| app.backend.admin.create_client(contact)).await?;
         match client {
             Some(c) => Ok((
                 StatusCode::CREATED,
@@ -275,7 +280,7 @@ pub(super) async fn show_client(
     let Some(id) = path_id(&id) else {
         return missing();
     };
-    match blocking(&app, move |app| app.directory.client(id)).await {
+    match blocking(&app, move |app| app.backend.admin.client(id)).await {
         Ok(Some(c)) => {
             Json(json!({"id": c.id, "contact_id": c.contact_id, "permissions": c.permissions}))
                 .into_response()

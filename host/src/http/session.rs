@@ -109,7 +109,7 @@ pub async fn events(State(app): State<Shared>, _auth: Authed, req: Request) -> R
         .unwrap_or(100)
         .clamp(1, 1000);
     let app2 = app.clone();
-    match tokio::task::spawn_blocking(move || app2.outbox.after(after, limit)).await {
+    match tokio::task::spawn_blocking(move || app2.backend.outbox.after(after, limit)).await {
         Ok(Ok(list)) => {
             let next = list.last().map_or(after, |e| e.seq);
             Json(json!({"data": list, "next": next})).into_response()

@@ -6,20 +6,14 @@ use std::sync::Arc;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 
-use super::Directory;
+use super::{Directory, DirectoryAdmin, kind_name, new_uuid};
 use crate::bindings::directory::{ClientAccount, Conversation, Owner, RecordKind};
 use crate::bindings::types::{OwnerKind, OwnerRef};
-use crate::db::{Db, now_rfc3339};
+use crate::clock::now_rfc3339;
+use crate::db::Db;
 
 pub struct SqliteDirectory {
     db: Arc<Db>,
-}
-
-pub fn kind_name(kind: OwnerKind) -> &'static str {
-    match kind {
-        OwnerKind::Customer => "customer",
-        OwnerKind::Prospect => "prospect",
-    }
 }
 
 fn table(kind: RecordKind) -> &'static str {
@@ -34,17 +28,13 @@ impl SqliteDirectory {
     pub fn new(db: Arc<Db>) -> SqliteDirectory {
         SqliteDirectory { db }
     }
+}
 
-    /// Creates a customer or prospect; without an account number one is
-    /// derived from the id (`CL000012`, `PR000012`).
-    pub fn create_owner(
-        &self,
-        kind: OwnerKind,
-        name: &str,
-        account: Option<&str>,
-    ) -> Result<Owner> {
-        let conn = self.db.conn()?;
-        let id: i64 = conn.query_row(
+impl DirectoryAdmin for SqliteDirectory {
+    fn create_owner(&self, kind: OwnerKind, name: &str, account: Option<&str>) -> Result<Owner> {
+        let mut conn = self.db.conn()?;
+        let tx = conn.transaction()?;
+        let id: i64 = tx.query_row(
             "INSERT INTO owners (kind, name, account) VALUES (?1, ?2, '') RETURNING id",
             params![kind_name(kind), name],
             |r| r.get(0),
@@ -56,10 +46,11 @@ impl SqliteDirectory {
                 OwnerKind::Prospect => format!("PR{id:06}"),
             },
         };
-        conn.execute(
+        tx.execute(
             "UPDATE owners SET account = ?1 WHERE id = ?2",
             params![account, id],
         )?;
+        tx.commit()?;
         Ok(Owner {
             kind,
             id: id as u64,
@@ -68,8 +59,7 @@ impl SqliteDirectory {
         })
     }
 
-    /// Creates a company, deal or activity and returns its id.
-    pub fn create_record(&self, kind: RecordKind, name: &str, domain: Option<&str>) -> Result<u64> {
+    fn create_record(&self, kind: RecordKind, name: &str, domain: Option<&str>) -> Result<u64> {
         let conn = self.db.conn()?;
         let id: i64 = match kind {
             RecordKind::Company => conn.query_row(
@@ -91,7 +81,7 @@ impl SqliteDirectory {
         Ok(id as u64)
     }
 
-    pub fn create_conversation(
+    fn create_conversation(
         &self,
         contact: u64,
         subject: &str,
@@ -99,18 +89,7 @@ impl SqliteDirectory {
     ) -> Result<Conversation> {
         let conn = self.db.conn()?;
         let now = now_rfc3339();
-        let mut bytes: [u8; 16] = crate::auth::random_bytes()?;
-        bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
-        bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-        let hex = crate::auth::hex(&bytes);
-        let uuid = format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        );
+        let uuid = new_uuid()?;
         let id: i64 = conn.query_row(
             "INSERT INTO conversations (uuid, contact_id, subject, last_message, created_at, last_message_at) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
@@ -127,8 +106,7 @@ impl SqliteDirectory {
         })
     }
 
-    /// Creates the portal account of a contact (one per contact).
-    pub fn create_client(&self, contact: u64) -> Result<Option<ClientAccount>> {
+    fn create_client(&self, contact: u64) -> Result<Option<ClientAccount>> {
         let conn = self.db.conn()?;
         let id: Option<i64> = conn
             .query_row(
@@ -144,7 +122,7 @@ impl SqliteDirectory {
         }))
     }
 
-    pub fn client(&self, id: u64) -> Result<Option<ClientAccount>> {
+    fn client(&self, id: u64) -> Result<Option<ClientAccount>> {
         let conn = self.db.conn()?;
         let row = conn
             .query_row(

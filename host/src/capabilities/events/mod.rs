@@ -1,61 +1,47 @@
 //! The event outbox (spec §6): the component's commits append to it in the
 //! same transaction as the change; the host serves it as an ordered feed that
 //! webhooks and extensions consume from a cursor.
-
-use std::sync::Arc;
+//!
+//! [`Outbox`] is what the host reads of it; a backend (`crate::backends`)
+//! implements it beside its `DocumentStore`, whose `commit` writes it.
 
 use anyhow::Result;
-use rusqlite::params;
 use serde::Serialize;
-
-use crate::db::Db;
 
 pub mod subscription;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredEvent {
     pub seq: u64,
     pub kind: String,
     pub contact_id: u64,
     pub body: serde_json::Value,
+    /// RFC 3339 UTC, with seconds: when the commit that wrote it ran.
     pub created_at: String,
 }
 
-pub struct Outbox {
-    db: Arc<Db>,
-}
+/// The events the store's commits appended, in the order they committed.
+///
+/// Sequence numbers are assigned at commit, strictly increase, and are never
+/// reused, not even after [`Outbox::prune`] deleted the events that held them.
+/// A reader that has seen event `n` never later sees an event below `n`
+/// appear: a backend whose concurrent commits could make sequence numbers
+/// visible out of order (PostgreSQL sequences do) must serialize the append,
+/// or cursors would skip events. Every replica on one database reads the
+/// same feed.
+pub trait Outbox: Send + Sync + 'static {
+    /// At most `limit` events with a sequence number above `seq`, ascending.
+    fn after(&self, seq: u64, limit: u32) -> Result<Vec<StoredEvent>>;
 
-impl Outbox {
-    pub fn new(db: Arc<Db>) -> Outbox {
-        Outbox { db }
-    }
+    /// The sequence number of the newest event (0 when there has never been
+    /// one). Retention keeps the newest event, so this never goes back.
+    fn last_seq(&self) -> Result<u64>;
 
-    /// Events after a cursor, oldest first.
-    pub fn after(&self, seq: u64, limit: u32) -> Result<Vec<StoredEvent>> {
-        let conn = self.db.conn()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT seq, kind, contact_id, body, created_at FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-        )?;
-        let rows = stmt
-            .query_map(params![seq as i64, i64::from(limit)], |r| {
-                let body: String = r.get(3)?;
-                Ok(StoredEvent {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    kind: r.get(1)?,
-                    contact_id: r.get::<_, i64>(2)? as u64,
-                    body: serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body)),
-                    created_at: r.get(4)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows)
-    }
-
-    /// The sequence number of the newest event (0 when there is none).
-    pub fn last_seq(&self) -> Result<u64> {
-        let conn = self.db.conn()?;
-        let seq: i64 =
-            conn.query_row("SELECT coalesce(max(seq), 0) FROM outbox", [], |r| r.get(0))?;
-        Ok(seq as u64)
-    }
+    /// Retention: deletes the events with a sequence number at most
+    /// `through` that were created at or before `created_before_ms`
+    /// (Unix milliseconds), always keeping the newest event; returns how
+    /// many it deleted. The caller chooses `through` (what every consumer
+    /// acknowledged); one call is atomic, and deleting what another replica
+    /// deleted already is not an error.
+    fn prune(&self, through: u64, created_before_ms: i64) -> Result<u64>;
 }

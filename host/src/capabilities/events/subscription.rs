@@ -5,18 +5,18 @@
 //! One task per subscription hands the events after it to the consumer, in
 //! order, one at a time, and retries a failed one with a growing pause, so
 //! delivery is at least once and never out of order. Replicas share the
-//! cursors; a lease decides which replica delivers, and another takes over
-//! when it lapses.
+//! cursors ([`Cursors`], kept by the backend); a lease decides which replica
+//! delivers, and another takes over when it lapses.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Result;
-use rusqlite::{OptionalExtension, params};
 
-use super::{Outbox, StoredEvent};
-use crate::db::{Db, now_ms};
+use super::Outbox;
+use super::StoredEvent;
+use crate::clock::now_ms;
 
 /// How often an idle subscription looks for new events.
 const POLL: Duration = Duration::from_millis(200);
@@ -27,14 +27,71 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 const LEASE: Duration = Duration::from_secs(10);
 const BATCH: u32 = 100;
 
-/// Where a kind of subscription keeps its cursors: a table with the key
-/// column, `after_seq`, `holder` and `lease_until_ms` (see `db.rs`).
-#[derive(Debug, Clone, Copy)]
-pub struct Cursors {
-    /// What a subscription is, in logs: `webhook`, `extension`.
-    pub what: &'static str,
-    pub table: &'static str,
-    pub key: &'static str,
+/// The kinds of subscription; each kind's cursors are keyed apart (a
+/// webhook by its URL, an extension by its name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subscriber {
+    Webhook,
+    Extension,
+}
+
+impl Subscriber {
+    pub const ALL: [Subscriber; 2] = [Subscriber::Webhook, Subscriber::Extension];
+
+    /// What a subscription is, in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Subscriber::Webhook => "webhook",
+            Subscriber::Extension => "extension",
+        }
+    }
+}
+
+/// One subscription's position in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    pub key: String,
+    /// The last sequence number it acknowledged.
+    pub after_seq: u64,
+}
+
+/// Where subscriptions keep their cursors and leases, shared by every
+/// replica on one database.
+///
+/// A lease names its holder (a random id per process, [`replica_id`]) and
+/// lapses at a wall-clock time in Unix milliseconds that replicas compare,
+/// so their clocks must roughly agree (within a fraction of [`LEASE`]).
+/// Each method is one atomic step: two replicas racing for one lease see
+/// exactly one of them get it.
+pub trait Cursors: Send + Sync + 'static {
+    /// Makes sure `(kind, key)` has a cursor; a new one starts at the newest
+    /// event of the outbox (it gets what happens from now on), read in the
+    /// same step. An existing cursor is left as it is.
+    fn register(&self, kind: Subscriber, key: &str) -> Result<()>;
+
+    /// Takes the lease of `(kind, key)` for `holder` until `until_ms` if it
+    /// is free, lapsed (its end is before `now_ms`) or already held by
+    /// `holder` (a renewal); then returns the cursor's `after_seq`. `None`
+    /// when another holder's lease runs, or there is no such cursor.
+    fn claim(
+        &self,
+        kind: Subscriber,
+        key: &str,
+        holder: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<Option<u64>>;
+
+    /// Moves the cursor of `(kind, key)` to `seq`, only while `holder`
+    /// holds its lease; returns whether it moved. A replica whose lease was
+    /// taken over cannot move the cursor back.
+    fn advance(&self, kind: Subscriber, key: &str, holder: &str, seq: u64) -> Result<bool>;
+
+    /// Gives up every lease of `kind` that `holder` holds.
+    fn release(&self, kind: Subscriber, holder: &str) -> Result<()>;
+
+    /// Every cursor of `kind`, by key (bytewise ascending).
+    fn list(&self, kind: Subscriber) -> Result<Vec<Cursor>>;
 }
 
 /// What receives the events.
@@ -49,39 +106,40 @@ pub fn replica_id() -> Result<String> {
     Ok(crate::auth::hex(&bytes))
 }
 
-impl Cursors {
-    /// Makes sure `key` has a cursor; a new one starts at the end of the
-    /// outbox (it gets what happens from now on).
-    pub fn register(&self, db: &Db, key: &str) -> Result<()> {
-        db.conn()?.execute(
-            &format!(
-                "INSERT OR IGNORE INTO {} ({}, after_seq) \
-                 VALUES (?1, (SELECT coalesce(max(seq), 0) FROM outbox))",
-                self.table, self.key
-            ),
-            params![key],
-        )?;
-        Ok(())
-    }
+/// The backends a subscription reads and moves.
+#[derive(Clone)]
+pub struct Feed {
+    pub outbox: Arc<dyn Outbox>,
+    pub cursors: Arc<dyn Cursors>,
+}
 
-    /// Starts delivering to `consumer` on the current tokio runtime.
-    pub fn spawn<C: Consumer>(&self, db: Arc<Db>, key: &str, me: &str, consumer: C) {
+impl Feed {
+    /// Registers `key`'s cursor and starts delivering to `consumer` on the
+    /// current tokio runtime.
+    pub fn start<C: Consumer>(
+        &self,
+        kind: Subscriber,
+        key: &str,
+        me: &str,
+        consumer: C,
+    ) -> Result<()> {
+        self.cursors.register(kind, key)?;
         let sub = Subscription {
-            cursors: *self,
+            kind,
             key: key.to_owned(),
-            outbox: Outbox::new(db.clone()),
-            db,
+            feed: self.clone(),
             me: me.to_owned(),
             consumer,
         };
         tokio::spawn(sub.run());
+        Ok(())
     }
 }
 
 /// This process's claim on the cursors of one kind, to hand back at shutdown.
 pub struct Leases {
-    pub cursors: Cursors,
-    pub db: Arc<Db>,
+    pub kind: Subscriber,
+    pub cursors: Arc<dyn Cursors>,
     pub me: String,
 }
 
@@ -89,22 +147,14 @@ impl Leases {
     /// Gives up every lease this process holds, so another replica (or the
     /// next start) delivers at once instead of after the lease lapses.
     pub fn release(&self) -> Result<()> {
-        self.db.conn()?.execute(
-            &format!(
-                "UPDATE {} SET holder = '', lease_until_ms = 0 WHERE holder = ?1",
-                self.cursors.table
-            ),
-            params![self.me],
-        )?;
-        Ok(())
+        self.cursors.release(self.kind, &self.me)
     }
 }
 
 struct Subscription<C> {
-    cursors: Cursors,
+    kind: Subscriber,
     key: String,
-    db: Arc<Db>,
-    outbox: Outbox,
+    feed: Feed,
     me: String,
     consumer: C,
 }
@@ -119,7 +169,7 @@ impl<C: Consumer> Subscription<C> {
                 Err(e) => {
                     tracing::warn!(
                         "{} {}: {e:#}; retrying in {} s",
-                        self.cursors.what,
+                        self.kind.name(),
                         self.key,
                         pause.as_secs()
                     );
@@ -137,7 +187,7 @@ impl<C: Consumer> Subscription<C> {
         let Some(after) = tokio::task::block_in_place(|| self.claim())? else {
             return Ok(false);
         };
-        let events = tokio::task::block_in_place(|| self.outbox.after(after, BATCH))?;
+        let events = tokio::task::block_in_place(|| self.feed.outbox.after(after, BATCH))?;
         for event in &events {
             self.consumer.deliver(event).await?;
             tokio::task::block_in_place(|| self.acknowledge(event.seq))?;
@@ -148,31 +198,19 @@ impl<C: Consumer> Subscription<C> {
     /// Takes or renews the lease; the cursor if held.
     fn claim(&self) -> Result<Option<u64>> {
         let now = now_ms();
-        let after: Option<i64> = self
-            .db
-            .conn()?
-            .query_row(
-                &format!(
-                    "UPDATE {} SET holder = ?2, lease_until_ms = ?3 \
-                     WHERE {} = ?1 AND (holder = ?2 OR lease_until_ms < ?4) \
-                     RETURNING after_seq",
-                    self.cursors.table, self.cursors.key
-                ),
-                params![self.key, self.me, now + LEASE.as_millis() as i64, now],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(after.map(|a| a as u64))
+        self.feed.cursors.claim(
+            self.kind,
+            &self.key,
+            &self.me,
+            now,
+            now + LEASE.as_millis() as i64,
+        )
     }
 
     fn acknowledge(&self, seq: u64) -> Result<()> {
-        self.db.conn()?.execute(
-            &format!(
-                "UPDATE {} SET after_seq = ?2 WHERE {} = ?1 AND holder = ?3",
-                self.cursors.table, self.cursors.key
-            ),
-            params![self.key, seq as i64, self.me],
-        )?;
+        self.feed
+            .cursors
+            .advance(self.kind, &self.key, &self.me, seq)?;
         Ok(())
     }
 }

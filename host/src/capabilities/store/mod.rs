@@ -36,3 +36,38 @@ pub trait DocumentStore: Send + Sync + 'static {
     /// `Err(_)` is a backend failure.
     fn commit(&self, writes: &[Write], events: &[Event]) -> Result<Result<(), CommitError>>;
 }
+
+/// A shared store is a store: a [`crate::backends::Backend`]'s
+/// `Arc<dyn DocumentStore>` goes wherever one is expected.
+impl<T: DocumentStore + ?Sized> DocumentStore for std::sync::Arc<T> {
+    fn get(&self, collection: &str, id: u64) -> Result<Option<Document>> {
+        (**self).get(collection, id)
+    }
+    fn get_many(&self, collection: &str, ids: &[u64]) -> Result<Vec<Document>> {
+        (**self).get_many(collection, ids)
+    }
+    fn find(&self, collection: &str, index: &str, key: &str) -> Result<Vec<u64>> {
+        (**self).find(collection, index, key)
+    }
+    fn scan(&self, collection: &str, range: &Range) -> Result<Vec<Hit>> {
+        (**self).scan(collection, range)
+    }
+    fn count(
+        &self,
+        collection: &str,
+        index: &str,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) -> Result<u64> {
+        (**self).count(collection, index, start, end)
+    }
+    fn allocate_id(&self, collection: &str) -> Result<u64> {
+        (**self).allocate_id(collection)
+    }
+    fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
+        (**self).ids(collection, after, limit)
+    }
+    fn commit(&self, writes: &[Write], events: &[Event]) -> Result<Result<(), CommitError>> {
+        (**self).commit(writes, events)
+    }
+}

@@ -16,7 +16,8 @@ use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use super::DocumentStore;
 use crate::bindings::store::{CommitError, Document, Hit, Range, Write};
 use crate::bindings::types::Event;
-use crate::db::{Db, now_rfc3339};
+use crate::clock::now_rfc3339;
+use crate::db::Db;
 
 pub struct SqliteStore {
     db: Arc<Db>,

@@ -1,0 +1,52 @@
+//! The SQLite backend: one file holds every concern of the host (documents
+//! and index entries, the directory, the outbox, cursors, agents and
+//! tokens, the extensions' key-value spaces, facts about the database),
+//! in WAL mode, so readers run beside the one writer and several processes
+//! (a server and the CLI, or replicas on one machine) can share it.
+//!
+//! The pool and the migrations are in `crate::db`, the store and the
+//! directory under `crate::capabilities`; this folder implements the rest
+//! of the traits of [`crate::backends`] on the pool.
+
+mod accounts;
+mod cursors;
+mod kv;
+mod meta;
+mod outbox;
+
+use std::sync::Arc;
+
+use anyhow::Result;
+
+use super::{Backend, Health};
+use crate::capabilities::directory::SqliteDirectory;
+use crate::capabilities::store::SqliteStore;
+use crate::db::{Db, sqlite_path};
+
+/// Opens (creating and migrating if needed) a `sqlite:PATH` URL or a bare path.
+pub fn open(url: &str) -> Result<Backend> {
+    let db = Arc::new(Db::open(&sqlite_path(url)?)?);
+    let directory = Arc::new(SqliteDirectory::new(db.clone()));
+    Ok(Backend {
+        store: Arc::new(SqliteStore::new(db.clone())),
+        directory: directory.clone(),
+        admin: directory,
+        outbox: db.clone(),
+        cursors: db.clone(),
+        accounts: db.clone(),
+        kv: db.clone(),
+        meta: db.clone(),
+        health: db,
+    })
+}
+
+impl Health for Db {
+    fn ping(&self) -> Result<()> {
+        Db::ping(self)
+    }
+
+    fn sizes(&self) -> Vec<(&'static str, u64)> {
+        let (database, wal) = self.file_sizes();
+        vec![("database", database), ("wal", wal)]
+    }
+}
