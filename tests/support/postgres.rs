@@ -14,6 +14,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 static SERVER: OnceLock<String> = OnceLock::new();
 static NEXT: AtomicUsize = AtomicUsize::new(0);
 
+/// Whether the suite runs on PostgreSQL (`CONTACTS_TEST_BACKEND=postgres`)
+/// rather than on SQLite files; any other value but `sqlite` is refused.
+pub fn chosen() -> bool {
+    match std::env::var("CONTACTS_TEST_BACKEND").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Ok("") | Err(_) => false,
+        Ok(other) => panic!("CONTACTS_TEST_BACKEND={other:?}: expected sqlite or postgres"),
+    }
+}
+
 /// The URL of the server this test binary uses.
 pub fn server_url() -> String {
     SERVER
@@ -89,6 +99,20 @@ impl Database {
             url: with_database(&server, &name),
             name,
         }
+    }
+}
+
+impl Database {
+    /// Drops the database now, closing its connections.
+    pub fn drop_now(&self) {
+        let mut admin = postgres::Client::connect(&server_url(), postgres::NoTls)
+            .unwrap_or_else(|e| panic!("connecting to the test PostgreSQL: {e}"));
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .unwrap_or_else(|e| panic!("dropping database {}: {e:?}", self.name));
     }
 }
 

@@ -119,21 +119,24 @@ impl Pg {
         };
         {
             let mut conn = pool.conn()?;
-            schema::migrate(&mut conn.get().client)?;
+            let client = &mut conn.get().client;
+            blocking(|| schema::migrate(client))?;
         }
         Ok(pool)
     }
 
     fn connect(&self) -> Result<Conn> {
-        let mut client = self
-            .config
-            .connect(NoTls)
-            .context("connecting to PostgreSQL")?;
-        // Commits wait on row and advisory locks; never forever.
-        client.batch_execute("SET lock_timeout = '10s'; SET statement_timeout = '30s'")?;
-        Ok(Conn {
-            client,
-            statements: HashMap::new(),
+        blocking(|| {
+            let mut client = self
+                .config
+                .connect(NoTls)
+                .context("connecting to PostgreSQL")?;
+            // Commits wait on row and advisory locks; never forever.
+            client.batch_execute("SET lock_timeout = '10s'; SET statement_timeout = '30s'")?;
+            Ok(Conn {
+                client,
+                statements: HashMap::new(),
+            })
         })
     }
 
@@ -146,7 +149,11 @@ impl Pg {
             .pop();
         let conn = match idle {
             Some(c) if !c.client.is_closed() => c,
-            _ => self.connect()?,
+            Some(closed) => {
+                blocking(|| drop(closed));
+                self.connect()?
+            }
+            None => self.connect()?,
         };
         Ok(PgConn {
             pool: self,
@@ -157,8 +164,31 @@ impl Pg {
     /// Whether the database answers a query (readiness).
     pub fn ping(&self) -> Result<()> {
         let mut conn = self.conn()?;
-        conn.get().client.simple_query("SELECT 1")?;
+        let client = &mut conn.get().client;
+        blocking(|| client.simple_query("SELECT 1"))?;
         Ok(())
+    }
+}
+
+impl Drop for Pg {
+    fn drop(&mut self) {
+        if let Ok(idle) = self.idle.get_mut() {
+            let idle = std::mem::take(idle);
+            blocking(|| drop(idle));
+        }
+    }
+}
+
+/// Runs a call of the `postgres` client from any thread. The client blocks
+/// on a small runtime of its own, which tokio refuses to start on a thread
+/// that drives async tasks: there, the call runs in `block_in_place`.
+/// Elsewhere (plain and `spawn_blocking` threads) it simply runs.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 
@@ -170,13 +200,18 @@ impl PgConn<'_> {
 
 impl Drop for PgConn<'_> {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take()
-            && !conn.client.is_closed()
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if !conn.client.is_closed()
             && let Ok(mut idle) = self.pool.idle.lock()
             && idle.len() < MAX_IDLE
         {
             idle.push(conn);
+            return;
         }
+        // Closing a connection blocks too.
+        blocking(|| drop(conn));
     }
 }
 
@@ -195,7 +230,8 @@ pub(crate) fn is_retryable(e: &anyhow::Error) -> bool {
 /// A transaction on a pooled connection, preparing each statement once per
 /// connection.
 pub struct Tx<'a> {
-    tx: postgres::Transaction<'a>,
+    /// Present until committed or dropped (which rolls it back).
+    tx: Option<postgres::Transaction<'a>>,
     statements: &'a mut HashMap<String, Statement>,
 }
 
@@ -203,9 +239,10 @@ impl Conn {
     /// A read-write transaction (READ COMMITTED: every statement sees what
     /// committed before it; commits serialize on locks, see [`store`]).
     pub fn write(&mut self) -> Result<Tx<'_>> {
-        let tx = self.client.transaction()?;
+        let client = &mut self.client;
+        let tx = blocking(|| client.transaction())?;
         Ok(Tx {
-            tx,
+            tx: Some(tx),
             statements: &mut self.statements,
         })
     }
@@ -213,14 +250,16 @@ impl Conn {
     /// A read-only transaction on one snapshot, for reads of several
     /// statements that must agree (a count from run sizes and entries).
     pub fn read(&mut self) -> Result<Tx<'_>> {
-        let tx = self
-            .client
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()?;
+        let client = &mut self.client;
+        let tx = blocking(|| {
+            client
+                .build_transaction()
+                .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                .read_only(true)
+                .start()
+        })?;
         Ok(Tx {
-            tx,
+            tx: Some(tx),
             statements: &mut self.statements,
         })
     }
@@ -246,52 +285,88 @@ impl Conn {
     /// One statement on its own (autocommit): a read that needs no snapshot
     /// beyond its own, or a write that stands alone.
     pub fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        let s = prepared(&mut self.statements, &mut self.client, sql)?;
-        Ok(self.client.query(&s, params)?)
+        blocking(|| {
+            let s = prepared(&mut self.statements, &mut self.client, sql)?;
+            Ok(self.client.query(&s, params)?)
+        })
     }
 
     pub fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
-        let s = prepared(&mut self.statements, &mut self.client, sql)?;
-        Ok(self.client.query_opt(&s, params)?)
+        blocking(|| {
+            let s = prepared(&mut self.statements, &mut self.client, sql)?;
+            Ok(self.client.query_opt(&s, params)?)
+        })
     }
 
     pub fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
-        let s = prepared(&mut self.statements, &mut self.client, sql)?;
-        Ok(self.client.query_one(&s, params)?)
+        blocking(|| {
+            let s = prepared(&mut self.statements, &mut self.client, sql)?;
+            Ok(self.client.query_one(&s, params)?)
+        })
     }
 
     pub fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        let s = prepared(&mut self.statements, &mut self.client, sql)?;
-        Ok(self.client.execute(&s, params)?)
+        blocking(|| {
+            let s = prepared(&mut self.statements, &mut self.client, sql)?;
+            Ok(self.client.execute(&s, params)?)
+        })
     }
 }
 
-impl Tx<'_> {
+impl<'a> Tx<'a> {
+    fn open(&mut self) -> Result<&mut postgres::Transaction<'a>> {
+        self.tx
+            .as_mut()
+            .ok_or_else(|| anyhow!("the transaction has ended"))
+    }
+
     fn statement(&mut self, sql: &str) -> Result<Statement> {
-        prepared(self.statements, &mut self.tx, sql)
+        let tx = self
+            .tx
+            .as_mut()
+            .ok_or_else(|| anyhow!("the transaction has ended"))?;
+        prepared(self.statements, tx, sql)
     }
 
     pub fn query(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        let s = self.statement(sql)?;
-        Ok(self.tx.query(&s, params)?)
+        blocking(|| {
+            let s = self.statement(sql)?;
+            Ok(self.open()?.query(&s, params)?)
+        })
     }
 
     pub fn query_opt(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
-        let s = self.statement(sql)?;
-        Ok(self.tx.query_opt(&s, params)?)
+        blocking(|| {
+            let s = self.statement(sql)?;
+            Ok(self.open()?.query_opt(&s, params)?)
+        })
     }
 
     pub fn query_one(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Row> {
-        let s = self.statement(sql)?;
-        Ok(self.tx.query_one(&s, params)?)
+        blocking(|| {
+            let s = self.statement(sql)?;
+            Ok(self.open()?.query_one(&s, params)?)
+        })
     }
 
     pub fn execute(&mut self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        let s = self.statement(sql)?;
-        Ok(self.tx.execute(&s, params)?)
+        blocking(|| {
+            let s = self.statement(sql)?;
+            Ok(self.open()?.execute(&s, params)?)
+        })
     }
 
-    pub fn commit(self) -> Result<()> {
-        Ok(self.tx.commit()?)
+    pub fn commit(mut self) -> Result<()> {
+        let tx = self.tx.take().expect("present until committed");
+        Ok(blocking(|| tx.commit())?)
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        // Rolling back blocks too.
+        if let Some(tx) = self.tx.take() {
+            blocking(|| drop(tx));
+        }
     }
 }
