@@ -11,7 +11,6 @@ pub mod backends;
 pub mod bindings;
 pub mod capabilities;
 pub mod clock;
-pub mod db;
 pub mod extensions;
 pub mod http;
 pub mod listen;

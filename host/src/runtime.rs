@@ -16,15 +16,14 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::bindings::{Contacts, ContactsPre, api, directory, hooks, store, types};
-use crate::capabilities::directory::Directory;
-use crate::capabilities::hooks::Hooks;
-use crate::capabilities::store::DocumentStore;
-use crate::clock::now_rfc3339;
+use crate::bindings::{Contacts, ContactsPre, api};
+use crate::capabilities::directory::{self, Directory, host::DirectoryView};
+use crate::capabilities::hooks::{self, Hooks, HooksView};
+use crate::capabilities::store::{self, DocumentStore, host::StoreView};
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);
@@ -77,99 +76,6 @@ impl WasiView for State {
             ctx: &mut self.wasi,
             table: &mut self.table,
         }
-    }
-}
-
-impl types::Host for State {}
-
-impl store::Host for State {
-    fn get(&mut self, collection: String, id: u64) -> Result<Option<store::Document>> {
-        self.caps.store.get(&collection, id)
-    }
-
-    fn get_many(&mut self, collection: String, ids: Vec<u64>) -> Result<Vec<store::Document>> {
-        self.caps.store.get_many(&collection, &ids)
-    }
-
-    fn find(&mut self, collection: String, index: String, key: String) -> Result<Vec<u64>> {
-        self.caps.store.find(&collection, &index, &key)
-    }
-
-    fn scan(&mut self, collection: String, range: store::Range) -> Result<Vec<store::Hit>> {
-        self.caps.store.scan(&collection, &range)
-    }
-
-    fn count(
-        &mut self,
-        collection: String,
-        index: String,
-        start: Option<String>,
-        end: Option<String>,
-    ) -> Result<u64> {
-        self.caps
-            .store
-            .count(&collection, &index, start.as_deref(), end.as_deref())
-    }
-
-    fn allocate_id(&mut self, collection: String) -> Result<u64> {
-        self.caps.store.allocate_id(&collection)
-    }
-
-    fn ids(&mut self, collection: String, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
-        self.caps.store.ids(&collection, after, limit)
-    }
-
-    fn commit(
-        &mut self,
-        writes: Vec<store::Write>,
-        events: Vec<types::Event>,
-    ) -> Result<Result<(), store::CommitError>> {
-        self.caps.store.commit(&writes, &events)
-    }
-
-    fn now(&mut self) -> Result<String> {
-        Ok(now_rfc3339())
-    }
-}
-
-impl directory::Host for State {
-    fn owners(&mut self, refs: Vec<types::OwnerRef>) -> Result<Vec<directory::Owner>> {
-        self.caps.directory.owners(&refs)
-    }
-
-    fn client_account_of(&mut self, contact: u64) -> Result<Option<directory::ClientAccount>> {
-        self.caps.directory.client_account_of(contact)
-    }
-
-    fn sync_client_permissions(&mut self, contact: u64, permissions: Vec<String>) -> Result<()> {
-        self.caps
-            .directory
-            .sync_client_permissions(contact, &permissions)
-    }
-
-    fn existing(&mut self, kind: directory::RecordKind, ids: Vec<u64>) -> Result<Vec<u64>> {
-        self.caps.directory.existing(kind, &ids)
-    }
-
-    fn conversations(&mut self, contact: u64) -> Result<Vec<directory::Conversation>> {
-        self.caps.directory.conversations(contact)
-    }
-}
-
-impl hooks::Host for State {
-    fn enrich(
-        &mut self,
-        contact: types::Contact,
-    ) -> Result<Result<Vec<types::ContactPatch>, Vec<types::FieldError>>> {
-        Ok(self.caps.hooks.enrich(&contact))
-    }
-
-    fn validate(
-        &mut self,
-        before: Option<types::Contact>,
-        after: types::Contact,
-    ) -> Result<Result<(), Vec<types::FieldError>>> {
-        Ok(self.caps.hooks.validate(before.as_ref(), &after))
     }
 }
 
@@ -283,7 +189,17 @@ impl Runtime {
     ) -> Result<Runtime> {
         let mut linker = Linker::<State>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-        Contacts::add_to_linker::<_, HasSelf<State>>(&mut linker, |s| s)?;
+        // Each import reaches only its own capability of the state.
+        crate::capabilities::add_types_to_linker(&mut linker)?;
+        store::host::add_to_linker(&mut linker, |s: &mut State| StoreView {
+            store: &*s.caps.store,
+        })?;
+        directory::host::add_to_linker(&mut linker, |s: &mut State| DirectoryView {
+            directory: &*s.caps.directory,
+        })?;
+        hooks::add_to_linker(&mut linker, |s: &mut State| HooksView {
+            hooks: &*s.caps.hooks,
+        })?;
         let pre = ContactsPre::new(linker.instantiate_pre(component)?)?;
         let ticker_stop = Arc::new(AtomicBool::new(false));
         {

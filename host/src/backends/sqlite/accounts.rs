@@ -6,9 +6,9 @@
 use anyhow::Result;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
+use super::db::Db;
 use crate::auth::{Accounts, Agent, AgentRecord, Attempt, StoredAgent};
 use crate::clock::now_rfc3339;
-use crate::db::Db;
 
 fn scopes(json: &str) -> rusqlite::Result<Vec<String>> {
     serde_json::from_str(json).map_err(|e| {

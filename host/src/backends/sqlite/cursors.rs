@@ -5,8 +5,8 @@
 use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 
+use super::db::Db;
 use crate::capabilities::events::subscription::{Cursor, Cursors, Subscriber};
-use crate::db::Db;
 
 /// The table and key column of a kind's cursors.
 fn table(kind: Subscriber) -> (&'static str, &'static str) {

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use crate::db::Db;
+use super::db::Db;
 use crate::extensions::kv::KeyValue;
 
 impl KeyValue for Db {

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 
-use crate::db::Db;
+use super::db::Db;
 use crate::maintenance::Meta;
 
 impl Meta for Db {

@@ -4,24 +4,27 @@
 //! in WAL mode, so readers run beside the one writer and several processes
 //! (a server and the CLI, or replicas on one machine) can share it.
 //!
-//! The pool and the migrations are in `crate::db`, the store and the
-//! directory under `crate::capabilities`; this folder implements the rest
-//! of the traits of [`crate::backends`] on the pool.
+//! Here: the pool and its migrations ([`db`]), the store with its run sizes
+//! (`store/`), the directory, and the pool's implementations of the other
+//! traits of [`crate::backends`], a file each.
 
 mod accounts;
 mod cursors;
+mod db;
+mod directory;
 mod kv;
 mod meta;
 mod outbox;
+mod store;
 
 use std::sync::Arc;
 
 use anyhow::Result;
 
 use super::{Backend, Health};
-use crate::capabilities::directory::SqliteDirectory;
-use crate::capabilities::store::SqliteStore;
-use crate::db::{Db, sqlite_path};
+use db::{Db, sqlite_path};
+use directory::SqliteDirectory;
+use store::SqliteStore;
 
 /// Opens (creating and migrating if needed) a `sqlite:PATH` URL or a bare path.
 pub fn open(url: &str) -> Result<Backend> {

@@ -5,9 +5,9 @@
 use anyhow::Result;
 use rusqlite::params;
 
+use super::db::Db;
 use crate::capabilities::events::{Outbox, StoredEvent};
 use crate::clock::rfc3339;
-use crate::db::Db;
 
 impl Outbox for Db {
     fn after(&self, seq: u64, limit: u32) -> Result<Vec<StoredEvent>> {

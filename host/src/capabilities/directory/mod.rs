@@ -6,9 +6,7 @@
 //! reference platform's own writes (spec §7, `http/platform.rs`). A backend
 //! (`crate::backends`) implements both over the same records.
 
-pub mod sqlite;
-
-pub use sqlite::SqliteDirectory;
+pub mod host;
 
 use anyhow::Result;
 

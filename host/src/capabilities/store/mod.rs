@@ -1,11 +1,10 @@
 //! The `store` capability: documents, the index entries the component
 //! computes for them, and atomic commits that also append to the outbox.
 
+pub mod host;
 mod memory;
-mod sqlite;
 
 pub use memory::MemoryDocumentStore;
-pub use sqlite::SqliteStore;
 
 use anyhow::Result;
 

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
-use super::DocumentStore;
+use super::db::Db;
 use crate::bindings::store::{CommitError, Document, Hit, Range, Write};
 use crate::bindings::types::Event;
+use crate::capabilities::store::DocumentStore;
 use crate::clock::now_rfc3339;
-use crate::db::Db;
 
 pub struct SqliteStore {
     db: Arc<Db>,
@@ -462,7 +462,7 @@ mod tests {
         let path = dir.join("t.db");
         {
             let conn = rusqlite::Connection::open(&path).unwrap();
-            conn.execute_batch(crate::db::MIGRATIONS[0]).unwrap();
+            conn.execute_batch(super::super::db::MIGRATIONS[0]).unwrap();
             conn.pragma_update(None, "user_version", 1).unwrap();
             let mut insert = conn
                 .prepare(

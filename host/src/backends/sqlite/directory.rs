@@ -6,11 +6,11 @@ use std::sync::Arc;
 use anyhow::Result;
 use rusqlite::{OptionalExtension, params};
 
-use super::{Directory, DirectoryAdmin, kind_name, new_uuid};
+use super::db::Db;
 use crate::bindings::directory::{ClientAccount, Conversation, Owner, RecordKind};
 use crate::bindings::types::{OwnerKind, OwnerRef};
+use crate::capabilities::directory::{Directory, DirectoryAdmin, kind_name, new_uuid};
 use crate::clock::now_rfc3339;
-use crate::db::Db;
 
 pub struct SqliteDirectory {
     db: Arc<Db>,

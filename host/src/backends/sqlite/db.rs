@@ -82,7 +82,7 @@ CREATE TABLE tokens (
 );
 "#,
     r#"
--- Order statistics over index_entries (see capabilities/store/sqlite/ranks.rs):
+-- Order statistics over index_entries (see backends/sqlite/store/ranks.rs):
 -- each index is cut into runs of consecutive entries, a bucket per run, keyed
 -- by the run's first (key, id); the first bucket of an index starts at
 -- ('', i64::MIN). Existing entries are cut into runs of 512.
