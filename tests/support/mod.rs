@@ -85,7 +85,13 @@ impl Server {
         Server::start_in(Some(Arc::new(postgres::Database::create())), extra)
     }
 
-    fn start_in(database: Option<Arc<postgres::Database>>, extra: &[&str]) -> Server {
+    /// A server on a SQLite file, whatever the suite's backend.
+    pub fn start_sqlite(extra: &[&str]) -> Server {
+        Server::start_in(None, extra)
+    }
+
+    /// A server on `database` (PostgreSQL), or on a new SQLite file.
+    pub fn start_in(database: Option<Arc<postgres::Database>>, extra: &[&str]) -> Server {
         let dir = scratch_dir();
         let db = match &database {
             Some(d) => d.url.clone(),

@@ -17,6 +17,7 @@ mod cursors;
 mod directory;
 mod kv;
 mod meta;
+pub mod migrate;
 mod outbox;
 mod ranks;
 mod schema;
