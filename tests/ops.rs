@@ -119,6 +119,16 @@ fn metrics_count_requests_by_route_dialect_and_status() {
         series(text, "contacts_store_file_bytes", &["file=\"database\""]).unwrap_or(0.0) > 0.0,
         "{text}"
     );
+    // The write-ahead log's size is reported (it may be empty right now),
+    // and so is the process's resident memory (Linux).
+    assert!(
+        series(text, "contacts_store_file_bytes", &["file=\"wal\""]).is_some(),
+        "{text}"
+    );
+    if cfg!(target_os = "linux") {
+        let rss = series(text, "process_resident_memory_bytes", &[]).unwrap_or(0.0);
+        assert!(rss > 1e6, "{text}");
+    }
     assert!(text.contains("# TYPE contacts_http_request_duration_seconds histogram"));
 }
 

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use contacts_host::auth::{Auth, NewAgent, parse_scopes};
 use contacts_host::http;
 use contacts_host::runtime::Limits;
-use contacts_host::{extensions, listen, server, webhooks};
+use contacts_host::{extensions, listen, maintenance, server, webhooks};
 
 #[derive(Parser)]
 #[command(
@@ -103,7 +103,7 @@ enum TokenCommand {
 
 #[derive(Args)]
 struct DbArg {
-    /// Database URL: sqlite:PATH.
+    /// Database URL: sqlite:PATH (or a bare path); the scheme picks the backend.
     #[arg(long, env = "CONTACTS_DB", default_value = "sqlite:./contacts.db")]
     db: String,
 }
@@ -158,6 +158,10 @@ struct ServeArgs {
     /// Run the extensions of this folder, one subfolder each (docs/extensions.md).
     #[arg(long, env = "CONTACTS_EXTENSIONS")]
     extensions: Option<PathBuf>,
+    /// Hours an event stays in the outbox once every webhook and extension
+    /// has acknowledged it (`GET /api/v1/events` clients read it meanwhile).
+    #[arg(long, env = "CONTACTS_OUTBOX_RETENTION_HOURS", default_value_t = 168)]
+    outbox_retention_hours: u64,
 }
 
 #[derive(Args)]
@@ -293,6 +297,10 @@ fn serve(args: ServeArgs) -> Result<()> {
             Some(e) => Some(extensions::events::start(e, &app.backend.feed())?),
             None => None,
         };
+        tokio::spawn(maintenance::keep_outbox_pruned(
+            app.backend.clone(),
+            std::time::Duration::from_secs(args.outbox_retention_hours.saturating_mul(3600)),
+        ));
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("binding {}", args.listen))?;

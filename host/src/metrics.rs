@@ -180,6 +180,21 @@ fn escape(v: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// This process's resident memory in bytes (Linux: `VmRSS` of
+/// `/proc/self/status`); `None` where it cannot be read.
+pub fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmRSS:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

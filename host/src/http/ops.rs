@@ -14,7 +14,7 @@ use serde_json::json;
 use super::Shared;
 use crate::bindings::types::Dialect;
 use crate::capabilities::events::subscription::Subscriber;
-use crate::metrics::Gauge;
+use crate::metrics::{Gauge, resident_bytes};
 
 /// The dialect a request was served in, once authentication has chosen it:
 /// the request-counting middleware reads it after the handler ran.
@@ -154,6 +154,14 @@ pub(super) async fn metrics(State(app): State<Shared>) -> Response {
                 .collect(),
         },
     ];
+    if let Some(bytes) = resident_bytes() {
+        gauges.push(Gauge {
+            name: "process_resident_memory_bytes",
+            help: "Resident memory of this server process.",
+            kind: "gauge",
+            series: one(bytes as f64),
+        });
+    }
     if let Some(seq) = last_seq {
         gauges.push(Gauge {
             name: "contacts_outbox_last_seq",

@@ -7,11 +7,29 @@
 
 use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use rusqlite::Connection;
+
+use super::checkpoint::{Checkpointer, wal_path};
+
+/// Connections open at once, per process; a caller beyond waits for one.
+/// With [`CACHE_KIB`] and [`MMAP_BYTES`] each, this bounds what SQLite can
+/// hold in memory, whatever the size of the database.
+pub const MAX_CONNECTIONS: usize = 8;
+/// Each connection's page cache.
+pub const CACHE_KIB: i64 = 8 << 10;
+/// How much of the file each connection may map. None: mapped pages that
+/// were read count as resident memory, once per connection (at 100,000
+/// contacts, 64 MiB maps took 280 MiB of the server's resident memory),
+/// while the page cache above is bounded and the kernel caches the file.
+pub const MMAP_BYTES: i64 = 0;
+/// A log that SQLite restarts is trimmed to this size.
+const JOURNAL_SIZE_LIMIT: i64 = 32 << 20;
+/// How long a caller waits for a free connection before it fails.
+const POOL_WAIT: Duration = Duration::from_secs(30);
 
 /// Migrations in order; `PRAGMA user_version` records how many ran.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -172,13 +190,23 @@ pub fn sqlite_path(url: &str) -> Result<PathBuf> {
     }
 }
 
-/// A small pool of connections to one SQLite file.
+/// A bounded pool of connections to one SQLite file, and the thread that
+/// keeps its write-ahead log small.
 pub struct Db {
     path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    pool: Mutex<Pool>,
+    freed: Condvar,
     /// The file opened at start (device and inode on Unix), so readiness can
     /// tell when the file was deleted or replaced under the server.
     file: Option<(u64, u64)>,
+    _checkpointer: Option<Checkpointer>,
+}
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<Connection>,
+    /// Connections open now, idle or lent.
+    open: usize,
 }
 
 /// A pooled connection, returned to the pool when dropped.
@@ -195,13 +223,19 @@ impl Db {
         }
         let mut db = Db {
             path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
+            pool: Mutex::new(Pool::default()),
+            freed: Condvar::new(),
             file: None,
+            _checkpointer: None,
         };
         let mut conn = db.connect()?;
         migrate(&mut conn)?;
         db.file = file_identity(path);
-        db.idle.lock().map_err(poisoned)?.push(conn);
+        db._checkpointer = Some(Checkpointer::start(path)?);
+        let mut pool = db.pool.lock().map_err(poisoned)?;
+        pool.idle.push(conn);
+        pool.open = 1;
+        drop(pool);
         Ok(db)
     }
 
@@ -212,11 +246,11 @@ impl Db {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Reads through a memory map skip a syscall per page, and a larger
-        // page cache keeps index interiors resident: lookups then cost about
-        // the same at 100,000 contacts as at 1,000.
-        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
-        conn.pragma_update(None, "cache_size", -16_384)?;
+        // The page cache keeps index interiors resident; it is bounded per
+        // connection, and connections are bounded in number.
+        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)?;
         conn.set_prepared_statement_cache_capacity(64);
         Ok(conn)
     }
@@ -224,9 +258,7 @@ impl Db {
     /// The sizes in bytes of the database file and of its write-ahead log.
     pub fn file_sizes(&self) -> (u64, u64) {
         let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        (size(&self.path), size(Path::new(&wal)))
+        (size(&self.path), size(&wal_path(&self.path)))
     }
 
     /// Whether the database answers a query, from the file it opened
@@ -244,16 +276,54 @@ impl Db {
         Ok(())
     }
 
+    /// An idle connection, a new one while fewer than [`MAX_CONNECTIONS`]
+    /// are open, or the next one returned.
     pub fn conn(&self) -> Result<Conn<'_>> {
-        let idle = self.idle.lock().map_err(poisoned)?.pop();
-        let conn = match idle {
-            Some(c) => c,
-            None => self.connect()?,
-        };
-        Ok(Conn {
-            db: self,
-            conn: Some(conn),
-        })
+        let mut pool = self.pool.lock().map_err(poisoned)?;
+        loop {
+            if let Some(conn) = pool.idle.pop() {
+                return Ok(Conn {
+                    db: self,
+                    conn: Some(conn),
+                });
+            }
+            if pool.open < MAX_CONNECTIONS {
+                pool.open += 1;
+                drop(pool);
+                return match self.connect() {
+                    Ok(conn) => Ok(Conn {
+                        db: self,
+                        conn: Some(conn),
+                    }),
+                    Err(e) => {
+                        self.closed();
+                        Err(e)
+                    }
+                };
+            }
+            let (next, waited) = self.freed.wait_timeout(pool, POOL_WAIT).map_err(poisoned)?;
+            pool = next;
+            if waited.timed_out() && pool.idle.is_empty() && pool.open >= MAX_CONNECTIONS {
+                bail!(
+                    "all {MAX_CONNECTIONS} database connections stayed busy for {} s",
+                    POOL_WAIT.as_secs()
+                );
+            }
+        }
+    }
+
+    /// Connections open now (idle or lent).
+    #[cfg(test)]
+    pub fn open_connections(&self) -> usize {
+        self.pool.lock().map_or(0, |p| p.open)
+    }
+
+    /// A lent connection was closed instead of returned.
+    fn closed(&self) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.open = pool.open.saturating_sub(1);
+        }
+        self.freed.notify_one();
     }
 }
 
@@ -276,13 +346,20 @@ impl DerefMut for Conn<'_> {
 
 impl Drop for Conn<'_> {
     fn drop(&mut self) {
-        // A connection left inside a transaction (after a panic) is not reused.
-        if let Some(conn) = self.conn.take()
-            && conn.is_autocommit()
-            && let Ok(mut idle) = self.db.idle.lock()
-            && idle.len() < 16
+        // A connection left inside a transaction (after a panic) is closed,
+        // not reused.
+        let Some(conn) = self.conn.take() else {
+            return;
+        };
+        if conn.is_autocommit()
+            && let Ok(mut pool) = self.db.pool.lock()
         {
-            idle.push(conn);
+            pool.idle.push(conn);
+            drop(pool);
+            self.db.freed.notify_one();
+        } else {
+            drop(conn);
+            self.db.closed();
         }
     }
 }
@@ -320,6 +397,47 @@ mod tests {
             PathBuf::from("/tmp/a.db")
         );
         assert!(sqlite_path("postgres://x").is_err());
+    }
+
+    /// With `MAX_CONNECTIONS` lent, one more caller waits until one is
+    /// returned, and then is served.
+    #[test]
+    fn the_pool_is_bounded() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = std::env::temp_dir().join(format!("contacts-pool-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let db = Db::open(&dir.join("t.db")).unwrap();
+        let all_lent = std::sync::Barrier::new(MAX_CONNECTIONS + 1);
+        let give_back = std::sync::Barrier::new(MAX_CONNECTIONS + 1);
+        let served = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            for _ in 0..MAX_CONNECTIONS {
+                s.spawn(|| {
+                    let conn = db.conn().unwrap();
+                    all_lent.wait();
+                    give_back.wait();
+                    drop(conn);
+                });
+            }
+            all_lent.wait();
+            assert_eq!(db.open_connections(), MAX_CONNECTIONS);
+            let waiter = s.spawn(|| {
+                let conn = db.conn().unwrap();
+                served.store(true, Ordering::SeqCst);
+                let one: i64 = conn.query_row("SELECT 1", [], |r| r.get(0)).unwrap();
+                one
+            });
+            // Time for a pool without a bound to open one more.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            assert!(!served.load(Ordering::SeqCst), "served beyond the bound");
+            assert_eq!(db.open_connections(), MAX_CONNECTIONS);
+            give_back.wait();
+            assert_eq!(waiter.join().unwrap(), 1);
+        });
+        assert!(served.into_inner());
+        assert_eq!(db.open_connections(), MAX_CONNECTIONS);
+        drop(db);
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]

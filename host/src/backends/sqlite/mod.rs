@@ -4,11 +4,17 @@
 //! in WAL mode, so readers run beside the one writer and several processes
 //! (a server and the CLI, or replicas on one machine) can share it.
 //!
-//! Here: the pool and its migrations ([`db`]), the store with its run sizes
+//! Here: the pool and its migrations (`db.rs`), the store with its run sizes
 //! (`store/`), the directory, and the pool's implementations of the other
 //! traits of [`crate::backends`], a file each.
+//!
+//! Bounded whatever the size of the database: at most `db::MAX_CONNECTIONS`
+//! connections, each with a bounded page cache and memory map, and a
+//! checkpoint thread (`checkpoint.rs`) that keeps the write-ahead log small
+//! while readers run.
 
 mod accounts;
+mod checkpoint;
 mod cursors;
 mod db;
 mod directory;
