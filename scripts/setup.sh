@@ -107,3 +107,15 @@ if ! cmp -s "$root/tests/schemathesis/requirements.txt" "$st_venv/requirements.t
     cp "$root/tests/schemathesis/requirements.txt" "$st_venv/requirements.txt"
 fi
 # ---- end of schemathesis ---------------------------------------------------------
+
+# ---- PostgreSQL backend tests (scripts/postgres.sh) ---------------------------
+# Debian's PostgreSQL server: the tests start a throwaway cluster of it (initdb
+# in a temporary folder) unless CONTACTS_TEST_POSTGRES names a running server.
+if [ -z "${CONTACTS_TEST_POSTGRES:-}" ] && [ -z "${PG_BINDIR:-}" ] &&
+    ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null
+fi
+# ---- end of the PostgreSQL block ------------------------------------------------

@@ -4,7 +4,10 @@
 //! count, the extensions' key-value spaces, facts about the database, the
 //! platform's directory writes, and health. Each check takes a freshly
 //! opened `Backend`, so every backend runs the same checks: add its opener
-//! to [`backends`].
+//! to [`backends`]. PostgreSQL's database is a fresh one on the test server
+//! (`tests/support/postgres.rs`), dropped with the check.
+
+mod support;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,8 +20,9 @@ use contacts_host::bindings::types::{Event, OwnerKind};
 use contacts_host::capabilities::events::subscription::Subscriber;
 use contacts_host::clock::now_ms;
 
-/// Every backend this build ships, each opened fresh for one check.
-fn backends(check: &str) -> Vec<(&'static str, Backend)> {
+/// Every backend this build ships, each opened fresh for one check, with
+/// the PostgreSQL database to drop after it.
+fn backends(check: &str) -> Vec<(&'static str, Backend, Option<support::postgres::Database>)> {
     static N: AtomicUsize = AtomicUsize::new(0);
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "backend-contract-{}-{check}-{}",
@@ -27,7 +31,19 @@ fn backends(check: &str) -> Vec<(&'static str, Backend)> {
     ));
     let _ = std::fs::remove_dir_all(&dir);
     let sqlite = format!("sqlite:{}", dir.join("t.db").display());
-    vec![("sqlite", backends::open(&sqlite).expect("open SQLite"))]
+    let pg = support::postgres::Database::create();
+    vec![
+        (
+            "sqlite",
+            backends::open(&sqlite).expect("open SQLite"),
+            None,
+        ),
+        (
+            "postgres",
+            backends::open(&pg.url).expect("open PostgreSQL"),
+            Some(pg),
+        ),
+    ]
 }
 
 /// Commits one contact document with `events` events.
@@ -55,7 +71,7 @@ fn commit_events(b: &Backend, id: u64, events: usize) {
 
 #[test]
 fn the_outbox_is_ordered_and_retention_keeps_the_newest_event() {
-    for (name, b) in backends("outbox") {
+    for (name, b, _database) in backends("outbox") {
         assert_eq!(b.outbox.last_seq().unwrap(), 0, "{name}: empty");
         assert!(b.outbox.after(0, 10).unwrap().is_empty(), "{name}");
         for id in 1..=3 {
@@ -100,7 +116,7 @@ fn the_outbox_is_ordered_and_retention_keeps_the_newest_event() {
 
 #[test]
 fn a_lease_has_one_holder_until_it_lapses() {
-    for (name, b) in backends("cursors") {
+    for (name, b, _database) in backends("cursors") {
         commit_events(&b, 1, 3);
         let (w, url) = (Subscriber::Webhook, "http://127.0.0.1:9/hook");
         b.cursors.register(w, url).unwrap();
@@ -187,7 +203,7 @@ fn a_lease_has_one_holder_until_it_lapses() {
 
 #[test]
 fn accounts_match_emails_in_any_case_and_count_parallel_attempts() {
-    for (name, b) in backends("accounts") {
+    for (name, b, _database) in backends("accounts") {
         assert!(!b.accounts.has_agents().unwrap(), "{name}");
         let scopes = vec!["contacts:read".to_owned()];
         let record = |email: &'static str, hash: Option<&'static str>| AgentRecord {
@@ -296,7 +312,7 @@ fn accounts_match_emails_in_any_case_and_count_parallel_attempts() {
 
 #[test]
 fn key_value_spaces_are_apart_and_bounded() {
-    for (name, b) in backends("kv") {
+    for (name, b, _database) in backends("kv") {
         let kv = &b.kv;
         assert_eq!(kv.get("ext-a", "k").unwrap(), None, "{name}");
         kv.set("ext-a", "k", "one", 100).unwrap().unwrap();
@@ -346,7 +362,7 @@ fn key_value_spaces_are_apart_and_bounded() {
 
 #[test]
 fn meta_records_facts_and_knows_whether_there_are_documents() {
-    for (name, b) in backends("meta") {
+    for (name, b, _database) in backends("meta") {
         assert_eq!(b.meta.get("index_version").unwrap(), None, "{name}");
         assert!(!b.meta.has_documents().unwrap(), "{name}");
         b.meta.set("index_version", "7").unwrap();
@@ -359,7 +375,7 @@ fn meta_records_facts_and_knows_whether_there_are_documents() {
 
 #[test]
 fn the_directory_creates_records_and_one_portal_account_per_contact() {
-    for (name, b) in backends("directory") {
+    for (name, b, _database) in backends("directory") {
         let owner = b
             .admin
             .create_owner(OwnerKind::Customer, "ACME", None)
@@ -458,7 +474,7 @@ fn the_directory_creates_records_and_one_portal_account_per_contact() {
 
 #[test]
 fn health_answers_and_measures() {
-    for (name, b) in backends("health") {
+    for (name, b, _database) in backends("health") {
         b.health.ping().unwrap();
         let sizes = b.health.sizes();
         let database = sizes.iter().find(|(part, _)| *part == "database");

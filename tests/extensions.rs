@@ -90,14 +90,19 @@ fn hostile(name: &str, policy: &str, limits: Value) -> Value {
 
 /// The keys of an extension's key-value space, as the server stored them.
 fn kv_keys(s: &Server, extension: &str) -> Vec<String> {
-    let db = rusqlite::Connection::open(s.db.strip_prefix("sqlite:").unwrap()).unwrap();
-    let mut stmt = db
-        .prepare("SELECT key FROM extension_kv WHERE extension = ?1 ORDER BY key")
-        .unwrap();
-    stmt.query_map([extension], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    assert!(
+        extension
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-'),
+        "{extension:?}"
+    );
+    support::sql(
+        &s.db,
+        &format!("SELECT key FROM extension_kv WHERE extension = '{extension}' ORDER BY key"),
+    )
+    .into_iter()
+    .map(|row| row[0].clone().expect("a key"))
+    .collect()
 }
 
 /// Waits (at most a minute) until `done` holds for the extension's keys.
@@ -357,18 +362,14 @@ fn the_examples_validate_enrich_and_keep_an_audit_trail() {
 
     // The audit trail records both creates, in order, in its own space.
     let keys = wait_for_keys(&s, "audit-trail", |k| k.len() >= 3);
-    let db = rusqlite::Connection::open(s.db.strip_prefix("sqlite:").unwrap()).unwrap();
-    let mut stmt = db
-        .prepare(
-            "SELECT value FROM extension_kv WHERE extension = 'audit-trail' \
-             AND key LIKE 'event:%' ORDER BY key",
-        )
-        .unwrap();
-    let trail: Vec<Value> = stmt
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|v| serde_json::from_str(&v.unwrap()).unwrap())
-        .collect();
+    let trail: Vec<Value> = support::sql(
+        &s.db,
+        "SELECT value FROM extension_kv WHERE extension = 'audit-trail' \
+         AND key LIKE 'event:%' ORDER BY key",
+    )
+    .into_iter()
+    .map(|row| serde_json::from_str(row[0].as_deref().expect("a value")).unwrap())
+    .collect();
     assert!(keys.contains(&"last-seq".to_owned()), "{keys:?}");
     assert_eq!(trail.len(), 2, "{trail:?}");
     assert_eq!(trail[0]["kind"], "contact.created");

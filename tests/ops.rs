@@ -39,7 +39,7 @@ fn health_readiness_and_landing_need_no_token() {
 #[test]
 fn readiness_fails_when_the_database_is_gone() {
     let s = Server::start();
-    std::fs::remove_dir_all(&s.dir).expect("remove the database folder");
+    s.lose_database();
     let r = s.send("GET", "/readyz", None, &[], None);
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(r.json()["status"], "unavailable");

@@ -118,13 +118,11 @@ fn events_reach_the_webhook_in_order_signed_and_once() {
     // lease on the endpoint stays until it lapses, then the new process
     // takes over): acknowledged events are not sent again. (An event whose
     // 2xx was not recorded yet would be: delivery is at least once.)
-    let path = s.db.strip_prefix("sqlite:").unwrap().to_owned();
     let acknowledged = || -> u64 {
-        let conn = rusqlite::Connection::open(&path).expect("open");
-        conn.query_row("SELECT after_seq FROM webhook_cursors", [], |r| {
-            r.get::<_, i64>(0)
-        })
-        .expect("cursor") as u64
+        support::sql_value(&s.db, "SELECT after_seq FROM webhook_cursors")
+            .expect("cursor")
+            .parse()
+            .expect("a number")
     };
     for _ in 0..100 {
         if acknowledged() == second.seq {
@@ -174,14 +172,10 @@ fn a_stopping_server_hands_its_lease_back() {
     let (delivery, _) = next(&rx);
     assert_eq!(delivery.kind, "contact.created");
     let lease = |s: &Server| -> (String, i64) {
-        let path = s.db.strip_prefix("sqlite:").unwrap();
-        let conn = rusqlite::Connection::open(path).expect("open");
-        conn.query_row(
-            "SELECT holder, lease_until_ms FROM webhook_cursors",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .expect("cursor")
+        let rows = support::sql(&s.db, "SELECT holder, lease_until_ms FROM webhook_cursors");
+        let row = rows.first().expect("cursor");
+        let text = |i: usize| row[i].clone().expect("a value");
+        (text(0), text(1).parse().expect("a number"))
     };
     assert_ne!(lease(&s).0, "", "held while running");
     assert!(s.terminate().success());

@@ -196,6 +196,24 @@ def cases():
                     count("x", None, "\U0001F600", 6),
                     find("x", "\U0001F600", [7]),
                 ]})
+    # Where UTF-8 sequences change length: 7F | C2 80, DF BF | E0 A0 80, EF BF BF |
+    # F0 90 80 80. A signed-char comparison or a locale would put 0x80 and up first.
+    edges = [("~", 1), ("\x7f", 2), ("\x7f\x7f", 3), ("\u0080", 4), ("\u00ff", 5),
+             ("\u07ff", 6), ("\u0800", 7), ("\uffff", 8), ("\U00010000", 9)]
+    out.append({"name": "keys at UTF-8 length boundaries (0x7f/0x80, U+07FF/U+0800, U+FFFF/U+10000)",
+                "steps": [
+                    commit([put(i, [("x", k)]) for k, i in edges[::-1]]),
+                    scan(edges),
+                    scan(edges[::-1], reverse=True),
+                    scan(edges[3:], start="\u0080"),
+                    scan(edges[:3], end="\u0080"),
+                    scan(edges[1:3], start="\x7f", end="\x80"),
+                    scan(edges[8:], start="\uffff\x01"),
+                    count("x", "\x7f", "\u0800", 5),
+                    count("x", "\u0800", None, 3),
+                    scan([edges[2]], contains=["\x7f\x7f"]),
+                    find("x", "\x7f", [2]),
+                ]})
     out.append({"name": "ids: a collection's ids above after, ascending, at most limit",
                 "steps": [
                     commit([put(i, []) for i in (5, 2, 9, 1)]),

@@ -58,6 +58,17 @@ enum Command {
     /// `serve` does this by itself when the component's index version
     /// changed; this forces it (say, after restoring a backup).
     Reindex(ReindexArgs),
+    /// Copy a SQLite database into a new, empty PostgreSQL database
+    /// (documents, index entries, directory, agents and tokens, outbox,
+    /// cursors, extensions' data), in one transaction. Stop the servers first.
+    MigrateStore {
+        /// The SQLite database: sqlite:PATH.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: postgres://user@host:port/database.
+        #[arg(long)]
+        to: String,
+    },
     /// Import contacts from a CSV, JSON Lines or vCard file; every row goes
     /// through the component's rules (README: "Import and export").
     Import(ImportArgs),
@@ -295,6 +306,14 @@ fn main() -> Result<()> {
                 println!("{line}");
             }
             println!("{} extension(s) ok in {}", loaded.len(), dir.display());
+            Ok(())
+        }
+        Command::MigrateStore { from, to } => {
+            let copied = contacts_host::backends::postgres::migrate::from_sqlite(&from, &to)?;
+            for (table, rows) in copied {
+                println!("{table}: {rows} rows");
+            }
+            println!("migrated {from} to {to}");
             Ok(())
         }
         Command::Reindex(args) => {

@@ -1,13 +1,20 @@
-//! Test support: the real `contacts-host` binary on a temporary SQLite file,
+//! Test support: the real `contacts-host` binary on a temporary database,
 //! driven over real HTTP by a deliberately small client that sends bytes
 //! exactly as written (raw query strings, malformed bodies).
+//!
+//! The database is a SQLite file, or a fresh PostgreSQL database when
+//! `CONTACTS_TEST_BACKEND=postgres` ([`postgres`] says which server), so the
+//! whole suite runs on either backend unchanged.
 
 #![allow(dead_code)]
+
+pub mod postgres;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -22,6 +29,8 @@ pub struct Server {
     pub addr: String,
     pub dir: PathBuf,
     pub db: String,
+    /// The PostgreSQL database this server owns, dropped after it stops.
+    _database: Option<Arc<postgres::Database>>,
 }
 
 pub struct Reply {
@@ -66,15 +75,63 @@ impl Server {
 
     /// Starts the binary with extra `serve` flags and waits until it listens.
     pub fn start_with(extra: &[&str]) -> Server {
+        let database = postgres::chosen().then(|| Arc::new(postgres::Database::create()));
+        Server::start_in(database, extra)
+    }
+
+    /// A server on a fresh PostgreSQL database, whatever the suite's backend
+    /// (replicas share one).
+    pub fn start_postgres(extra: &[&str]) -> Server {
+        Server::start_in(Some(Arc::new(postgres::Database::create())), extra)
+    }
+
+    /// A server on a SQLite file, whatever the suite's backend.
+    pub fn start_sqlite(extra: &[&str]) -> Server {
+        Server::start_in(None, extra)
+    }
+
+    /// A server on `database` (PostgreSQL), or on a new SQLite file.
+    pub fn start_in(database: Option<Arc<postgres::Database>>, extra: &[&str]) -> Server {
         let dir = scratch_dir();
-        let db = format!("sqlite:{}", dir.join("contacts.db").display());
+        let db = match &database {
+            Some(d) => d.url.clone(),
+            None => format!("sqlite:{}", dir.join("contacts.db").display()),
+        };
         let (child, addr) = spawn(&db, extra);
         Server {
             child,
             addr,
             dir,
             db,
+            _database: database,
         }
+    }
+
+    /// Another server on this one's database (a replica), with `serve` flags.
+    pub fn replica(&self, extra: &[&str]) -> Server {
+        let (child, addr) = spawn(&self.db, extra);
+        Server {
+            child,
+            addr,
+            dir: scratch_dir(),
+            db: self.db.clone(),
+            _database: self._database.clone(),
+        }
+    }
+
+    /// Takes the database away under the running server: deletes the SQLite
+    /// file's folder, or drops the PostgreSQL database.
+    pub fn lose_database(&self) {
+        match &self._database {
+            Some(d) => d.drop_now(),
+            None => std::fs::remove_dir_all(&self.dir).expect("remove the database folder"),
+        }
+    }
+
+    /// Kills the server at once (SIGKILL, as a crash would) and waits.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Stops the server and starts it again on the same database.
@@ -363,4 +420,67 @@ pub fn send_to(
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read reply");
     parse_reply(&raw)
+}
+
+/// Runs `;`-separated SQL on a server's database (`Server::db`), as a test
+/// looks behind the API: the rows of the last statement, each column as
+/// text (`None` for NULL). The SQL must read the same on SQLite and on
+/// PostgreSQL (no parameters: tests write their few literals in).
+pub fn sql(db: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    if let Some(path) = db.strip_prefix("sqlite:") {
+        let conn = rusqlite::Connection::open(path).expect("open the SQLite database");
+        conn.busy_timeout(Duration::from_secs(10)).expect("timeout");
+        let mut last = Vec::new();
+        for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+            let mut stmt = conn
+                .prepare(statement)
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+            let columns = stmt.column_count();
+            let mut rows = stmt.query([]).expect("run the statement");
+            last.clear();
+            while let Some(row) = rows.next().expect("a row") {
+                use rusqlite::types::ValueRef;
+                let text = |i: usize| match row.get_ref(i).expect("a column") {
+                    ValueRef::Null => None,
+                    ValueRef::Integer(n) => Some(n.to_string()),
+                    ValueRef::Real(x) => Some(x.to_string()),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => {
+                        Some(String::from_utf8_lossy(t).into_owned())
+                    }
+                };
+                last.push((0..columns).map(text).collect());
+            }
+        }
+        return last;
+    }
+    let mut client = ::postgres::Client::connect(db, ::postgres::NoTls)
+        .unwrap_or_else(|e| panic!("connecting to {db}: {e}"));
+    let mut last = Vec::new();
+    let mut rows = Vec::new();
+    for message in client
+        .simple_query(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e:?}"))
+    {
+        match message {
+            ::postgres::SimpleQueryMessage::Row(row) => rows.push(
+                (0..row.len())
+                    .map(|i| row.get(i).map(str::to_owned))
+                    .collect(),
+            ),
+            ::postgres::SimpleQueryMessage::CommandComplete(_) => {
+                last = std::mem::take(&mut rows);
+            }
+            _ => {}
+        }
+    }
+    last
+}
+
+/// The one value of a query's first row.
+pub fn sql_value(db: &str, query: &str) -> Option<String> {
+    sql(db, query)
+        .into_iter()
+        .next()
+        .and_then(|row| row.into_iter().next())
+        .flatten()
 }

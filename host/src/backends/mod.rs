@@ -17,6 +17,7 @@
 //! synchronous (callers run them off the async threads), and every contract
 //! holds with several replicas on one database.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -72,8 +73,9 @@ impl Backend {
 pub fn open(url: &str) -> Result<Backend> {
     match scheme(url) {
         None | Some("sqlite") => sqlite::open(url),
+        Some("postgres" | "postgresql") => postgres::open(url),
         Some(other) => bail!(
-            "unsupported database URL {url:?} (scheme {other:?}): this build serves sqlite:PATH"
+            "unsupported database URL {url:?} (scheme {other:?}): this build serves sqlite:PATH and postgres://…"
         ),
     }
 }

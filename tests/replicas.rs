@@ -1,0 +1,262 @@
+//! Two `serve` replicas on one PostgreSQL database, as behind a load
+//! balancer (issue 16): what the database must decide between them, it
+//! decides. Updates of one contact through both all land, a race for one
+//! unique email or phone number has exactly one winner, the login lockout
+//! counts failures from both, webhook deliveries are shared through leases
+//! (each event once, in order), and a replica killed with SIGKILL leaves the
+//! other serving. Always on PostgreSQL, whatever `CONTACTS_TEST_BACKEND` says.
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::Server;
+
+/// Two replicas on one new database, and an admin token valid on both.
+fn replicas(extra: &[&str]) -> (Arc<Server>, Arc<Server>, String) {
+    let a = Server::start_postgres(extra);
+    let b = a.replica(extra);
+    let t = a.admin();
+    (Arc::new(a), Arc::new(b), t)
+}
+
+/// Runs `n` requests at once, alternating replicas; answers (status, body).
+fn race(
+    servers: [&Arc<Server>; 2],
+    n: usize,
+    request: impl Fn(&Server, usize) -> support::Reply + Send + Sync + Clone + 'static,
+) -> Vec<(u16, String)> {
+    let barrier = Arc::new(Barrier::new(n));
+    let threads: Vec<_> = (0..n)
+        .map(|i| {
+            let (s, barrier, request) = (servers[i % 2].clone(), barrier.clone(), request.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let r = request(&s, i);
+                (r.status, r.body)
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|t| t.join().expect("a client"))
+        .collect()
+}
+
+#[test]
+fn updates_of_one_contact_through_two_replicas_all_land() {
+    let (a, b, t) = replicas(&[]);
+    let r = a.json(
+        "POST",
+        "/api/contacts",
+        &t,
+        &json!({"first_name": "Start", "email": "shared@example.com"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let id = r.json()["id"].as_u64().expect("id");
+    let tok = t.clone();
+    let answers = race([&a, &b], 40, move |s, i| {
+        s.json(
+            "PUT",
+            &format!("/api/v1/contacts/{id}"),
+            &tok,
+            &json!({"last_name": format!("Writer {i}")}),
+        )
+    });
+    for (status, body) in &answers {
+        assert_eq!(*status, 201, "{body}");
+    }
+    // Each update is its own version: forty updated events, none lost.
+    let events = b.get("/api/v1/events?limit=1000", &t).json();
+    let updated = events["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "contact.updated" && e["contact_id"] == id)
+        .count();
+    assert_eq!(updated, 40, "{events}");
+    let from_a = a.get(&format!("/api/v1/contacts/{id}"), &t).json();
+    let from_b = b.get(&format!("/api/v1/contacts/{id}"), &t).json();
+    assert_eq!(from_a, from_b);
+    assert!(
+        from_a["last_name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("Writer ")),
+        "{from_a}"
+    );
+}
+
+#[test]
+fn a_race_for_one_email_or_phone_has_exactly_one_winner() {
+    let (a, b, t) = replicas(&[]);
+    for (round, body) in [
+        json!({"email": "only-one@example.com"}),
+        json!({"phones": [{"number": "+33 6 12 34 56 78"}]}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let tok = t.clone();
+        let answers = race([&a, &b], 16, move |s, i| {
+            let mut body = body.clone();
+            body["first_name"] = json!(format!("Racer {round}-{i}"));
+            s.json("POST", "/api/contacts", &tok, &body)
+        });
+        let won: Vec<_> = answers.iter().filter(|(s, _)| *s == 201).collect();
+        assert_eq!(won.len(), 1, "round {round}: {answers:?}");
+        for (status, body) in &answers {
+            assert!(*status == 201 || *status == 422, "{status} {body}");
+            if *status == 422 {
+                assert!(body.contains("already exist"), "{body}");
+            }
+        }
+    }
+    // Exactly the two winners are stored, as both replicas see.
+    let ids = |s: &Server| -> (Value, Vec<Value>) {
+        let list = s.get("/api/contacts", &t).json();
+        let ids = list["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|c| c["id"].clone())
+            .collect();
+        (list["meta"]["total"].clone(), ids)
+    };
+    assert_eq!(ids(&a).0, 2);
+    assert_eq!(ids(&a), ids(&b));
+}
+
+#[test]
+fn the_login_lockout_counts_failures_from_every_replica() {
+    let (a, b, _) = replicas(&[]);
+    a.agent_with_login("Ada Lovelace", "ada@example.com", "right");
+    let login = |s: &Server, password: &str| {
+        s.send(
+            "POST",
+            &format!("/api/login?email=ada%40example.com&password={password}"),
+            None,
+            &[],
+            None,
+        )
+        .status
+    };
+    for i in 0..5 {
+        let s = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(login(s, "wrong"), 401);
+    }
+    // Five failures through two replicas lock the email on both.
+    assert_eq!(login(&a, "right"), 429);
+    assert_eq!(login(&b, "right"), 429);
+}
+
+struct Delivery {
+    seq: u64,
+    kind: String,
+}
+
+/// A webhook receiver on loopback that answers 200 to everything.
+fn receiver() -> (String, Receiver<Delivery>) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hooks", listener.local_addr().expect("address"));
+    let (tx, rx) = channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut head = Vec::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push(line.trim_end().to_owned());
+            }
+            let header = |name: &str| {
+                head.iter()
+                    .find_map(|l| {
+                        let (k, v) = l.split_once(':')?;
+                        k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+                    })
+                    .unwrap_or_default()
+            };
+            let length: usize = header("content-length").parse().unwrap_or(0);
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
+            let _ = tx.send(Delivery {
+                seq: header("x-contacts-delivery").parse().unwrap_or(0),
+                kind: header("x-contacts-event"),
+            });
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn webhook_deliveries_are_shared_each_event_once_in_order() {
+    let (url, rx) = receiver();
+    let (a, b, t) = replicas(&["--webhooks", &url]);
+    let tok = t.clone();
+    let answers = race([&a, &b], 20, move |s, i| {
+        s.json(
+            "POST",
+            "/api/contacts",
+            &tok,
+            &json!({"first_name": format!("Hooked {i}")}),
+        )
+    });
+    assert!(answers.iter().all(|(s, _)| *s == 201), "{answers:?}");
+    let events = a.get("/api/v1/events?limit=1000", &t).json();
+    let seqs: Vec<u64> = events["data"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["seq"].as_u64().expect("seq"))
+        .collect();
+    assert_eq!(seqs.len(), 20, "{events}");
+    let mut got = Vec::new();
+    while got.len() < seqs.len() {
+        let d = rx
+            .recv_timeout(Duration::from_secs(25))
+            .unwrap_or_else(|_| panic!("a delivery within 25 s; got {got:?} of {seqs:?}"));
+        assert_eq!(d.kind, "contact.created");
+        got.push(d.seq);
+    }
+    // Whichever replica holds the lease delivers: each event once, in order.
+    assert_eq!(got, seqs);
+    assert!(
+        rx.recv_timeout(Duration::from_secs(2)).is_err(),
+        "an event was delivered twice"
+    );
+}
+
+#[test]
+fn a_replica_killed_with_sigkill_leaves_the_other_serving() {
+    let a = Server::start_postgres(&[]);
+    let mut b = a.replica(&[]);
+    let t = a.admin();
+    let r = b.json(
+        "POST",
+        "/api/contacts",
+        &t,
+        &json!({"first_name": "Before"}),
+    );
+    assert_eq!(r.status, 201, "{r:?}");
+    let before = r.json()["id"].as_u64().expect("id");
+    b.kill();
+    assert!(!b.is_running());
+    let r = a.json("POST", "/api/contacts", &t, &json!({"first_name": "After"}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let after = r.json()["id"].as_u64().expect("id");
+    assert_ne!(before, after);
+    let r = a.get(&format!("/api/contacts/{before}"), &t);
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["first_name"], "Before", "{r:?}");
+    assert_eq!(a.send("GET", "/readyz", None, &[], None).status, 200);
+    let _: Value = a.get("/api/contacts", &t).json();
+}
