@@ -376,6 +376,101 @@ fn the_examples_validate_enrich_and_keep_an_audit_trail() {
     assert!(trail[0]["seq"].as_str().unwrap() < trail[1]["seq"].as_str().unwrap());
 }
 
+/// HelperIQ's block route, on a server whose default dialect is RelateCRM.
+fn block(s: &Server, t: &str, id: u64, blocked: bool) -> Reply {
+    let body = serde_json::to_vec(&json!({ "blocked": blocked })).unwrap();
+    s.send(
+        "PUT",
+        &format!("/api/v1/contacts/{id}/block"),
+        Some(t),
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Contacts-Dialect", "helperiq"),
+        ],
+        Some(&body),
+    )
+}
+
+#[test]
+fn blocking_and_associations_pass_the_hooks() {
+    let root = workspace_root().join("extensions");
+    let enricher = rust_extension("extensions/enricher");
+    let hostile_wasm = rust_extension("tests/extensions/hostile");
+    // Contacts stored before any extension was installed.
+    let mut s = Server::start_with(&["--default-dialect", "relatecrm"]);
+    let t = s.admin();
+    let r = s.json("POST", "/api/companies", &t, &json!({"name": "ACME"}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let company = r.json()["id"].as_u64().unwrap();
+    let made = |s: &Server, first: &str, last: &str| {
+        let r = s.json(
+            "POST",
+            "/api/contacts",
+            &t,
+            &json!({"first_name": first, "last_name": last}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_u64().unwrap()
+    };
+    let (picard, riker) = (made(&s, "jean-luc", "PICARD"), made(&s, "will", "RIKER"));
+    let frozen = made(&s, "Ann", "frozen");
+
+    let dir = folder();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(root.join("enricher/extension.json")).unwrap())
+            .unwrap();
+    install(&dir, "10-enricher", &enricher, &manifest);
+    install(
+        &dir,
+        "20-hostile",
+        &hostile_wasm,
+        &hostile("hostile", "reject", json!({})),
+    );
+    s.restart_with(&["--extensions", dir.to_str().unwrap()]);
+
+    // The enricher's changes come with a block and with an association.
+    let r = block(&s, &t, picard, true);
+    assert_eq!(r.status, 200, "{r:?}");
+    let c = s.get(&format!("/api/contacts/{picard}"), &t).json();
+    assert_eq!(
+        (&c["first_name"], &c["last_name"]),
+        (&json!("Jean-Luc"), &json!("Picard"))
+    );
+    let path = |id: u64| format!("/api/associations/contacts/{id}");
+    let r = s.json("PUT", &path(riker), &t, &json!({"companies": [company]}));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["companies"], json!([company]));
+    assert_eq!(r.json()["first_name"], "Will");
+    assert_eq!(r.json()["last_name"], "Riker");
+
+    // A veto on a block or an association writes nothing.
+    let r = block(&s, &t, frozen, true);
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.json()["message"], "A frozen contact does not change.");
+    for (method, body) in [
+        ("PUT", json!({"companies": [company]})),
+        ("POST", json!({"companies": [company]})),
+    ] {
+        let r = s.json(method, &path(frozen), &t, &body);
+        assert_eq!(r.status, 422, "{method}: {r:?}");
+        assert_eq!(
+            r.json()["errors"]["last_name"][0],
+            "A frozen contact does not change."
+        );
+    }
+    let c = s.get(&format!("/api/contacts/{frozen}"), &t).json();
+    assert_eq!(c["companies"], json!([]), "{c}");
+    assert_eq!(c["first_name"], "Ann");
+    let hq = s.send(
+        "GET",
+        &format!("/api/v1/contacts/{frozen}"),
+        Some(&t),
+        &[("X-Contacts-Dialect", "helperiq")],
+        None,
+    );
+    assert_eq!(hq.json()["data"]["blocked"], false, "{hq:?}");
+}
+
 /// Runs `contacts-host extensions check DIR`; its success and its output.
 fn check(dir: &Path) -> (bool, String) {
     let out = Command::new(BIN)

@@ -1351,6 +1351,8 @@ struct FakeHooks {
     enrich: ContactPatch,
     veto: Option<Vec<crate::model::FieldError>>,
     seen_before: std::cell::RefCell<Vec<Option<String>>>,
+    /// What each `validate` saw: the contact before and after.
+    seen: std::cell::RefCell<Vec<(Option<Contact>, Contact)>>,
 }
 
 impl FakeHooks {
@@ -1359,6 +1361,7 @@ impl FakeHooks {
             enrich,
             veto,
             seen_before: std::cell::RefCell::new(Vec::new()),
+            seen: std::cell::RefCell::new(Vec::new()),
         }
     }
 }
@@ -1371,11 +1374,14 @@ impl crate::ports::Hooks for FakeHooks {
     fn validate(
         &self,
         before: Option<&Contact>,
-        _: &Contact,
+        after: &Contact,
     ) -> Result<(), Vec<crate::model::FieldError>> {
         self.seen_before
             .borrow_mut()
             .push(before.and_then(|c| c.last_name.clone()));
+        self.seen
+            .borrow_mut()
+            .push((before.cloned(), after.clone()));
         match &self.veto {
             Some(errors) => Err(errors.clone()),
             None => Ok(()),
@@ -1469,4 +1475,78 @@ fn a_veto_is_a_field_error_named_for_the_dialect_and_writes_nothing() {
     assert!(matches!(err, Error::Invalid(ref fields) if fields[0].field == "extensions"));
     assert_eq!(f.store.len(index::CONTACTS), 0);
     assert!(f.store.events().is_empty());
+}
+
+#[test]
+fn blocking_and_associations_pass_the_extensions() {
+    use super::Mode;
+    let mut f = Fixture::new();
+    f.directory.companies = vec![1, 2];
+    let rc = cx(Dialect::RelateCrm, &[]);
+    let hq = cx(Dialect::HelperIq, &[]);
+    let patch = ContactPatch {
+        first_name: Some(Some("Ann".into())),
+        ..ContactPatch::default()
+    };
+    let id = f.engine().create(&rc, None, patch).unwrap().contact.id;
+    let role = |r: &str| ContactPatch {
+        role: Some(Some(r.into())),
+        ..ContactPatch::default()
+    };
+
+    // An enrichment is applied with the change; validate sees both sides.
+    let hooks = FakeHooks::new(role("Buyer"), None);
+    let e = f.engine().with_hooks(&hooks);
+    let c = e.set_blocked(&hq, id, true).unwrap().contact;
+    assert!(c.blocked);
+    assert_eq!(c.role.as_deref(), Some("Buyer"));
+    let change = vec![("companies".to_owned(), vec![2])];
+    let c = e.associate(&rc, id, Mode::Attach, &change).unwrap().contact;
+    assert_eq!(c.companies, [2]);
+    {
+        let seen = hooks.seen.borrow();
+        assert_eq!(seen.len(), 2);
+        let (before, after) = &seen[0];
+        assert!(!before.as_ref().unwrap().blocked && after.blocked);
+        let (before, after) = &seen[1];
+        assert!(before.as_ref().unwrap().companies.is_empty());
+        assert_eq!(after.companies, [2]);
+    }
+    // Blocking what is blocked changes nothing: no hook runs.
+    e.set_blocked(&hq, id, true).unwrap();
+    assert_eq!(hooks.seen.borrow().len(), 2);
+
+    // An enrichment the rules refuse, or a veto, writes nothing.
+    let events = f.store.events().len();
+    let bad = FakeHooks::new(
+        ContactPatch {
+            email: Some(Some("not an email".into())),
+            ..ContactPatch::default()
+        },
+        None,
+    );
+    let veto = FakeHooks::new(
+        ContactPatch::default(),
+        Some(vec![crate::model::FieldError {
+            field: "blocked".into(),
+            message: "Not this one.".into(),
+        }]),
+    );
+    for hooks in [&bad, &veto] {
+        let e = f.engine().with_hooks(hooks);
+        let err = e.set_blocked(&hq, id, false).unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+        let change = vec![("companies".to_owned(), vec![1])];
+        let err = e.associate(&rc, id, Mode::Attach, &change).unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    }
+    let Err(Error::Invalid(fields)) = f.engine().with_hooks(&veto).set_blocked(&hq, id, false)
+    else {
+        panic!("a veto refuses")
+    };
+    assert_eq!(fields[0].message, "Not this one.");
+    let c = f.engine().get(&rc, id).unwrap().contact;
+    assert!(c.blocked);
+    assert_eq!(c.companies, [2]);
+    assert_eq!(f.store.events().len(), events);
 }

@@ -3,8 +3,9 @@
 //!
 //! `loop` spins forever (fuel stops it), `slow` spins without end too (its
 //! manifest gives it fuel to spare, so the deadline stops it), `bomb` grows
-//! memory until the limit, `trap` panics, `huge` answers 4 MiB of errors, and
-//! `veto` refuses the contact politely.
+//! memory until the limit, `trap` panics, `huge` answers 4 MiB of errors,
+//! `veto` refuses the contact politely, and `frozen` is accepted as a new
+//! contact but refuses every change to it once stored.
 //!
 //! `on-event` traps the first time it sees an event and takes it the second
 //! time, noting both in its key-value space (`failed:<seq>`, `took:<seq>`),
@@ -20,8 +21,15 @@ struct Hostile;
 export!(Hostile);
 
 impl Guest for Hostile {
-    fn validate(_before: Option<Contact>, after: Contact) -> Result<(), Vec<FieldError>> {
+    fn validate(before: Option<Contact>, after: Contact) -> Result<(), Vec<FieldError>> {
         match after.last_name.as_deref() {
+            // Whatever case an enricher gives the name.
+            Some(name) if name.eq_ignore_ascii_case("frozen") && before.is_some() => {
+                Err(vec![FieldError {
+                    field: "last_name".into(),
+                    message: "A frozen contact does not change.".into(),
+                }])
+            }
             Some("loop" | "slow") => {
                 let mut n = 0u64;
                 loop {
