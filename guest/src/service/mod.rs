@@ -13,7 +13,7 @@ mod lookup;
 mod maintenance;
 
 pub use associations::Mode;
-pub use lookup::PhoneMatch;
+pub use lookup::{CallerId, PhoneMatch};
 
 use crate::index;
 use crate::model::{Contact, ContactId, ContactView, Error, Note, Result, Settings};

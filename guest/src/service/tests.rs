@@ -165,6 +165,18 @@ fn assert_lookups(
                 .unwrap_or_else(|| panic!("{query:?} found nothing"));
             assert_eq!(m.view.contact.id, id, "{query:?}");
             assert_eq!(m.how, how, "{query:?}");
+            // Caller id in brief: the same contact, phone and match.
+            let brief = e.identify_caller(&brt(), query).unwrap().unwrap();
+            let c = &m.view.contact;
+            assert_eq!(
+                (brief.id, brief.how, &brief.phone, brief.owner),
+                (id, how, &m.phone, c.owner),
+                "{query:?}"
+            );
+            assert_eq!(
+                (&brief.first_name, &brief.last_name),
+                (&c.first_name, &c.last_name)
+            );
             m.phone
         })
         .collect()
@@ -204,6 +216,12 @@ fn lookup_finds_every_3cx_form() {
     assert!(e.lookup_phone(&brt(), "anonymous").unwrap().is_none());
     assert!(e.lookup_phone(&brt(), "+33699999999").unwrap().is_none());
     assert!(e.lookup_phone(&brt(), "12345").unwrap().is_none());
+    assert!(e.identify_caller(&brt(), "+33699999999").unwrap().is_none());
+    let writer = cx(Dialect::BlueRockTel, &["contacts:write"]);
+    assert!(matches!(
+        e.identify_caller(&writer, "+33612345678"),
+        Err(Error::Forbidden(_))
+    ));
 }
 
 #[test]
