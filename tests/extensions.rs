@@ -173,12 +173,14 @@ fn failure(r: &Reply, name: &str) -> String {
 fn hostile_extensions_fail_only_the_requests_they_serve() {
     let dir = folder();
     let wasm = rust_extension("tests/extensions/hostile");
-    install(
-        &dir,
-        "hostile",
-        &wasm,
-        &hostile("hostile", "reject", json!({})),
-    );
+    // Every failure answered by its policy, each time: no quarantine here
+    // (the next test has it), since the calm creates below pass this
+    // extension too and a quarantine refuses them under `reject`.
+    // A deadline to spare, so that fuel and memory, not a loaded machine's
+    // pauses, are what stop it.
+    let mut manifest = hostile("hostile", "reject", json!({"deadline_ms": 1000}));
+    manifest["quarantine"] = json!({"after": 1000});
+    install(&dir, "hostile", &wasm, &manifest);
     let mut s = serve(&dir);
     let t = s.admin();
 
@@ -235,6 +237,86 @@ fn hostile_extensions_fail_only_the_requests_they_serve() {
     assert!(statuses.iter().all(|s| *s == 422), "{statuses:?}");
     assert!(s.is_running());
     assert_eq!(total(&s, &t), 32);
+}
+
+/// One series of the server's `/metrics`.
+fn metric(s: &Server, name: &str, extension: &str) -> f64 {
+    let r = s.send("GET", "/metrics", None, &[], None);
+    assert_eq!(r.status, 200, "{r:?}");
+    let label = format!("extension=\"{extension}\"");
+    r.body
+        .lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(&label))
+        .find_map(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} for {extension}: {}", r.body))
+}
+
+#[test]
+fn an_extension_that_keeps_failing_is_quarantined_and_counted() {
+    let wasm = rust_extension("tests/extensions/hostile");
+    let with = |name: &str, policy: &str, for_ms: u64| {
+        let mut m = hostile(name, policy, json!({}));
+        m["quarantine"] = json!({"after": 3, "within_ms": 600_000, "for_ms": for_ms});
+        m
+    };
+    // reject: after 3 failures its calls are refused without running it
+    // (a veto would name last_name), calm ones too: it fails closed.
+    let dir = folder();
+    install(&dir, "hostile", &wasm, &with("strict", "reject", 600_000));
+    let s = serve(&dir);
+    let t = s.admin();
+    for _ in 0..3 {
+        assert!(failure(&create(&s, &t, "trap"), "strict").contains("trapped"));
+    }
+    assert_eq!(metric(&s, "contacts_extension_quarantined", "strict"), 1.0);
+    for name in ["veto", "Calm"] {
+        let message = failure(&create(&s, &t, name), "strict");
+        assert!(
+            message.contains("quarantined after 3 failures within 600000 ms"),
+            "{name}: {message}"
+        );
+    }
+    assert_eq!(total(&s, &t), 0);
+    assert_eq!(
+        metric(&s, "contacts_extension_failures_total", "strict"),
+        3.0
+    );
+    assert_eq!(metric(&s, "contacts_extension_unrun_total", "strict"), 2.0);
+    assert_eq!(
+        metric(&s, "contacts_extension_quarantines_total", "strict"),
+        1.0
+    );
+    assert_eq!(metric(&s, "contacts_extension_calls_total", "strict"), 5.0);
+
+    // skip: the requests go on without it; a veto is not even asked.
+    let dir = folder();
+    install(&dir, "hostile", &wasm, &with("lenient", "skip", 600_000));
+    let s = serve(&dir);
+    let t = s.admin();
+    for name in ["loop", "bomb", "trap"] {
+        assert_eq!(create(&s, &t, name).status, 201, "{name}");
+    }
+    assert_eq!(create(&s, &t, "veto").status, 201, "quarantined: not run");
+    assert_eq!(metric(&s, "contacts_extension_unrun_total", "lenient"), 1.0);
+
+    // After its quarantine, one call is let through; a good answer ends it.
+    let dir = folder();
+    install(&dir, "hostile", &wasm, &with("brief", "reject", 100));
+    let s = serve(&dir);
+    let t = s.admin();
+    for _ in 0..3 {
+        failure(&create(&s, &t, "trap"), "brief");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let r = create(&s, &t, "veto");
+    assert_eq!(r.status, 422, "{r:?}");
+    assert_eq!(
+        r.json()["errors"]["last_name"][0],
+        "The hostile extension refuses this name.",
+        "the probe ran it"
+    );
+    assert_eq!(metric(&s, "contacts_extension_quarantined", "brief"), 0.0);
+    assert_eq!(create(&s, &t, "Lee").status, 201);
 }
 
 #[test]

@@ -61,6 +61,9 @@ fn national(i: usize) -> String {
     (600_000_000 + i).to_string()
 }
 
+/// One lookup through one export: whether it found a contact.
+type Lookup<'a> = dyn Fn(&str) -> bool + 'a;
+
 /// One export's times in one binding (µs).
 #[derive(Debug)]
 struct Times {
@@ -139,8 +142,7 @@ fn rust_host(n: usize, lookups: usize) -> Figures {
             .expect("a lookup")
             .is_some()
     };
-    let exports: [(&str, &dyn Fn(&str) -> bool); 2] =
-        [("lookup-phone", &lookup), ("identify-caller", &identify)];
+    let exports: [(&str, &Lookup); 2] = [("lookup-phone", &lookup), ("identify-caller", &identify)];
     for q in queries.iter().take(400) {
         for (_, f) in &exports {
             f(q);

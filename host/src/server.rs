@@ -125,6 +125,7 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
         db,
         metrics: crate::metrics::Metrics::default(),
         trust_proxy: cfg.trust_proxy,
+        extensions: extensions.clone(),
     });
     Ok(Assembled { app, extensions })
 }

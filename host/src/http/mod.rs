@@ -47,6 +47,8 @@ pub struct App {
     pub metrics: crate::metrics::Metrics,
     /// Believe `X-Forwarded-Host` and `-Proto` (a proxy in front sets them).
     pub trust_proxy: bool,
+    /// The extensions it runs, for their counts in `/metrics`.
+    pub extensions: Option<Arc<crate::extensions::Extensions>>,
 }
 
 pub type Shared = Arc<App>;

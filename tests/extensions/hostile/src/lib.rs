@@ -1,5 +1,6 @@
 //! A hostile extension for the host's tests: `validate` misbehaves when the
-//! contact's last name asks it to, and lets every other contact through.
+//! contact's last name (in any case) asks it to, and lets every other
+//! contact through.
 //!
 //! `loop` spins forever (fuel stops it), `slow` spins without end too (its
 //! manifest gives it fuel to spare, so the deadline stops it), `bomb` grows
@@ -22,9 +23,10 @@ export!(Hostile);
 
 impl Guest for Hostile {
     fn validate(before: Option<Contact>, after: Contact) -> Result<(), Vec<FieldError>> {
-        match after.last_name.as_deref() {
-            // Whatever case an enricher gives the name.
-            Some(name) if name.eq_ignore_ascii_case("frozen") && before.is_some() => {
+        // Whatever case an enricher gives the name.
+        let name = after.last_name.as_deref().map(str::to_ascii_lowercase);
+        match name.as_deref() {
+            Some("frozen") if before.is_some() => {
                 Err(vec![FieldError {
                     field: "last_name".into(),
                     message: "A frozen contact does not change.".into(),
