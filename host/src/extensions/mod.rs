@@ -48,7 +48,7 @@ pub struct Stats {
     pub name: String,
     pub calls: u64,
     /// Calls that trapped, timed out, used up a budget, answered too much,
-    /// or found it busy for longer than its deadline.
+    /// or found no free slot in time (`limits.concurrency`).
     pub failures: u64,
     /// Calls answered by its policy without running it, while quarantined.
     pub unrun: u64,
