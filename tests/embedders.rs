@@ -106,6 +106,7 @@ fn assert_the_walkthrough(binding: &str, out: &str) {
         "misuse: before configure: unavailable: the component is not configured",
         "created: #1 Jeanne Dupont <Jeanne.Dupont@example.com> +33612345678 of ACME (CL000001)",
         "lookup: +33 (0)6.12.34.56.78 -> #1 +33612345678 (exact)",
+        "caller id: 0612345678 -> #1 Jeanne Dupont +33612345678 (national)",
         "search: dupon -> #1 Jeanne Dupont <Jeanne.Dupont@example.com>",
         "updated: #1 Jeanne-Marie Dupont <Jeanne.Dupont@example.com> +33612345678 +33145678901 of ACME",
         "trap: storage unavailable; instances discarded: 1; then: #1 Jeanne-Marie Dupont",

@@ -178,12 +178,14 @@ fn failure(r: &Reply, name: &str) -> String {
 fn hostile_extensions_fail_only_the_requests_they_serve() {
     let dir = folder();
     let wasm = rust_extension("tests/extensions/hostile");
-    install(
-        &dir,
-        "hostile",
-        &wasm,
-        &hostile("hostile", "reject", json!({})),
-    );
+    // Every failure answered by its policy, each time: no quarantine here
+    // (the next test has it), since the calm creates below pass this
+    // extension too and a quarantine refuses them under `reject`.
+    // A deadline to spare, so that fuel and memory, not a loaded machine's
+    // pauses, are what stop it.
+    let mut manifest = hostile("hostile", "reject", json!({"deadline_ms": 1000}));
+    manifest["quarantine"] = json!({"after": 1000});
+    install(&dir, "hostile", &wasm, &manifest);
     let mut s = serve(&dir);
     let t = s.admin();
 
@@ -240,6 +242,86 @@ fn hostile_extensions_fail_only_the_requests_they_serve() {
     assert!(statuses.iter().all(|s| *s == 422), "{statuses:?}");
     assert!(s.is_running());
     assert_eq!(total(&s, &t), 32);
+}
+
+/// One series of the server's `/metrics`.
+fn metric(s: &Server, name: &str, extension: &str) -> f64 {
+    let r = s.send("GET", "/metrics", None, &[], None);
+    assert_eq!(r.status, 200, "{r:?}");
+    let label = format!("extension=\"{extension}\"");
+    r.body
+        .lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(&label))
+        .find_map(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} for {extension}: {}", r.body))
+}
+
+#[test]
+fn an_extension_that_keeps_failing_is_quarantined_and_counted() {
+    let wasm = rust_extension("tests/extensions/hostile");
+    let with = |name: &str, policy: &str, for_ms: u64| {
+        let mut m = hostile(name, policy, json!({}));
+        m["quarantine"] = json!({"after": 3, "within_ms": 600_000, "for_ms": for_ms});
+        m
+    };
+    // reject: after 3 failures its calls are refused without running it
+    // (a veto would name last_name), calm ones too: it fails closed.
+    let dir = folder();
+    install(&dir, "hostile", &wasm, &with("strict", "reject", 600_000));
+    let s = serve(&dir);
+    let t = s.admin();
+    for _ in 0..3 {
+        assert!(failure(&create(&s, &t, "trap"), "strict").contains("trapped"));
+    }
+    assert_eq!(metric(&s, "contacts_extension_quarantined", "strict"), 1.0);
+    for name in ["veto", "Calm"] {
+        let message = failure(&create(&s, &t, name), "strict");
+        assert!(
+            message.contains("quarantined after 3 failures within 600000 ms"),
+            "{name}: {message}"
+        );
+    }
+    assert_eq!(total(&s, &t), 0);
+    assert_eq!(
+        metric(&s, "contacts_extension_failures_total", "strict"),
+        3.0
+    );
+    assert_eq!(metric(&s, "contacts_extension_unrun_total", "strict"), 2.0);
+    assert_eq!(
+        metric(&s, "contacts_extension_quarantines_total", "strict"),
+        1.0
+    );
+    assert_eq!(metric(&s, "contacts_extension_calls_total", "strict"), 5.0);
+
+    // skip: the requests go on without it; a veto is not even asked.
+    let dir = folder();
+    install(&dir, "hostile", &wasm, &with("lenient", "skip", 600_000));
+    let s = serve(&dir);
+    let t = s.admin();
+    for name in ["loop", "bomb", "trap"] {
+        assert_eq!(create(&s, &t, name).status, 201, "{name}");
+    }
+    assert_eq!(create(&s, &t, "veto").status, 201, "quarantined: not run");
+    assert_eq!(metric(&s, "contacts_extension_unrun_total", "lenient"), 1.0);
+
+    // After its quarantine, one call is let through; a good answer ends it.
+    let dir = folder();
+    install(&dir, "hostile", &wasm, &with("brief", "reject", 100));
+    let s = serve(&dir);
+    let t = s.admin();
+    for _ in 0..3 {
+        failure(&create(&s, &t, "trap"), "brief");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let r = create(&s, &t, "veto");
+    assert_eq!(r.status, 422, "{r:?}");
+    assert_eq!(
+        r.json()["errors"]["last_name"][0],
+        "The hostile extension refuses this name.",
+        "the probe ran it"
+    );
+    assert_eq!(metric(&s, "contacts_extension_quarantined", "brief"), 0.0);
+    assert_eq!(create(&s, &t, "Lee").status, 201);
 }
 
 #[test]
@@ -375,6 +457,101 @@ fn the_examples_validate_enrich_and_keep_an_audit_trail() {
     assert_eq!(trail[0]["kind"], "contact.created");
     assert_eq!(trail[0]["contact"], id.to_string());
     assert!(trail[0]["seq"].as_str().unwrap() < trail[1]["seq"].as_str().unwrap());
+}
+
+/// HelperIQ's block route, on a server whose default dialect is RelateCRM.
+fn block(s: &Server, t: &str, id: u64, blocked: bool) -> Reply {
+    let body = serde_json::to_vec(&json!({ "blocked": blocked })).unwrap();
+    s.send(
+        "PUT",
+        &format!("/api/v1/contacts/{id}/block"),
+        Some(t),
+        &[
+            ("Content-Type", "application/json"),
+            ("X-Contacts-Dialect", "helperiq"),
+        ],
+        Some(&body),
+    )
+}
+
+#[test]
+fn blocking_and_associations_pass_the_hooks() {
+    let root = workspace_root().join("extensions");
+    let enricher = rust_extension("extensions/enricher");
+    let hostile_wasm = rust_extension("tests/extensions/hostile");
+    // Contacts stored before any extension was installed.
+    let mut s = Server::start_with(&["--default-dialect", "relatecrm"]);
+    let t = s.admin();
+    let r = s.json("POST", "/api/companies", &t, &json!({"name": "ACME"}));
+    assert_eq!(r.status, 201, "{r:?}");
+    let company = r.json()["id"].as_u64().unwrap();
+    let made = |s: &Server, first: &str, last: &str| {
+        let r = s.json(
+            "POST",
+            "/api/contacts",
+            &t,
+            &json!({"first_name": first, "last_name": last}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_u64().unwrap()
+    };
+    let (picard, riker) = (made(&s, "jean-luc", "PICARD"), made(&s, "will", "RIKER"));
+    let frozen = made(&s, "Ann", "frozen");
+
+    let dir = folder();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(root.join("enricher/extension.json")).unwrap())
+            .unwrap();
+    install(&dir, "10-enricher", &enricher, &manifest);
+    install(
+        &dir,
+        "20-hostile",
+        &hostile_wasm,
+        &hostile("hostile", "reject", json!({})),
+    );
+    s.restart_with(&["--extensions", dir.to_str().unwrap()]);
+
+    // The enricher's changes come with a block and with an association.
+    let r = block(&s, &t, picard, true);
+    assert_eq!(r.status, 200, "{r:?}");
+    let c = s.get(&format!("/api/contacts/{picard}"), &t).json();
+    assert_eq!(
+        (&c["first_name"], &c["last_name"]),
+        (&json!("Jean-Luc"), &json!("Picard"))
+    );
+    let path = |id: u64| format!("/api/associations/contacts/{id}");
+    let r = s.json("PUT", &path(riker), &t, &json!({"companies": [company]}));
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json()["companies"], json!([company]));
+    assert_eq!(r.json()["first_name"], "Will");
+    assert_eq!(r.json()["last_name"], "Riker");
+
+    // A veto on a block or an association writes nothing.
+    let r = block(&s, &t, frozen, true);
+    assert_eq!(r.status, 400, "{r:?}");
+    assert_eq!(r.json()["message"], "A frozen contact does not change.");
+    for (method, body) in [
+        ("PUT", json!({"companies": [company]})),
+        ("POST", json!({"companies": [company]})),
+    ] {
+        let r = s.json(method, &path(frozen), &t, &body);
+        assert_eq!(r.status, 422, "{method}: {r:?}");
+        assert_eq!(
+            r.json()["errors"]["last_name"][0],
+            "A frozen contact does not change."
+        );
+    }
+    let c = s.get(&format!("/api/contacts/{frozen}"), &t).json();
+    assert_eq!(c["companies"], json!([]), "{c}");
+    assert_eq!(c["first_name"], "Ann");
+    let hq = s.send(
+        "GET",
+        &format!("/api/v1/contacts/{frozen}"),
+        Some(&t),
+        &[("X-Contacts-Dialect", "helperiq")],
+        None,
+    );
+    assert_eq!(hq.json()["data"]["blocked"], false, "{hq:?}");
 }
 
 /// Runs `contacts-host extensions check DIR`; its success and its output.

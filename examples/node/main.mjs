@@ -53,6 +53,9 @@ async function main(dir) {
 
   const found = contacts.call('lookupPhone', brt, '+33 (0)6.12.34.56.78');
   console.log(`lookup: +33 (0)6.12.34.56.78 -> #${found.view.contact.id} ${found.phone.e164} (${found.how})`);
+  // Caller id in brief: the same match, a few flat fields, no directory call.
+  const caller = contacts.call('identifyCaller', brt, '0612345678');
+  console.log(`caller id: 0612345678 -> #${caller.id} ${caller.firstName} ${caller.lastName} ${caller.e164} (${caller.how})`);
 
   const hits = contacts.call('search', agent('helperiq'), 'dupon', 10);
   console.log(`search: dupon -> ${hits.map(describe).join(', ')}`);

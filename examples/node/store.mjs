@@ -64,6 +64,13 @@ export class MemoryStore {
     /** collection -> id -> [index, key][]: what a document contributed. */
     this.entriesOf = new Map();
     this.nextIds = new Map();
+    /**
+     * `collection\0index\0key` -> the ids `find` answered, until a commit
+     * adds or drops an entry under that key. A caller-id lookup is a `find`
+     * per ring, mostly for the same few numbers: this spares the binary
+     * search. Misses are not kept (any number can ring once).
+     */
+    this.found = new Map();
     this.events = [];
     this.clock = clock ?? (() => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
   }
@@ -85,12 +92,20 @@ export class MemoryStore {
   }
 
   find(collection, index, key) {
+    const name = `${collection}\0${index}\0${key}`;
+    const known = this.found.get(name);
+    if (known) return known;
     const entries = this.#index(collection, index);
     const out = [];
     for (let i = lowerBound(entries, key, 0n); i < entries.length && entries[i][0] === key; i++) {
       out.push(entries[i][1]);
     }
-    return BigUint64Array.from(out);
+    const ids = BigUint64Array.from(out);
+    if (ids.length > 0) {
+      if (this.found.size >= MAX_FOUND) this.found.clear();
+      this.found.set(name, ids);
+    }
+    return ids;
   }
 
   scan(collection, range) {
@@ -167,6 +182,7 @@ export class MemoryStore {
         const there = entries[at];
         if (!there || there[0] !== e.key || there[1] !== val.id) {
           entries.splice(at, 0, [e.key, val.id]);
+          this.found.delete(`${val.collection}\0${e.index}\0${e.key}`);
           mine.push([e.index, e.key]);
         }
       }
@@ -202,10 +218,14 @@ export class MemoryStore {
       const entries = this.#index(collection, index);
       const at = lowerBound(entries, key, id);
       if (entries[at] && entries[at][0] === key && entries[at][1] === id) entries.splice(at, 1);
+      this.found.delete(`${collection}\0${index}\0${key}`);
     }
     of.delete(id);
   }
 }
+
+/** At most this many `find` answers are kept; then they are all forgotten. */
+const MAX_FOUND = 10000;
 
 function bounds(entries, start, end) {
   const lo = start == null ? 0 : lowerBound(entries, start, 0n);

@@ -55,6 +55,10 @@ def main(path, wasi):
     found = contacts.call("lookup-phone", brt, "+33 (0)6.12.34.56.78")
     print(f"lookup: +33 (0)6.12.34.56.78 -> #{found['view']['contact']['id']} "
           f"{found['phone']['e164']} ({found['how']})")
+    # Caller id in brief: the same match, a few flat fields, no directory call.
+    caller = contacts.call("identify-caller", brt, "0612345678")
+    print(f"caller id: 0612345678 -> #{caller['id']} {caller['first_name']} {caller['last_name']} "
+          f"{caller['e164']} ({caller['how']})")
 
     hits = contacts.call("search", agent("helperiq"), "dupon", 10)
     print(f"search: dupon -> {', '.join(describe(v) for v in hits)}")

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use crate::model;
 use crate::ports;
 use crate::service::{
-    DuplicatePolicy, Engine, ExportFilter, ImportOutcome, ImportRow, Mode, PhoneMatch,
+    CallerId, DuplicatePolicy, Engine, ExportFilter, ImportOutcome, ImportRow, Mode, PhoneMatch,
 };
 
 wit_bindgen::generate!({ world: "contacts", path: "../wit" });
@@ -337,6 +337,15 @@ impl Guest for Component {
                 contacts: page.contacts.into_iter().map(Into::into).collect(),
                 next: page.next,
             })
+            .map_err(Into::into)
+    }
+
+    fn identify_caller(
+        cx: wit::Context,
+        number: String,
+    ) -> Result<Option<api::CallerId>, wit::Error> {
+        with_engine(|e| e.identify_caller(&cx.into(), &number))
+            .map(|m| m.map(Into::into))
             .map_err(Into::into)
     }
 }
@@ -788,18 +797,37 @@ impl From<model::ContactView> for api::ContactView {
     }
 }
 
+fn match_kind(how: crate::phone::MatchKind) -> api::MatchKind {
+    use crate::phone::MatchKind;
+    match how {
+        MatchKind::Exact => api::MatchKind::Exact,
+        MatchKind::InternationalDigits => api::MatchKind::InternationalDigits,
+        MatchKind::National => api::MatchKind::National,
+        MatchKind::Suffix => api::MatchKind::Suffix,
+    }
+}
+
+impl From<CallerId> for api::CallerId {
+    fn from(c: CallerId) -> Self {
+        api::CallerId {
+            id: c.id,
+            first_name: c.first_name,
+            last_name: c.last_name,
+            owner: c.owner.map(Into::into),
+            blocked: c.blocked,
+            number: c.phone.number,
+            e164: c.phone.e164,
+            how: match_kind(c.how),
+        }
+    }
+}
+
 impl From<PhoneMatch> for api::PhoneMatch {
     fn from(m: PhoneMatch) -> Self {
-        use crate::phone::MatchKind;
         api::PhoneMatch {
             view: m.view.into(),
             phone: m.phone.into(),
-            how: match m.how {
-                MatchKind::Exact => api::MatchKind::Exact,
-                MatchKind::InternationalDigits => api::MatchKind::InternationalDigits,
-                MatchKind::National => api::MatchKind::National,
-                MatchKind::Suffix => api::MatchKind::Suffix,
-            },
+            how: match_kind(m.how),
         }
     }
 }

@@ -6,7 +6,9 @@
 //! example in examples/node) and Python (wasmtime-py, examples/python). Each
 //! creates `BENCH_CONTACTS` contacts (default 1000) through the component,
 //! then times `BENCH_LOOKUPS` lookups (default 4000) in the forms a phone
-//! system sends. Node runs twice: with jco's default glue, and with
+//! system sends, through each of the two lookup exports, alternated:
+//! `lookup-phone` (the contact's record and views) and `identify-caller`
+//! (its id and display fields, no directory call). Node runs twice: with jco's default glue, and with
 //! `--valid-lifting-optimization`. The examples' tools come from
 //! `scripts/setup.sh`. The machine is noisy: read the ratios of one run.
 
@@ -59,12 +61,23 @@ fn national(i: usize) -> String {
     (600_000_000 + i).to_string()
 }
 
+/// One lookup through one export: whether it found a contact.
+type Lookup<'a> = dyn Fn(&str) -> bool + 'a;
+
+/// One export's times in one binding (µs).
 #[derive(Debug)]
-struct Figures {
-    binding: String,
+struct Times {
     mean: f64,
     p50: f64,
     p99: f64,
+}
+
+/// A binding's times for `lookup-phone` and `identify-caller`.
+#[derive(Debug)]
+struct Figures {
+    binding: String,
+    lookup: Times,
+    identify: Times,
 }
 
 fn rust_host(n: usize, lookups: usize) -> Figures {
@@ -115,29 +128,47 @@ fn rust_host(n: usize, lookups: usize) -> Figures {
         ]);
         k += 1;
     }
-    let lookup = |q: &str| -> Option<api::PhoneMatch> {
+    // Both exports, alternated query by query so that the machine's pauses
+    // fall on both alike.
+    let lookup = |q: &str| -> bool {
         rt.call(|api, s| api.call_lookup_phone(s, &cx, q))
             .expect("no trap")
             .expect("a lookup")
+            .is_some()
     };
+    let identify = |q: &str| -> bool {
+        rt.call(|api, s| api.call_identify_caller(s, &cx, q))
+            .expect("no trap")
+            .expect("a lookup")
+            .is_some()
+    };
+    let exports: [(&str, &Lookup); 2] = [("lookup-phone", &lookup), ("identify-caller", &identify)];
     for q in queries.iter().take(400) {
-        lookup(q);
+        for (_, f) in &exports {
+            f(q);
+        }
     }
-    let mut times = Vec::with_capacity(queries.len());
+    let mut times = vec![Vec::with_capacity(queries.len()); exports.len()];
     for q in &queries {
-        let t0 = Instant::now();
-        let found = lookup(q);
-        times.push(t0.elapsed().as_secs_f64() * 1e6);
-        assert!(found.is_some(), "no match for {q}");
+        for ((name, f), times) in exports.iter().zip(&mut times) {
+            let t0 = Instant::now();
+            let found = f(q);
+            times.push(t0.elapsed().as_secs_f64() * 1e6);
+            assert!(found, "{name}: no match for {q}");
+        }
     }
-    summarize("rust host (wasmtime 48)", times)
+    let mut times = times.into_iter();
+    Figures {
+        binding: "rust host (wasmtime 48)".into(),
+        lookup: summarize(times.next().expect("lookup-phone")),
+        identify: summarize(times.next().expect("identify-caller")),
+    }
 }
 
-fn summarize(binding: &str, mut times: Vec<f64>) -> Figures {
+fn summarize(mut times: Vec<f64>) -> Times {
     times.sort_by(f64::total_cmp);
     let at = |p: f64| times[((p * times.len() as f64) as usize).min(times.len() - 1)];
-    Figures {
-        binding: binding.into(),
+    Times {
         mean: times.iter().sum::<f64>() / times.len() as f64,
         p50: at(0.5),
         p99: at(0.99),
@@ -159,11 +190,15 @@ fn run_json(binding: &str, program: &Path, args: &[&str]) -> Figures {
     let line = String::from_utf8_lossy(&out.stdout);
     let v: Value = serde_json::from_str(line.trim())
         .unwrap_or_else(|e| panic!("{binding} printed {line:?}: {e}"));
+    let times = |export: &str| Times {
+        mean: v[export]["mean"].as_f64().expect("mean"),
+        p50: v[export]["p50"].as_f64().expect("p50"),
+        p99: v[export]["p99"].as_f64().expect("p99"),
+    };
     Figures {
         binding: binding.into(),
-        mean: v["mean"].as_f64().expect("mean"),
-        p50: v["p50"].as_f64().expect("p50"),
-        p99: v["p99"].as_f64().expect("p99"),
+        lookup: times("lookup-phone"),
+        identify: times("identify-caller"),
     }
 }
 
@@ -225,17 +260,25 @@ fn main() {
             &["examples/python/bench.py", text(&wasm), &n_s, &l_s],
         ),
     ];
-    println!("Phone lookup, {n} contacts in an in-memory store, {lookups} lookups (µs):\n");
-    println!("| binding | mean | p50 | p99 | p50 ÷ Rust host p50 |");
-    println!("|---|---|---|---|---|");
+    println!(
+        "Phone lookup, {n} contacts in an in-memory store, {lookups} lookups through each export (µs):\n"
+    );
+    println!(
+        "| binding | lookup-phone p50 (p99) | ÷ Rust host | identify-caller p50 (p99) | ÷ Rust host | mean, lookup / identify |"
+    );
+    println!("|---|---|---|---|---|---|");
     for f in std::iter::once(&rust).chain(&rows) {
         println!(
-            "| {} | {:.1} | {:.1} | {:.1} | {:.2}× |",
+            "| {} | {:.1} ({:.1}) | {:.2}× | {:.1} ({:.1}) | {:.2}× | {:.1} / {:.1} |",
             f.binding,
-            f.mean,
-            f.p50,
-            f.p99,
-            f.p50 / rust.p50
+            f.lookup.p50,
+            f.lookup.p99,
+            f.lookup.p50 / rust.lookup.p50,
+            f.identify.p50,
+            f.identify.p99,
+            f.identify.p50 / rust.identify.p50,
+            f.lookup.mean,
+            f.identify.mean,
         );
     }
     let _ = std::fs::remove_dir_all(&scratch);

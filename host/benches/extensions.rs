@@ -3,11 +3,15 @@
 //! (a) A warm create through the component with 0, 1 (validate), 2
 //!     (validate + enrich) and 3 (two validators + enrich) extensions, side
 //!     by side, interleaved so the machine's noise falls on all alike.
-//! (b) Creates and reads that pass a hostile extension's checks: alone,
-//!     while another thread floods it with requests it refuses politely (the
-//!     control: the same load, no failure), and while the flood is of
-//!     requests it fails on (used-up fuel, memory bomb, trap, oversized
-//!     answer): p50 and p99 of each.
+//! (b) Calm requests (reads, which no extension sees, and creates through
+//!     the example validator and enricher) while two clients flood the
+//!     server with creates that hostile extensions (`skip` policy) fail on:
+//!     used-up fuel, a memory bomb, a trap, an oversized answer, a deadline.
+//!     Against the same calm requests with no flood, and with a flood the
+//!     hostile extension refuses politely (the same load, no failure), in
+//!     blocks interleaved in one run; and on a second server whose hostile
+//!     extensions are never quarantined (`quarantine.after` out of reach),
+//!     to show what the concurrency cap and the budgets alone give.
 //!
 //! The extensions are built from their sources first
 //! (`scripts/build-extension.sh`). Figures are microseconds, in process
@@ -16,8 +20,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use contacts_host::bindings::{api, types as wt};
 use contacts_host::server::{self, Assembled, Config};
@@ -108,8 +113,26 @@ fn create(s: &Assembled, p: &api::ContactPatch) -> (f64, bool) {
     (t.elapsed().as_secs_f64() * 1e6, r.is_ok())
 }
 
-/// One flood request every this long.
-const FLOOD_PERIOD: std::time::Duration = std::time::Duration::from_millis(2);
+/// One flood request every this long, per flooding client.
+const FLOOD_PERIOD: Duration = Duration::from_millis(2);
+
+/// Flooding clients.
+const FLOODERS: usize = 2;
+
+/// What the flooding clients send while a block of calm requests runs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Flood {
+    /// Nothing.
+    Quiet,
+    /// Creates that the hostile extension refuses politely: the same load
+    /// with no failure in the sandbox.
+    Polite,
+    /// Creates it fails on, in turn: used-up fuel, a memory bomb, a trap,
+    /// an oversized answer, a deadline.
+    Hostile,
+}
+
+const ATTACKS: [&str; 5] = ["loop", "bomb", "trap", "huge", "slow"];
 
 fn main() {
     let work = std::env::temp_dir().join(format!("contacts-bench-ext-{}", std::process::id()));
@@ -177,105 +200,201 @@ fn main() {
         );
     }
 
-    // (b) Calm requests beside a hostile extension, without and with attack.
-    let dir = work.join("hostile");
-    install(&dir, "hostile", &hostile, h);
-    let s = Arc::new(server(&work, "hostile", Some(dir)));
-    let id = {
-        let cx = cx();
-        s.app
-            .runtime
-            .call(|api, st| api.call_create(st, &cx, None, &patch("Ann", "Lee", None)))
-            .expect("call")
-            .expect("create")
-            .contact
-            .id
+    // What one failure costs: a create whose hostile validate uses up its
+    // fuel (the validator and enricher pass it first), median of 3 (fewer
+    // failures than a quarantine takes).
+    let mut t: Vec<f64> = (0..3)
+        .map(|_| create(&servers[3].1, &patch("Eve", "loop", None)).0)
+        .collect();
+    t.sort_by(f64::total_cmp);
+    println!(
+        "\nA create whose validate uses up its fuel (default limits): {:.1} ms (median of 3).",
+        t[1] / 1000.0
+    );
+
+    // (b) Calm requests beside hostile extensions, with and without attack.
+    hostile_floods(&work, &validator, &enricher, &hostile, v, e);
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Part (b): one run, blocks of calm requests under each kind of flood, in
+/// turn, so the machine's own load falls on all of them alike.
+fn hostile_floods(
+    work: &Path,
+    validator: &Path,
+    enricher: &Path,
+    hostile: &Path,
+    v: &str,
+    e: &str,
+) {
+    let h = |name: &str, limits: &str, quarantine: &str| {
+        format!(
+            r#"{{"name":"{name}","version":"0.1.0","component":"h.wasm","hooks":["validate"],"grants":["kv"],"on_failure":"skip","limits":{{{limits}}},"quarantine":{{{quarantine}}}}}"#
+        )
     };
-    let calm = |s: &Assembled, rounds: usize, offset: usize| {
-        let cx = cx();
-        let (mut creates, mut gets) = (Vec::new(), Vec::new());
-        for i in 0..rounds {
-            let (t, ok) = create(s, &patch("Calm", &format!("Calm{}", offset + i), None));
-            assert!(ok);
-            creates.push(t);
-            let t = Instant::now();
+    // `slow` spins with fuel to spare: only its deadline stops it.
+    let slow_limits = r#""fuel":10000000000"#;
+    let servers: Vec<Arc<Assembled>> = ["", r#""after":1000000"#]
+        .iter()
+        .enumerate()
+        .map(|(i, quarantine)| {
+            let dir = work.join(format!("hostile{i}"));
+            install(&dir, "10-validator", validator, v);
+            install(&dir, "20-enricher", enricher, e);
+            install(&dir, "30-hostile", hostile, &h("hostile", "", quarantine));
+            install(
+                &dir,
+                "40-slow",
+                hostile,
+                &h("slow", slow_limits, quarantine),
+            );
+            Arc::new(server(work, &format!("hostile{i}"), Some(dir)))
+        })
+        .collect();
+    let ids: Vec<u64> = servers
+        .iter()
+        .map(|s| {
+            let cx = cx();
             s.app
                 .runtime
-                .call(|api, st| api.call_get(st, &cx, id))
+                .call(|api, st| api.call_create(st, &cx, None, &patch("Ann", "Lee", None)))
                 .expect("call")
-                .expect("get");
-            gets.push(t.elapsed().as_secs_f64() * 1e6);
-        }
-        (stats(creates), stats(gets))
-    };
-    const ROUNDS: usize = 1500;
-    calm(&s, 200, 0);
-    let quiet = calm(&s, ROUNDS, 1_000);
-    // BENCH_ATTACKS=loop,bomb picks the kinds of hostile requests.
-    let kinds: Vec<String> = std::env::var("BENCH_ATTACKS")
-        .unwrap_or_else(|_| "loop,bomb,trap,huge".into())
-        .split(',')
-        .map(str::to_owned)
+                .expect("create")
+                .contact
+                .id
+        })
         .collect();
-    // Calm requests while another thread sends requests the extension
-    // refuses, 500 a second: `veto` refusals are the control (the same
-    // flood, no failure in the sandbox), the hostile kinds the attack.
-    let under = |kinds: &[String], offset: usize| {
-        let stop = Arc::new(AtomicBool::new(false));
-        let sent = Arc::new(AtomicU64::new(0));
-        let flood = {
-            let (s, stop, sent) = (s.clone(), stop.clone(), sent.clone());
-            let kinds = kinds.to_vec();
+
+    // The flooding clients: each sends a create every FLOOD_PERIOD to the
+    // server and of the kind that `mode` says, none while it says Quiet.
+    let mode: Arc<Mutex<(usize, Flood)>> = Arc::new(Mutex::new((0, Flood::Quiet)));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = Arc::new(AtomicU64::new(0));
+    let flooders: Vec<_> = (0..FLOODERS)
+        .map(|c| {
+            let (servers, mode, stop, sent) =
+                (servers.clone(), mode.clone(), stop.clone(), sent.clone());
             std::thread::spawn(move || {
-                let started = Instant::now();
-                let mut i = 0;
+                let mut i = c;
+                let mut next = Instant::now();
                 while !stop.load(Ordering::Relaxed) {
-                    // A steady rate, the same for both floods.
-                    let due = started + FLOOD_PERIOD * i as u32;
-                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                    if let Some(wait) = next.checked_duration_since(Instant::now()) {
                         std::thread::sleep(wait);
                     }
-                    let (_, ok) = create(&s, &patch("Eve", &kinds[i % kinds.len()], None));
-                    assert!(!ok, "a hostile request was accepted");
+                    next = Instant::now().max(next) + FLOOD_PERIOD;
+                    let (server, flood) = *mode.lock().unwrap();
+                    let name = match flood {
+                        Flood::Quiet => continue,
+                        Flood::Polite => "veto",
+                        Flood::Hostile => ATTACKS[i % ATTACKS.len()],
+                    };
+                    let email = Some(format!("eve{c}.{i}@company.fr"));
+                    create(&servers[server], &patch("Eve", name, email));
                     sent.fetch_add(1, Ordering::Relaxed);
-                    i += 1;
+                    i += FLOODERS;
                 }
             })
-        };
-        let figures = calm(&s, ROUNDS, offset);
-        stop.store(true, Ordering::Relaxed);
-        flood.join().expect("flood");
-        (figures, sent.load(Ordering::Relaxed))
+        })
+        .collect();
+
+    // The calm client: a create through the validator and the enricher,
+    // then a read, per round; BLOCK rounds per block, blocks in turn.
+    const BLOCK: usize = 100;
+    const ROUNDS: usize = 20;
+    let conditions: [(&str, usize, Flood); 4] = [
+        ("quiet", 0, Flood::Quiet),
+        ("polite flood", 0, Flood::Polite),
+        ("hostile flood", 0, Flood::Hostile),
+        ("hostile flood, never quarantined", 1, Flood::Hostile),
+    ];
+    let mut creates = vec![Vec::new(); conditions.len()];
+    let mut gets = vec![Vec::new(); conditions.len()];
+    let mut failures = 0usize;
+    let cx = cx();
+    let mut n = 0usize;
+    for round in 0..=ROUNDS {
+        for (k, (label, server, flood)) in conditions.iter().enumerate() {
+            *mode.lock().unwrap() = (*server, *flood);
+            // Let the flood start before timing.
+            std::thread::sleep(Duration::from_millis(20));
+            let s = &servers[*server];
+            for _ in 0..BLOCK {
+                n += 1;
+                let email = Some(format!("calm{n}@company{}.fr", n % 97));
+                let p = patch("calm", &format!("CALM{n}"), email);
+                let t0 = Instant::now();
+                let made = s
+                    .app
+                    .runtime
+                    .call(|api, st| api.call_create(st, &cx, None, &p));
+                let t = t0.elapsed().as_secs_f64() * 1e6;
+                let t0 = Instant::now();
+                let got = s
+                    .app
+                    .runtime
+                    .call(|api, st| api.call_get(st, &cx, ids[*server]));
+                let g = t0.elapsed().as_secs_f64() * 1e6;
+                for outcome in [made.map(|r| r.map(|_| ())), got.map(|r| r.map(|_| ()))] {
+                    if !matches!(outcome, Ok(Ok(()))) {
+                        failures += 1;
+                        eprintln!("a calm request failed ({label}): {outcome:?}");
+                    }
+                }
+                // Round 0 warms every condition up.
+                if round > 0 {
+                    creates[k].push(t);
+                    gets[k].push(g);
+                }
+            }
+        }
+    }
+    *mode.lock().unwrap() = (0, Flood::Quiet);
+    stop.store(true, Ordering::Relaxed);
+    for f in flooders {
+        f.join().expect("flooder");
+    }
+    let counts = |s: &Assembled| {
+        let stats = s.extensions.as_ref().expect("extensions").stats();
+        stats
+            .iter()
+            .filter(|x| x.name == "hostile" || x.name == "slow")
+            .map(|x| {
+                format!(
+                    "{}: {} calls, {} failures, {} unrun, {} quarantines",
+                    x.name, x.calls, x.failures, x.unrun, x.quarantines
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     };
-    let (polite, vetoes) = under(&["veto".to_owned()], 10_000);
-    let (attacked, attacks) = under(&kinds, 20_000);
     println!(
-        "\n## Extensions: calm requests beside a hostile extension (µs, {ROUNDS} each, 0 calm failures)\n"
+        "\n## Extensions: calm requests beside hostile extensions (µs, {} rounds each, {failures} calm failures)\n",
+        BLOCK * ROUNDS
     );
     println!(
-        "Flood: another thread sends 500 creates a second that the extension refuses politely \
-         ({vetoes} vetoes) or fails on ({attacks}: {}).\n",
-        kinds.join(", ")
+        "{FLOODERS} clients each send a create every {} ms ({} in all) that the hostile extensions \
+         (`skip`) fail on ({}) or refuse politely; blocks of {BLOCK} calm rounds (a create through \
+         the validator and the enricher, then a read) under each condition in turn.\n\
+         Quarantined server: {}.\nNever quarantined: {}.\n",
+        FLOOD_PERIOD.as_millis(),
+        sent.load(Ordering::Relaxed),
+        ATTACKS.join(", "),
+        counts(&servers[0]),
+        counts(&servers[1]),
     );
-    println!(
-        "| request | quiet p50 / p99 | polite flood p50 / p99 | hostile flood p50 / p99 | p99 hostile / polite | p99 hostile / quiet |"
-    );
-    println!("|---|---:|---:|---:|---:|---:|");
-    for (label, q, p, a) in [
-        ("create", &quiet.0, &polite.0, &attacked.0),
-        ("get", &quiet.1, &polite.1, &attacked.1),
-    ] {
+    println!("| condition | create p50 / p99 | p99 ÷ quiet | get p50 / p99 | p99 ÷ quiet |");
+    println!("|---|---:|---:|---:|---:|");
+    let quiet = (stats(creates[0].clone()), stats(gets[0].clone()));
+    for (k, (label, _, _)) in conditions.iter().enumerate() {
+        let (c, g) = (stats(creates[k].clone()), stats(gets[k].clone()));
         println!(
-            "| {label} | {:.1} / {:.1} | {:.1} / {:.1} | {:.1} / {:.1} | {:.2}× | {:.2}× |",
-            q.p50,
-            q.p99,
-            p.p50,
-            p.p99,
-            a.p50,
-            a.p99,
-            a.p99 / p.p99,
-            a.p99 / q.p99
+            "| {label} | {:.1} / {:.1} | {:.2}× | {:.1} / {:.1} | {:.2}× |",
+            c.p50,
+            c.p99,
+            c.p99 / quiet.0.p99,
+            g.p50,
+            g.p99,
+            g.p99 / quiet.1.p99
         );
     }
-    let _ = std::fs::remove_dir_all(&work);
 }

@@ -124,6 +124,7 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
         metrics: crate::metrics::Metrics::default(),
         trust_proxy: cfg.trust_proxy,
         rate_limit: cfg.rate_limit.map(crate::http::ratelimit::Limiter::new),
+        extensions: extensions.clone(),
     });
     Ok(Assembled { app, extensions })
 }

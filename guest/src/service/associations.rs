@@ -3,7 +3,8 @@
 
 use serde_json::json;
 
-use super::fields::MAX_LINKS;
+use super::contacts::{exclusive, taken};
+use super::fields::{Checker, MAX_LINKS};
 use super::{Engine, Tx};
 use crate::model::{Contact, ContactId, ContactView, Context, Error, Result};
 use crate::permissions::{Operation, authorize};
@@ -94,10 +95,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         if contact == before {
             return Ok(self.view(contact));
         }
+        // A changed contact passes the extensions, as an update does.
+        let uniques = self.settle_change(&before, &mut contact, Checker::new(cx.dialect))?;
         contact.updated_at = self.store.now();
         contact.sync_needed = true;
         let mut tx = Tx::default();
-        tx.put_contact(&contact, Some(version));
+        tx.put_contact_alone(&contact, Some(version), exclusive(&uniques));
         tx.event(
             "association.changed",
             id,
@@ -108,7 +111,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 "activities": contact.activities,
             }),
         );
-        tx.commit(self.store)?;
+        tx.commit_or(self.store, |e| taken(&uniques, &e, cx.dialect))?;
         Ok(self.view(contact))
     }
 }

@@ -75,16 +75,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         if cx.dialect == Dialect::HelperIq && sent.first_name && contact.first_name.is_none() {
             ck.required("first_name");
         }
-        self.extend(Some(&before), &mut contact, &mut ck);
-        // Only what changes must be unique: a BlueRockTEL contact that shares
-        // its email can still be renamed here.
-        let uniques = if contact.email != before.email || contact.phones != before.phones {
-            unique_entries(&contact, cx.dialect)
-        } else {
-            Vec::new()
-        };
-        self.check_unique(&contact, &uniques, &mut ck);
-        ck.finish()?;
+        let uniques = self.settle_change(&before, &mut contact, ck)?;
         if contact == before {
             return Ok(self.view(contact));
         }
@@ -190,6 +181,29 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             ));
         }
         Ok(())
+    }
+
+    /// The last checks of a change to a stored contact, whichever route made
+    /// it (an update, blocking, associations): the extensions see it as it
+    /// was and as it would be, their changes pass the rules again, and what
+    /// changes must be unique. The entries the commit must hold alone.
+    pub(super) fn settle_change(
+        &self,
+        before: &Contact,
+        contact: &mut Contact,
+        mut ck: Checker,
+    ) -> Result<Vec<Unique>> {
+        self.extend(Some(before), contact, &mut ck);
+        // Only what changes must be unique: a BlueRockTEL contact that shares
+        // its email can still be renamed here.
+        let uniques = if contact.email != before.email || contact.phones != before.phones {
+            unique_entries(contact, ck.dialect)
+        } else {
+            Vec::new()
+        };
+        self.check_unique(contact, &uniques, &mut ck);
+        ck.finish()?;
+        Ok(uniques)
     }
 
     /// Runs the extensions on a contact that passed the rules: their changes
@@ -311,7 +325,7 @@ impl Sent {
 }
 
 /// An index entry a contact must hold alone, and the field it answers for.
-struct Unique {
+pub(super) struct Unique {
     field: String,
     entry: IndexEntry,
 }
@@ -364,13 +378,13 @@ fn unique_entries(c: &Contact, dialect: Dialect) -> Vec<Unique> {
     out
 }
 
-fn exclusive(uniques: &[Unique]) -> Vec<IndexEntry> {
+pub(super) fn exclusive(uniques: &[Unique]) -> Vec<IndexEntry> {
     uniques.iter().map(|u| u.entry.clone()).collect()
 }
 
 /// A unique entry that a racing request took between the check and the
 /// commit: the same 422 the check gives.
-fn taken(uniques: &[Unique], entry: &IndexEntry, dialect: Dialect) -> Error {
+pub(super) fn taken(uniques: &[Unique], entry: &IndexEntry, dialect: Dialect) -> Error {
     let mut ck = Checker::new(dialect);
     match uniques.iter().find(|u| u.entry == *entry) {
         Some(u) => u.report(&mut ck),

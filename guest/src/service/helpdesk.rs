@@ -2,6 +2,8 @@
 
 use serde_json::json;
 
+use super::contacts::{exclusive, taken};
+use super::fields::Checker;
 use super::{Engine, Tx, reapplied};
 use crate::email;
 use crate::index;
@@ -16,25 +18,28 @@ const MAX_NOTIFIED: usize = 100;
 impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     pub fn set_blocked(&self, cx: &Context, id: ContactId, blocked: bool) -> Result<ContactView> {
         authorize(&cx.caller, Operation::SetBlocked)?;
-        reapplied(|| self.set_blocked_once(id, blocked))
+        reapplied(|| self.set_blocked_once(cx, id, blocked))
     }
 
-    fn set_blocked_once(&self, id: ContactId, blocked: bool) -> Result<ContactView> {
+    /// Blocking changes the contact: the extensions see it as any update.
+    fn set_blocked_once(&self, cx: &Context, id: ContactId, blocked: bool) -> Result<ContactView> {
         let (mut contact, version) = self.load(id)?;
         if contact.blocked == blocked {
             return Ok(self.view(contact));
         }
+        let before = contact.clone();
         contact.blocked = blocked;
+        let uniques = self.settle_change(&before, &mut contact, Checker::new(cx.dialect))?;
         contact.updated_at = self.store.now();
         contact.sync_needed = true;
         let mut tx = Tx::default();
-        tx.put_contact(&contact, Some(version));
+        tx.put_contact_alone(&contact, Some(version), exclusive(&uniques));
         tx.event(
             "contact.blocked",
             id,
-            json!({ "id": id, "blocked": blocked }),
+            json!({ "id": id, "blocked": contact.blocked }),
         );
-        tx.commit(self.store)?;
+        tx.commit_or(self.store, |e| taken(&uniques, &e, cx.dialect))?;
         Ok(self.view(contact))
     }
 

@@ -5,7 +5,7 @@ use std::cmp::Reverse;
 
 use super::Engine;
 use crate::index;
-use crate::model::{Contact, ContactView, Context, Phone, PhoneType, Result};
+use crate::model::{Contact, ContactId, ContactView, Context, OwnerRef, Phone, PhoneType, Result};
 use crate::permissions::{Operation, authorize};
 use crate::phone::{self, MatchKind};
 use crate::ports::{Directory, Range, Store};
@@ -17,6 +17,19 @@ const SUFFIX_CANDIDATES: u32 = 200;
 #[derive(Debug, Clone, PartialEq)]
 pub struct PhoneMatch {
     pub view: ContactView,
+    pub phone: Phone,
+    pub how: MatchKind,
+}
+
+/// The same match in brief, for caller id: the contact's id and display
+/// fields, read without the directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallerId {
+    pub id: ContactId,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub owner: Option<OwnerRef>,
+    pub blocked: bool,
     pub phone: Phone,
     pub how: MatchKind,
 }
@@ -34,6 +47,31 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     /// (`anonymous`) is a plain miss.
     pub fn lookup_phone(&self, cx: &Context, number: &str) -> Result<Option<PhoneMatch>> {
         authorize(&cx.caller, Operation::LookupPhone)?;
+        Ok(self
+            .caller(number)?
+            .map(|(contact, phone, how)| PhoneMatch {
+                view: self.view(contact),
+                phone,
+                how,
+            }))
+    }
+
+    /// [`Self::lookup_phone`] in brief: the same contact, no views.
+    pub fn identify_caller(&self, cx: &Context, number: &str) -> Result<Option<CallerId>> {
+        authorize(&cx.caller, Operation::LookupPhone)?;
+        Ok(self.caller(number)?.map(|(contact, phone, how)| CallerId {
+            id: contact.id,
+            first_name: contact.first_name,
+            last_name: contact.last_name,
+            owner: contact.owner,
+            blocked: contact.blocked,
+            phone,
+            how,
+        }))
+    }
+
+    /// The contact a number belongs to, the phone that matched, and how.
+    fn caller(&self, number: &str) -> Result<Option<(Contact, Phone, MatchKind)>> {
         let Some(plan) = phone::lookup_plan(number, &self.settings.default_region) else {
             return Ok(None);
         };
@@ -71,7 +109,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         ids: &[u64],
         how: MatchKind,
         matches: impl Fn(&Phone) -> bool,
-    ) -> Result<Option<PhoneMatch>> {
+    ) -> Result<Option<(Contact, Phone, MatchKind)>> {
         if ids.is_empty() {
             return Ok(None);
         }
@@ -99,10 +137,6 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 best = Some((contact, phone));
             }
         }
-        Ok(best.map(|(contact, phone)| PhoneMatch {
-            view: self.view(contact),
-            phone,
-            how,
-        }))
+        Ok(best.map(|(contact, phone)| (contact, phone, how)))
     }
 }

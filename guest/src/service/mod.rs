@@ -17,7 +17,7 @@ mod maintenance;
 pub use associations::Mode;
 pub use export::{ExportFilter, ExportPage};
 pub use import::{DuplicatePolicy, ImportOutcome, ImportRow};
-pub use lookup::PhoneMatch;
+pub use lookup::{CallerId, PhoneMatch};
 
 use crate::index;
 use crate::model::{Contact, ContactId, ContactView, Error, Note, Result, Settings};

@@ -165,6 +165,18 @@ fn assert_lookups(
                 .unwrap_or_else(|| panic!("{query:?} found nothing"));
             assert_eq!(m.view.contact.id, id, "{query:?}");
             assert_eq!(m.how, how, "{query:?}");
+            // Caller id in brief: the same contact, phone and match.
+            let brief = e.identify_caller(&brt(), query).unwrap().unwrap();
+            let c = &m.view.contact;
+            assert_eq!(
+                (brief.id, brief.how, &brief.phone, brief.owner),
+                (id, how, &m.phone, c.owner),
+                "{query:?}"
+            );
+            assert_eq!(
+                (&brief.first_name, &brief.last_name),
+                (&c.first_name, &c.last_name)
+            );
             m.phone
         })
         .collect()
@@ -204,6 +216,12 @@ fn lookup_finds_every_3cx_form() {
     assert!(e.lookup_phone(&brt(), "anonymous").unwrap().is_none());
     assert!(e.lookup_phone(&brt(), "+33699999999").unwrap().is_none());
     assert!(e.lookup_phone(&brt(), "12345").unwrap().is_none());
+    assert!(e.identify_caller(&brt(), "+33699999999").unwrap().is_none());
+    let writer = cx(Dialect::BlueRockTel, &["contacts:write"]);
+    assert!(matches!(
+        e.identify_caller(&writer, "+33612345678"),
+        Err(Error::Forbidden(_))
+    ));
 }
 
 #[test]
@@ -1384,6 +1402,8 @@ struct FakeHooks {
     enrich: ContactPatch,
     veto: Option<Vec<crate::model::FieldError>>,
     seen_before: std::cell::RefCell<Vec<Option<String>>>,
+    /// What each `validate` saw: the contact before and after.
+    seen: std::cell::RefCell<Vec<(Option<Contact>, Contact)>>,
 }
 
 impl FakeHooks {
@@ -1392,6 +1412,7 @@ impl FakeHooks {
             enrich,
             veto,
             seen_before: std::cell::RefCell::new(Vec::new()),
+            seen: std::cell::RefCell::new(Vec::new()),
         }
     }
 }
@@ -1404,11 +1425,14 @@ impl crate::ports::Hooks for FakeHooks {
     fn validate(
         &self,
         before: Option<&Contact>,
-        _: &Contact,
+        after: &Contact,
     ) -> Result<(), Vec<crate::model::FieldError>> {
         self.seen_before
             .borrow_mut()
             .push(before.and_then(|c| c.last_name.clone()));
+        self.seen
+            .borrow_mut()
+            .push((before.cloned(), after.clone()));
         match &self.veto {
             Some(errors) => Err(errors.clone()),
             None => Ok(()),
@@ -1580,4 +1604,78 @@ fn free_form_values_are_bounded_in_size_and_depth() {
     assert!(format!("{err:?}").contains("nested too deeply"), "{err:?}");
     // Replacing the big key keeps the object within the bound.
     assert!(f.engine().update(&hq, id, attrs(half("a"))).is_ok());
+}
+
+#[test]
+fn blocking_and_associations_pass_the_extensions() {
+    use super::Mode;
+    let mut f = Fixture::new();
+    f.directory.companies = vec![1, 2];
+    let rc = cx(Dialect::RelateCrm, &[]);
+    let hq = cx(Dialect::HelperIq, &[]);
+    let patch = ContactPatch {
+        first_name: Some(Some("Ann".into())),
+        ..ContactPatch::default()
+    };
+    let id = f.engine().create(&rc, None, patch).unwrap().contact.id;
+    let role = |r: &str| ContactPatch {
+        role: Some(Some(r.into())),
+        ..ContactPatch::default()
+    };
+
+    // An enrichment is applied with the change; validate sees both sides.
+    let hooks = FakeHooks::new(role("Buyer"), None);
+    let e = f.engine().with_hooks(&hooks);
+    let c = e.set_blocked(&hq, id, true).unwrap().contact;
+    assert!(c.blocked);
+    assert_eq!(c.role.as_deref(), Some("Buyer"));
+    let change = vec![("companies".to_owned(), vec![2])];
+    let c = e.associate(&rc, id, Mode::Attach, &change).unwrap().contact;
+    assert_eq!(c.companies, [2]);
+    {
+        let seen = hooks.seen.borrow();
+        assert_eq!(seen.len(), 2);
+        let (before, after) = &seen[0];
+        assert!(!before.as_ref().unwrap().blocked && after.blocked);
+        let (before, after) = &seen[1];
+        assert!(before.as_ref().unwrap().companies.is_empty());
+        assert_eq!(after.companies, [2]);
+    }
+    // Blocking what is blocked changes nothing: no hook runs.
+    e.set_blocked(&hq, id, true).unwrap();
+    assert_eq!(hooks.seen.borrow().len(), 2);
+
+    // An enrichment the rules refuse, or a veto, writes nothing.
+    let events = f.store.events().len();
+    let bad = FakeHooks::new(
+        ContactPatch {
+            email: Some(Some("not an email".into())),
+            ..ContactPatch::default()
+        },
+        None,
+    );
+    let veto = FakeHooks::new(
+        ContactPatch::default(),
+        Some(vec![crate::model::FieldError {
+            field: "blocked".into(),
+            message: "Not this one.".into(),
+        }]),
+    );
+    for hooks in [&bad, &veto] {
+        let e = f.engine().with_hooks(hooks);
+        let err = e.set_blocked(&hq, id, false).unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+        let change = vec![("companies".to_owned(), vec![1])];
+        let err = e.associate(&rc, id, Mode::Attach, &change).unwrap_err();
+        assert!(matches!(err, Error::Invalid(_)), "{err:?}");
+    }
+    let Err(Error::Invalid(fields)) = f.engine().with_hooks(&veto).set_blocked(&hq, id, false)
+    else {
+        panic!("a veto refuses")
+    };
+    assert_eq!(fields[0].message, "Not this one.");
+    let c = f.engine().get(&rc, id).unwrap().contact;
+    assert!(c.blocked);
+    assert_eq!(c.companies, [2]);
+    assert_eq!(f.store.events().len(), events);
 }

@@ -49,8 +49,9 @@ impl Consumer for Reactor {
         let loaded = &self.extensions.loaded()[self.index];
         let input = convert::event(event);
         // The call is synchronous wasm, bounded by the extension's deadline.
-        let outcome =
-            tokio::task::block_in_place(|| loaded.runner.call(|h, s| h.call_on_event(s, &input)));
+        let outcome = tokio::task::block_in_place(|| {
+            loaded.run(|| loaded.runner.call(|h, s| h.call_on_event(s, &input)))
+        });
         match loaded.settle("on-event", outcome) {
             Ok(Some(Err(asked))) => {
                 let mut asked = asked;

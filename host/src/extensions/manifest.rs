@@ -72,6 +72,9 @@ pub struct Limits {
     pub output_bytes: u64,
     /// Bytes its key-value space may hold, keys and values together.
     pub kv_bytes: u64,
+    /// Its calls that may run at once; others wait for a free slot (at most
+    /// twice the deadline, plus 100 ms), then fail.
+    pub concurrency: u64,
 }
 
 impl Default for Limits {
@@ -82,6 +85,7 @@ impl Default for Limits {
             memory_kib: 16 << 10,
             output_bytes: 64 << 10,
             kv_bytes: 256 << 10,
+            concurrency: 1,
         }
     }
 }
@@ -93,6 +97,7 @@ const MAX: Limits = Limits {
     memory_kib: 1 << 20,
     output_bytes: 16 << 20,
     kv_bytes: 64 << 20,
+    concurrency: 64,
 };
 
 impl Limits {
@@ -111,10 +116,59 @@ impl Limits {
             ("memory_kib", self.memory_kib, MAX.memory_kib),
             ("output_bytes", self.output_bytes, MAX.output_bytes),
             ("kv_bytes", self.kv_bytes, MAX.kv_bytes),
+            ("concurrency", self.concurrency, MAX.concurrency),
         ];
         for (name, value, max) in fields {
             if value == 0 || value > max {
                 bail!("limits.{name} is {value}; give a value from 1 to {max}");
+            }
+        }
+        Ok(())
+    }
+}
+
+/// When an extension that keeps failing is quarantined: its calls are then
+/// answered by its failure policy without running it (docs/extensions.md).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Quarantine {
+    /// Failures within `within_ms` that quarantine it.
+    pub after: u64,
+    pub within_ms: u64,
+    /// The first quarantine's length; it doubles each time the extension
+    /// fails the one call let through after it (up to an hour).
+    pub for_ms: u64,
+}
+
+impl Default for Quarantine {
+    fn default() -> Quarantine {
+        Quarantine {
+            after: 5,
+            within_ms: 10_000,
+            for_ms: 1_000,
+        }
+    }
+}
+
+impl Quarantine {
+    pub fn within(&self) -> Duration {
+        Duration::from_millis(self.within_ms)
+    }
+
+    pub fn first(&self) -> Duration {
+        Duration::from_millis(self.for_ms)
+    }
+
+    fn check(&self) -> Result<()> {
+        let hour = 3_600_000;
+        let fields = [
+            ("after", self.after, 1_000_000),
+            ("within_ms", self.within_ms, hour),
+            ("for_ms", self.for_ms, hour),
+        ];
+        for (name, value, max) in fields {
+            if value == 0 || value > max {
+                bail!("quarantine.{name} is {value}; give a value from 1 to {max}");
             }
         }
         Ok(())
@@ -137,6 +191,8 @@ pub struct Manifest {
     pub limits: Limits,
     #[serde(default)]
     pub on_failure: Policy,
+    #[serde(default)]
+    pub quarantine: Quarantine,
 }
 
 impl Manifest {
@@ -154,7 +210,7 @@ impl Manifest {
 
     pub fn parse(text: &str) -> Result<Manifest> {
         let m: Manifest = serde_json::from_str(text).context(
-            "not a valid manifest (fields: name, version, component, hooks, grants, limits, on_failure)",
+            "not a valid manifest (fields: name, version, component, hooks, grants, limits, on_failure, quarantine)",
         )?;
         m.check()?;
         Ok(m)
@@ -190,7 +246,8 @@ impl Manifest {
                 self.component
             );
         }
-        self.limits.check()
+        self.limits.check()?;
+        self.quarantine.check()
     }
 
     pub fn has(&self, hook: Hook) -> bool {
@@ -213,6 +270,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.limits, Limits::default());
+        assert_eq!(m.quarantine, Quarantine::default());
         assert_eq!(m.on_failure, Policy::Reject);
         assert!(m.has(Hook::Enrich) && !m.has(Hook::Validate));
         assert!(m.grants.is_empty());
@@ -236,6 +294,10 @@ mod tests {
             (
                 r#"{"name":"a","version":"1","component":"a.wasm","hooks":["validate"],"limits":{"fuel":0}}"#,
                 "limits.fuel",
+            ),
+            (
+                r#"{"name":"a","version":"1","component":"a.wasm","hooks":["validate"],"quarantine":{"after":0}}"#,
+                "quarantine.after",
             ),
             (
                 r#"{"name":"a","version":"1","component":"a.wasm","hooks":["validate"],"grants":["network"]}"#,

@@ -8,8 +8,11 @@
 //! a mistake stops the server at start with what to fix. Each call then
 //! runs in the extension's own store under fuel, an epoch deadline, a
 //! memory cap and an answer-size cap ([`sandbox`]); what a failure does to
-//! the request is the manifest's `on_failure` policy.
+//! the request is the manifest's `on_failure` policy. At most
+//! `limits.concurrency` calls of one extension run at once, and one that
+//! keeps failing is quarantined ([`breaker`]).
 
+pub mod breaker;
 pub mod convert;
 pub mod events;
 pub mod kv;
@@ -19,11 +22,13 @@ pub mod sandbox;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
 use crate::bindings::types::{Contact, ContactPatch, FieldError};
 use crate::capabilities::hooks::Hooks;
+use breaker::{Breaker, Unrun};
 use manifest::{Hook, Manifest, Policy};
 use sandbox::{Runner, Sandbox};
 
@@ -31,6 +36,7 @@ use sandbox::{Runner, Sandbox};
 pub struct Loaded {
     pub runner: Runner,
     pub folder: PathBuf,
+    breaker: Breaker,
     calls: AtomicU64,
     failures: AtomicU64,
 }
@@ -40,8 +46,23 @@ pub struct Loaded {
 pub struct Stats {
     pub name: String,
     pub calls: u64,
-    /// Calls that trapped, timed out, used up a budget or answered too much.
+    /// Calls that trapped, timed out, used up a budget, answered too much,
+    /// or found no free slot in time (`limits.concurrency`).
     pub failures: u64,
+    /// Calls answered by its policy without running it, while quarantined.
+    pub unrun: u64,
+    /// Times it was quarantined.
+    pub quarantines: u64,
+    /// Whether it is quarantined now.
+    pub quarantined: bool,
+}
+
+/// Why a call gave no answer.
+pub enum Failed {
+    /// It ran and failed, or found no free slot: counted, logged.
+    Ran(String),
+    /// It is quarantined: answered by the policy without running it.
+    Unrun(String),
 }
 
 /// The extensions a server runs, in order.
@@ -122,6 +143,9 @@ impl Extensions {
                 name: l.runner.manifest().name.clone(),
                 calls: l.calls.load(Ordering::Relaxed),
                 failures: l.failures.load(Ordering::Relaxed),
+                unrun: l.breaker.unrun(),
+                quarantines: l.breaker.quarantines(),
+                quarantined: l.breaker.is_quarantined(),
             })
             .collect()
     }
@@ -156,9 +180,12 @@ fn load_one(
     runner
         .warm_up()
         .map_err(|why| anyhow::anyhow!("it could not start: {why}"))?;
+    let m = runner.manifest();
+    let breaker = Breaker::new(&m.name, m.quarantine.clone(), m.limits.concurrency);
     Ok(Loaded {
         runner,
         folder: folder.to_owned(),
+        breaker,
         calls: AtomicU64::new(0),
         failures: AtomicU64::new(0),
     })
@@ -169,17 +196,45 @@ impl Loaded {
         &self.runner.manifest().name
     }
 
-    /// Counts a call's outcome, and settles a failure by the policy: `Err`
-    /// is the field error that refuses the request.
-    fn settle<T>(&self, hook: &str, outcome: Result<T, String>) -> Result<Option<T>, FieldError> {
-        self.calls.fetch_add(1, Ordering::Relaxed);
-        let why = match outcome {
-            Ok(value) => return Ok(Some(value)),
-            Err(why) => why,
+    /// Runs `call` (a hook call and the checks of its answer) if the
+    /// extension is not quarantined and a slot is free, and tells the
+    /// breaker how it went.
+    pub fn run<T>(&self, call: impl FnOnce() -> Result<T, String>) -> Result<T, Failed> {
+        // A slot frees within its holder's deadline; the margin is for a
+        // loaded machine's late epoch ticks.
+        let wait = self.runner.manifest().limits.deadline() * 2 + Duration::from_millis(100);
+        let permit = match self.breaker.admit(wait) {
+            Ok(permit) => permit,
+            Err(Unrun::Quarantined(why)) => return Err(Failed::Unrun(why)),
+            Err(Unrun::Busy(why)) => return Err(Failed::Ran(why)),
         };
-        let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+        let outcome = call();
+        permit.finish(outcome.is_ok());
+        outcome.map_err(Failed::Ran)
+    }
+
+    /// Counts a call's outcome, and settles a failure by the policy: `Err`
+    /// is the field error that refuses the request. A call left unrun by a
+    /// quarantine is counted by the breaker and not logged one by one.
+    fn settle<T>(&self, hook: &str, outcome: Result<T, Failed>) -> Result<Option<T>, FieldError> {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        let (why, ran) = match outcome {
+            Ok(value) => return Ok(Some(value)),
+            Err(Failed::Ran(why)) => (why, true),
+            Err(Failed::Unrun(why)) => (why, false),
+        };
+        let failures = if ran {
+            self.failures.fetch_add(1, Ordering::Relaxed) + 1
+        } else {
+            self.failures.load(Ordering::Relaxed)
+        };
         let name = self.name();
         match self.runner.manifest().on_failure {
+            Policy::Reject if !ran => Err(FieldError {
+                field: format!("extensions.{name}"),
+                message: format!("The extension {name} failed: {why}."),
+            }),
+            Policy::Skip if !ran => Ok(None),
             Policy::Reject => {
                 let then = if hook == "on-event" {
                     "the event is retried"
@@ -225,16 +280,14 @@ impl Hooks for Extensions {
         let mut input = None;
         for l in self.with(Hook::Enrich) {
             let input = input.get_or_insert_with(|| convert::contact(contact));
-            let outcome = l
-                .runner
-                .call(|h, s| h.call_enrich(s, input))
-                .and_then(|answer| {
-                    let size = match &answer {
-                        Ok(changes) => convert::changes_size(changes),
-                        Err(errors) => convert::errors_size(errors),
-                    };
-                    l.limit(size).map(|()| answer)
-                });
+            let outcome = l.run(|| {
+                let answer = l.runner.call(|h, s| h.call_enrich(s, input))?;
+                let size = match &answer {
+                    Ok(changes) => convert::changes_size(changes),
+                    Err(errors) => convert::errors_size(errors),
+                };
+                l.limit(size).map(|()| answer)
+            });
             match l.settle("enrich", outcome).map_err(|e| vec![e])? {
                 Some(Ok(changes)) => patches.push(convert::changes(changes)),
                 Some(Err(errors)) => return Err(refusal(l.name(), errors)),
@@ -249,13 +302,13 @@ impl Hooks for Extensions {
         for l in self.with(Hook::Validate) {
             let (before, after) = input
                 .get_or_insert_with(|| (before.map(convert::contact), convert::contact(after)));
-            let outcome = l
-                .runner
-                .call(|h, s| h.call_validate(s, before.as_ref(), after))
-                .and_then(|answer| {
-                    let size = answer.as_ref().err().map_or(0, |e| convert::errors_size(e));
-                    l.limit(size).map(|()| answer)
-                });
+            let outcome = l.run(|| {
+                let answer = l
+                    .runner
+                    .call(|h, s| h.call_validate(s, before.as_ref(), after))?;
+                let size = answer.as_ref().err().map_or(0, |e| convert::errors_size(e));
+                l.limit(size).map(|()| answer)
+            });
             if let Some(Err(errors)) = l.settle("validate", outcome).map_err(|e| vec![e])? {
                 return Err(refusal(l.name(), errors));
             }
@@ -288,14 +341,15 @@ pub fn check(dir: &Path, cache_dir: Option<&Path>) -> Result<Vec<String>> {
         .map(|l| {
             let m = l.runner.manifest();
             format!(
-                "{} {} ({}): hooks {:?}, grants {:?}, on failure {:?}, limits {:?}",
+                "{} {} ({}): hooks {:?}, grants {:?}, on failure {:?}, limits {:?}, quarantine {:?}",
                 m.name,
                 m.version,
                 l.folder.display(),
                 m.hooks,
                 m.grants,
                 m.on_failure,
-                m.limits
+                m.limits,
+                m.quarantine
             )
         })
         .collect())

@@ -49,6 +49,8 @@ pub struct App {
     pub trust_proxy: bool,
     /// The buckets of `--rate-limit`, when a limit is in force.
     pub rate_limit: Option<ratelimit::Limiter>,
+    /// The extensions it runs, for their counts in `/metrics`.
+    pub extensions: Option<Arc<crate::extensions::Extensions>>,
 }
 
 pub type Shared = Arc<App>;

@@ -162,6 +162,9 @@ pub(super) async fn metrics(State(app): State<Shared>) -> Response {
             series: one(bytes as f64),
         });
     }
+    if let Some(extensions) = &app.extensions {
+        gauges.extend(extension_gauges(&extensions.stats()));
+    }
     if let Some(seq) = last_seq {
         gauges.push(Gauge {
             name: "contacts_outbox_last_seq",
@@ -189,6 +192,55 @@ pub(super) async fn metrics(State(app): State<Shared>) -> Response {
         app.metrics.render(&gauges),
     )
         .into_response()
+}
+
+/// Each extension's calls, failures and quarantines (docs/extensions.md).
+fn extension_gauges(stats: &[crate::extensions::Stats]) -> Vec<Gauge<'static>> {
+    type Value = fn(&crate::extensions::Stats) -> f64;
+    let table: [(&str, &str, &str, Value); 5] = [
+        (
+            "contacts_extension_calls_total",
+            "Hook calls asked of each extension, unrun ones included.",
+            "counter",
+            |s| s.calls as f64,
+        ),
+        (
+            "contacts_extension_failures_total",
+            "Calls that trapped, used up a budget, answered too much or found it busy.",
+            "counter",
+            |s| s.failures as f64,
+        ),
+        (
+            "contacts_extension_unrun_total",
+            "Calls answered by the failure policy without running it, while quarantined.",
+            "counter",
+            |s| s.unrun as f64,
+        ),
+        (
+            "contacts_extension_quarantines_total",
+            "Times each extension was quarantined after repeated failures.",
+            "counter",
+            |s| s.quarantines as f64,
+        ),
+        (
+            "contacts_extension_quarantined",
+            "1 while an extension is quarantined.",
+            "gauge",
+            |s| f64::from(u8::from(s.quarantined)),
+        ),
+    ];
+    table
+        .into_iter()
+        .map(|(name, help, kind, value)| Gauge {
+            name,
+            help,
+            kind,
+            series: stats
+                .iter()
+                .map(|s| (vec![("extension", s.name.clone())], value(s)))
+                .collect(),
+        })
+        .collect()
 }
 
 /// A first page for whoever opens the server's address in a browser.

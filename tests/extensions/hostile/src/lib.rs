@@ -1,10 +1,12 @@
 //! A hostile extension for the host's tests: `validate` misbehaves when the
-//! contact's last name asks it to, and lets every other contact through.
+//! contact's last name (in any case) asks it to, and lets every other
+//! contact through.
 //!
 //! `loop` spins forever (fuel stops it), `slow` spins without end too (its
 //! manifest gives it fuel to spare, so the deadline stops it), `bomb` grows
-//! memory until the limit, `trap` panics, `huge` answers 4 MiB of errors, and
-//! `veto` refuses the contact politely.
+//! memory until the limit, `trap` panics, `huge` answers 4 MiB of errors,
+//! `veto` refuses the contact politely, and `frozen` is accepted as a new
+//! contact but refuses every change to it once stored.
 //!
 //! `on-event` traps the first time it sees an event and takes it the second
 //! time, noting both in its key-value space (`failed:<seq>`, `took:<seq>`),
@@ -20,8 +22,16 @@ struct Hostile;
 export!(Hostile);
 
 impl Guest for Hostile {
-    fn validate(_before: Option<Contact>, after: Contact) -> Result<(), Vec<FieldError>> {
-        match after.last_name.as_deref() {
+    fn validate(before: Option<Contact>, after: Contact) -> Result<(), Vec<FieldError>> {
+        // Whatever case an enricher gives the name.
+        let name = after.last_name.as_deref().map(str::to_ascii_lowercase);
+        match name.as_deref() {
+            Some("frozen") if before.is_some() => {
+                Err(vec![FieldError {
+                    field: "last_name".into(),
+                    message: "A frozen contact does not change.".into(),
+                }])
+            }
             Some("loop" | "slow") => {
                 let mut n = 0u64;
                 loop {
