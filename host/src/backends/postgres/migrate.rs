@@ -258,6 +258,29 @@ pub fn from_sqlite(from: &str, to: &str) -> Result<Vec<(&'static str, u64)>> {
     Ok(copied)
 }
 
+/// Where a table's rows are read in the SQLite database: the store's own
+/// tables keep collection and index names as integer codes (`store_names`,
+/// backends/sqlite/store), which PostgreSQL stores by name.
+fn sqlite_rows(table: &str) -> String {
+    let names = |alias: &str, columns: &str| {
+        format!(
+            "(SELECT c.name AS collection, {columns} FROM {table} {alias} \
+             JOIN store_names c ON c.code = {alias}.collection{idx})",
+            idx = if columns.contains("i.name") {
+                format!(" JOIN store_names i ON i.code = {alias}.idx")
+            } else {
+                String::new()
+            }
+        )
+    };
+    match table {
+        "documents" => names("d", "d.id, d.version, d.body"),
+        "index_entries" => names("e", "i.name AS idx, e.key, e.id"),
+        "index_buckets" => names("b", "i.name AS idx, b.lo_key, b.lo_id, b.n"),
+        other => other.to_owned(),
+    }
+}
+
 fn copy_table(
     source: &rusqlite::Transaction<'_>,
     tx: &mut Tx<'_>,
@@ -265,7 +288,11 @@ fn copy_table(
     columns: &[(&str, Kind)],
 ) -> Result<u64> {
     let names: Vec<&str> = columns.iter().map(|(n, _)| *n).collect();
-    let mut stmt = source.prepare(&format!("SELECT {} FROM {table}", names.join(", ")))?;
+    let mut stmt = source.prepare(&format!(
+        "SELECT {} FROM {}",
+        names.join(", "),
+        sqlite_rows(table)
+    ))?;
     let mut rows = stmt.query([])?;
     let mut batch: Vec<Column> = columns.iter().map(|&(_, k)| Column::new(k)).collect();
     let (mut pending, mut total) = (0usize, 0u64);
