@@ -8,14 +8,12 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
-use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::Server;
+use support::webhooks::receiver;
 
 /// Two replicas on one new database, and an admin token valid on both.
 fn replicas(extra: &[&str]) -> (Arc<Server>, Arc<Server>, String) {
@@ -154,52 +152,9 @@ fn the_login_lockout_counts_failures_from_every_replica() {
     assert_eq!(login(&b, "right"), 429);
 }
 
-struct Delivery {
-    seq: u64,
-    kind: String,
-}
-
-/// A webhook receiver on loopback that answers 200 to everything.
-fn receiver() -> (String, Receiver<Delivery>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}/hooks", listener.local_addr().expect("address"));
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut head = Vec::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                head.push(line.trim_end().to_owned());
-            }
-            let header = |name: &str| {
-                head.iter()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
-                    })
-                    .unwrap_or_default()
-            };
-            let length: usize = header("content-length").parse().unwrap_or(0);
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n");
-            let _ = tx.send(Delivery {
-                seq: header("x-contacts-delivery").parse().unwrap_or(0),
-                kind: header("x-contacts-event"),
-            });
-        }
-    });
-    (url, rx)
-}
-
 #[test]
 fn webhook_deliveries_are_shared_each_event_once_in_order() {
-    let (url, rx) = receiver();
+    let (url, rx) = receiver(0);
     let (a, b, t) = replicas(&["--webhooks", &url]);
     let tok = t.clone();
     let answers = race([&a, &b], 20, move |s, i| {
