@@ -347,10 +347,9 @@ fn platform_records_need_the_admin_scope() {
         &json!({"first_name": "Ann"}),
     );
     let contact = r.json()["id"].as_u64().unwrap();
-    let contact_scopes = "contacts:read_all,contacts:read,contacts:write,contacts:delete,\
-                          contacts:block,contact_notes:read,contact_notes:write,contact_notes:delete";
+    let contact_scopes = support::contact_scopes().join(",");
     let reader = s.token(&["--name", "Reader", "--scopes", "contacts:read"]);
-    let every_contact_scope = s.token(&["--name", "Contacts Only", "--scopes", contact_scopes]);
+    let every_contact_scope = s.token(&["--name", "Contacts Only", "--scopes", &contact_scopes]);
     let only_admin = s.token(&["--name", "Platform", "--scopes", "admin"]);
     let routes: [(&str, serde_json::Value); 7] = [
         (
@@ -568,19 +567,8 @@ fn permission_is_checked_before_the_input() {
             422,
         ),
     ];
-    let every = [
-        "contacts:read_all",
-        "contacts:read",
-        "contacts:write",
-        "contacts:delete",
-        "contacts:block",
-        "contact_notes:read",
-        "contact_notes:write",
-        "contact_notes:delete",
-    ];
     for (dialect, method, target, body, scope, invalid) in &cases {
-        let others: Vec<&str> = every.iter().copied().filter(|s| s != scope).collect();
-        let without = s.token(&["--name", "Without", "--scopes", &others.join(",")]);
+        let without = s.token(&["--name", "Without", "--scopes", &support::scopes_but(scope)]);
         let with = s.token(&["--name", "With", "--scopes", scope]);
         let headers = [
             ("Content-Type", "application/json"),

@@ -607,20 +607,12 @@ fn each_route_needs_its_own_scope() {
         ),
     ];
     for (method, path, scope, body) in routes {
-        let others: Vec<&str> = [
-            "contacts:read_all",
-            "contacts:read",
-            "contacts:write",
-            "contacts:delete",
-            "contacts:block",
-            "contact_notes:read",
-            "contact_notes:write",
-            "contact_notes:delete",
-        ]
-        .into_iter()
-        .filter(|s| *s != scope)
-        .collect();
-        let without = s.token(&["--name", "Without Scope", "--scopes", &others.join(",")]);
+        let without = s.token(&[
+            "--name",
+            "Without Scope",
+            "--scopes",
+            &support::scopes_but(scope),
+        ]);
         let r = hq(&s, method, &path, &without, body.as_ref());
         assert_eq!(r.status, 403, "{method} {path} without {scope}: {r:?}");
         assert_eq!(error_type(&r), "PermissionException");

@@ -11,25 +11,22 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use contacts_guest::permissions::Scope;
 use sha2::{Digest, Sha256};
 
 use crate::bindings::types::Dialect;
 use crate::clock::now_ms;
 
-/// Every scope a token may hold (spec §4).
-pub const SCOPES: &[&str] = &[
-    "contacts:read_all",
-    "contacts:read",
-    "contacts:write",
-    "contacts:delete",
-    "contacts:block",
-    "contact_notes:read",
-    "contact_notes:write",
-    "contact_notes:delete",
-    // The platform's own records (spec §7): customers, prospects, companies,
-    // deals, activities, conversations, portal accounts.
-    "admin",
-];
+/// The scope of the platform's own records (spec §7): customers, prospects,
+/// companies, deals, activities, conversations, portal accounts. A token that
+/// may only read contacts must not create customers or portal accounts.
+pub const ADMIN: &str = "admin";
+
+/// Every scope a token may hold (spec §4): the component's contact scopes,
+/// named where the component checks them ([`Scope::name`]), then [`ADMIN`].
+pub fn scopes() -> impl Iterator<Item = &'static str> {
+    Scope::ALL.into_iter().map(Scope::name).chain([ADMIN])
+}
 
 /// The agent behind a valid token.
 #[derive(Debug, Clone)]
@@ -48,7 +45,7 @@ impl Agent {
     /// The scopes to show a client: all of them when none are listed.
     pub fn effective_scopes(&self) -> Vec<String> {
         if self.scopes.is_empty() {
-            SCOPES.iter().map(|s| (*s).to_owned()).collect()
+            scopes().map(str::to_owned).collect()
         } else {
             self.scopes.clone()
         }
@@ -148,8 +145,9 @@ pub fn split_name(name: &str) -> (String, String) {
 pub fn parse_scopes(list: &str) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for s in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        if !SCOPES.contains(&s) {
-            bail!("unknown scope {s:?}; known scopes: {}", SCOPES.join(", "));
+        if !scopes().any(|known| known == s) {
+            let known: Vec<&str> = scopes().collect();
+            bail!("unknown scope {s:?}; known scopes: {}", known.join(", "));
         }
         if !out.iter().any(|o| o == s) {
             out.push(s.to_owned());

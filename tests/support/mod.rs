@@ -485,3 +485,22 @@ pub fn sql_value(db: &str, query: &str) -> Option<String> {
         .and_then(|row| row.into_iter().next())
         .flatten()
 }
+
+/// Every contact scope, as `token create --scopes` takes them (the names
+/// are the component's: `contacts_guest::permissions::Scope`).
+pub fn contact_scopes() -> Vec<&'static str> {
+    contacts_guest::permissions::Scope::ALL
+        .into_iter()
+        .map(|s| s.name())
+        .collect()
+}
+
+/// Every contact scope but `scope`, comma-separated: a token that lacks
+/// exactly that one.
+pub fn scopes_but(scope: &str) -> String {
+    let others: Vec<&str> = contact_scopes()
+        .into_iter()
+        .filter(|s| *s != scope)
+        .collect();
+    others.join(",")
+}

@@ -22,18 +22,10 @@ pub fn contact(c: &core::Contact) -> ext::Contact {
 }
 
 fn phone(p: &core::Phone) -> ext::Phone {
-    let kind = match p.kind {
-        core::PhoneType::Mobile => "mobile",
-        core::PhoneType::Landline => "landline",
-        core::PhoneType::Work => "work",
-        core::PhoneType::Home => "home",
-        core::PhoneType::Fax => "fax",
-        core::PhoneType::Other => "other",
-    };
     ext::Phone {
         number: p.number.clone(),
         e164: p.e164.clone(),
-        kind: kind.to_owned(),
+        kind: p.kind.name().to_owned(),
     }
 }
 

@@ -299,17 +299,6 @@ fn match_name(how: MatchKind) -> &'static str {
     }
 }
 
-fn phone_type_name(kind: PhoneType) -> &'static str {
-    match kind {
-        PhoneType::Mobile => "mobile",
-        PhoneType::Landline => "landline",
-        PhoneType::Work => "work",
-        PhoneType::Home => "home",
-        PhoneType::Fax => "fax",
-        PhoneType::Other => "other",
-    }
-}
-
 fn render_match(m: &PhoneMatch, base: &str) -> Value {
     let mut data = render(&m.view);
     if let Value::Object(obj) = &mut data {
@@ -319,7 +308,7 @@ fn render_match(m: &PhoneMatch, base: &str) -> Value {
         );
         obj.insert("matched_number".into(), json!(m.phone.number));
         obj.insert("matched_e164".into(), json!(m.phone.e164));
-        obj.insert("matched_type".into(), json!(phone_type_name(m.phone.kind)));
+        obj.insert("matched_type".into(), json!(m.phone.kind.name()));
         obj.insert("match".into(), json!(match_name(m.how)));
     }
     json!({ "data": data })

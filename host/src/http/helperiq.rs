@@ -13,7 +13,7 @@ use super::body::{self, BodyError};
 use super::{Authed, Shared, call, permit};
 use crate::bindings::api::{ContactPatch, ContactView, ListRequest, Note, Operation, PhoneInput};
 use crate::bindings::directory::Conversation;
-use crate::bindings::types::{Dialect, Error, Phone, PhoneType};
+use crate::bindings::types::{Dialect, Error, Phone};
 
 const DIALECT: Dialect = Dialect::Helperiq;
 
@@ -99,17 +99,6 @@ fn id_or_400(raw: &str) -> Result<u64, Response> {
     super::path_id(raw).ok_or_else(|| input_error("Invalid contact `id`"))
 }
 
-fn phone_type(kind: PhoneType) -> &'static str {
-    match kind {
-        PhoneType::Mobile => "mobile",
-        PhoneType::Landline => "landline",
-        PhoneType::Work => "work",
-        PhoneType::Home => "home",
-        PhoneType::Fax => "fax",
-        PhoneType::Other => "other",
-    }
-}
-
 fn attributes(raw: &str) -> Value {
     serde_json::from_str(raw).unwrap_or_else(|_| json!({}))
 }
@@ -145,7 +134,7 @@ fn render_full(view: &ContactView) -> Value {
         let phones: Vec<Value> = c
             .phones
             .iter()
-            .map(|p| json!({"id": p.id, "number": p.number, "e164": p.e164, "type": phone_type(p.kind)}))
+            .map(|p| json!({"id": p.id, "number": p.number, "e164": p.e164, "type": p.kind.name()}))
             .collect();
         obj.insert("phones".into(), Value::Array(phones));
     }

@@ -11,13 +11,10 @@ use serde_json::{Map, Value, json};
 
 use super::body::{self, as_integer};
 use super::{Authed, Shared, internal, path_id};
+use crate::auth::ADMIN;
 use crate::bindings::directory::RecordKind;
 use crate::bindings::types::OwnerKind;
 use crate::capabilities::directory::kind_name;
-
-/// The scope of the platform's own records (spec §7): a token that may
-/// only read contacts must not create customers or portal accounts.
-pub const ADMIN: &str = "admin";
 
 /// A caller holding the `admin` scope. As an extractor it runs before the
 /// body is read, so a missing scope is a 403 before any validation.
