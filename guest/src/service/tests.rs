@@ -4,8 +4,8 @@ use super::*;
 use crate::memory::{MemoryDirectory, MemoryStore};
 use crate::model::ReindexCursor;
 use crate::model::{
-    Caller, ContactPatch, Context, Dialect, Owner, OwnerKind, OwnerRef, Phone, PhoneInput,
-    PhoneType,
+    Caller, ContactPatch, Context, Dialect, FieldError, Owner, OwnerKind, OwnerRef, Phone,
+    PhoneInput, PhoneType,
 };
 use crate::phone::MatchKind;
 use crate::ports::ClientAccount;
@@ -63,6 +63,23 @@ fn person(last: &str, email: &str, mobile: Option<&str>) -> ContactPatch {
     }
 }
 
+/// The fields of an `Invalid` error; any other error fails the test.
+fn invalid(err: Error) -> Vec<FieldError> {
+    let Error::Invalid(fields) = err else {
+        panic!("expected invalid, got {err:?}")
+    };
+    fields
+}
+
+/// Creates `patch` under `owner` through BlueRockTEL, with every scope.
+fn add<S: Store + ?Sized, D: Directory + ?Sized>(
+    e: &Engine<'_, S, D>,
+    owner: OwnerRef,
+    patch: ContactPatch,
+) -> Contact {
+    e.create(&brt(), Some(owner), patch).unwrap().contact
+}
+
 struct Fixture {
     settings: Settings,
     store: MemoryStore,
@@ -90,9 +107,7 @@ fn create_requires_last_name_and_email_and_writes_nothing_on_error() {
         .engine()
         .create(&brt(), Some(ACME), ContactPatch::default())
         .unwrap_err();
-    let Error::Invalid(fields) = err else {
-        panic!("expected invalid, got {err:?}")
-    };
+    let fields = invalid(err);
     let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(names, ["last_name", "email_address"]);
     assert_eq!(f.store.len(index::CONTACTS), 0);
@@ -186,15 +201,12 @@ fn assert_lookups(
 fn lookup_finds_every_3cx_form() {
     let f = Fixture::new();
     let e = f.engine();
-    let id = e
-        .create(
-            &brt(),
-            Some(ACME),
-            person("Doe", "j@example.com", Some("06 12 34 56 78")),
-        )
-        .unwrap()
-        .contact
-        .id;
+    let id = add(
+        &e,
+        ACME,
+        person("Doe", "j@example.com", Some("06 12 34 56 78")),
+    )
+    .id;
     let found = assert_lookups(
         &e,
         id,
@@ -232,17 +244,9 @@ fn lookup_prefers_mobile_then_recent_then_lowest_id() {
         landline_phone: Some(Some("+33 6 12 34 56 78".into())),
         ..person("Land", "a@example.com", None)
     };
-    e.create(&brt(), Some(ACME), landline).unwrap();
+    add(&e, ACME, landline);
     f.store.tick();
-    let mobile_id = e
-        .create(
-            &brt(),
-            Some(ACME),
-            person("Mob", "b@example.com", Some("0612345678")),
-        )
-        .unwrap()
-        .contact
-        .id;
+    let mobile_id = add(&e, ACME, person("Mob", "b@example.com", Some("0612345678"))).id;
     let m = e.lookup_phone(&brt(), "+33612345678").unwrap().unwrap();
     assert_eq!(m.view.contact.id, mobile_id);
     assert_eq!(m.phone.kind, PhoneType::Mobile);
@@ -252,15 +256,7 @@ fn lookup_prefers_mobile_then_recent_then_lowest_id() {
 fn update_is_partial_and_null_clears() {
     let f = Fixture::new();
     let e = f.engine();
-    let id = e
-        .create(
-            &brt(),
-            Some(ACME),
-            person("Doe", "j@example.com", Some("0612345678")),
-        )
-        .unwrap()
-        .contact
-        .id;
+    let id = add(&e, ACME, person("Doe", "j@example.com", Some("0612345678"))).id;
     let patch = ContactPatch {
         role: Some(Some("CFO".into())),
         first_name: Some(None),
@@ -293,15 +289,12 @@ fn the_ui_echo_of_a_phone_keeps_it_as_entered() {
     let f = Fixture::new();
     let e = f.engine();
     let hq = cx(Dialect::HelperIq, &[]);
-    let id = e
-        .create(
-            &brt(),
-            Some(ACME),
-            person("Doe", "j@example.com", Some("06 12 34 56 78 ext. 12")),
-        )
-        .unwrap()
-        .contact
-        .id;
+    let id = add(
+        &e,
+        ACME,
+        person("Doe", "j@example.com", Some("06 12 34 56 78 ext. 12")),
+    )
+    .id;
     let pair = |number: &str, region: &str| ContactPatch {
         primary_phone: Some(Some(PhoneInput {
             number: number.into(),
@@ -329,11 +322,7 @@ fn the_ui_echo_of_a_phone_keeps_it_as_entered() {
 fn update_syncs_portal_permissions() {
     let f = Fixture::new();
     let e = f.engine();
-    let id = e
-        .create(&brt(), Some(ACME), person("Doe", "j@example.com", None))
-        .unwrap()
-        .contact
-        .id;
+    let id = add(&e, ACME, person("Doe", "j@example.com", None)).id;
     f.directory.clients.borrow_mut().push(ClientAccount {
         id: 5,
         contact_id: id,
@@ -356,22 +345,11 @@ fn accounts_and_coworkers() {
     let mut f = Fixture::new();
     f.settings.free_mail_domains = vec!["gmail.com".into()];
     let e = f.engine();
-    let a = e
-        .create(&brt(), Some(ACME), person("Doe", "jane@acme.fr", None))
-        .unwrap()
-        .contact
-        .id;
-    e.create(&brt(), Some(GLOBEX), person("Doe", "JANE@acme.fr", None))
-        .unwrap();
-    e.create(&brt(), Some(GLOBEX), person("Able", "bob@acme.fr", None))
-        .unwrap();
-    let free = e
-        .create(&brt(), Some(GLOBEX), person("Zed", "x@gmail.com", None))
-        .unwrap()
-        .contact
-        .id;
-    e.create(&brt(), Some(ACME), person("Yu", "y@gmail.com", None))
-        .unwrap();
+    let a = add(&e, ACME, person("Doe", "jane@acme.fr", None)).id;
+    add(&e, GLOBEX, person("Doe", "JANE@acme.fr", None));
+    add(&e, GLOBEX, person("Able", "bob@acme.fr", None));
+    let free = add(&e, GLOBEX, person("Zed", "x@gmail.com", None)).id;
+    add(&e, ACME, person("Yu", "y@gmail.com", None));
     let accounts = e.accounts(&brt(), a).unwrap();
     let names: Vec<_> = accounts.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, ["ACME", "Globex"]);
@@ -397,11 +375,9 @@ fn list_by_owner_orders_by_name() {
     let f = Fixture::new();
     let e = f.engine();
     for last in ["Martin", "Bernard", "Dubois"] {
-        e.create(&brt(), Some(ACME), person(last, "x@example.com", None))
-            .unwrap();
+        add(&e, ACME, person(last, "x@example.com", None));
     }
-    e.create(&brt(), Some(GLOBEX), person("Alpha", "y@example.com", None))
-        .unwrap();
+    add(&e, GLOBEX, person("Alpha", "y@example.com", None));
     let names: Vec<_> = e
         .list_by_owner(&brt(), ACME)
         .unwrap()
@@ -416,11 +392,7 @@ fn delete_removes_contact_and_notes() {
     let f = Fixture::new();
     let e = f.engine();
     let hq = cx(Dialect::HelperIq, &[]);
-    let id = e
-        .create(&brt(), Some(ACME), person("Doe", "j@example.com", None))
-        .unwrap()
-        .contact
-        .id;
+    let id = add(&e, ACME, person("Doe", "j@example.com", None)).id;
     e.add_note(&hq, id, "called back", &[]).unwrap();
     e.delete(&brt(), id).unwrap();
     assert_eq!(f.store.len(index::CONTACTS), 0);
@@ -453,9 +425,7 @@ fn relatecrm_refuses_duplicate_email_and_phone() {
         }]),
         ..first
     };
-    let Error::Invalid(fields) = e.create(&rc, None, dup).unwrap_err() else {
-        panic!("expected invalid")
-    };
+    let fields = invalid(e.create(&rc, None, dup).unwrap_err());
     let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(names, ["email", "phones.0.number"]);
 }
@@ -912,10 +882,10 @@ fn a_racing_request_cannot_take_a_unique_email_or_phone() {
     let racing = Racing::new(&f.store, usize::MAX);
     let engine = Engine::new(&f.settings, &racing, &f.directory);
     let field_errors = |err: Error| -> Vec<(String, String)> {
-        let Error::Invalid(fields) = err else {
-            panic!("expected invalid, got {err:?}")
-        };
-        fields.into_iter().map(|e| (e.field, e.message)).collect()
+        invalid(err)
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect()
     };
     // The check misses the holder; the commit does not.
     let err = engine
@@ -939,13 +909,7 @@ fn a_racing_request_cannot_take_a_unique_email_or_phone() {
     assert_eq!(f.store.len(index::CONTACTS), 1, "nothing was written");
     assert_eq!(f.store.events().len(), events);
     // BlueRockTEL shares emails by design: no guard there.
-    engine
-        .create(
-            &brt(),
-            Some(ACME),
-            person("Other", "linda@example.com", None),
-        )
-        .unwrap();
+    add(&engine, ACME, person("Other", "linda@example.com", None));
     assert_eq!(f.store.len(index::CONTACTS), 2);
 }
 
@@ -1062,8 +1026,7 @@ fn reindex_recomputes_what_other_definitions_stored() {
 fn list_by_owner_is_a_list_and_needs_read_all() {
     let f = Fixture::new();
     let e = f.engine();
-    e.create(&brt(), Some(ACME), person("Doe", "j@example.com", None))
-        .unwrap();
+    add(&e, ACME, person("Doe", "j@example.com", None));
     let reader = cx(Dialect::BlueRockTel, &["contacts:read"]);
     assert!(matches!(
         e.list_by_owner(&reader, ACME),
@@ -1118,22 +1081,17 @@ fn partial_updates_check_only_the_required_fields_they_send() {
             },
         )
         .unwrap_err();
-    let Error::Invalid(fields) = err else {
-        panic!("expected invalid, got {err:?}")
-    };
+    let fields = invalid(err);
     assert_eq!(fields[0].field, "email_address");
     assert_eq!(e.get(&brt(), made).unwrap().contact.role, None);
 
     // A BlueRockTEL contact has no first name; RelateCRM updates its city.
-    let brt_made = e
-        .create(&brt(), Some(ACME), {
-            let mut p = person("Doe", "doe@example.com", None);
-            p.first_name = None;
-            p
-        })
-        .unwrap()
-        .contact
-        .id;
+    let brt_made = add(&e, ACME, {
+        let mut p = person("Doe", "doe@example.com", None);
+        p.first_name = None;
+        p
+    })
+    .id;
     let v = e
         .update(
             &crm,
@@ -1176,14 +1134,11 @@ fn relatecrm_phone(first: &str, number: &str) -> ContactPatch {
 fn an_invalid_number_has_no_e164_and_is_found_by_its_digits() {
     let f = Fixture::new();
     let e = f.engine();
-    let c = e
-        .create(
-            &brt(),
-            Some(ACME),
-            person("Short", "s@example.com", Some("+44 7400 12345")),
-        )
-        .unwrap()
-        .contact;
+    let c = add(
+        &e,
+        ACME,
+        person("Short", "s@example.com", Some("+44 7400 12345")),
+    );
     let p = &c.phones[0];
     assert_eq!(p.number, "+44 7400 12345");
     assert_eq!(p.e164, None, "parses, but is not valid");
@@ -1256,12 +1211,10 @@ fn relatecrm_compares_numbers_that_parse_by_their_international_form() {
         .unwrap()
         .contact;
     assert_eq!(first.phones[0].e164, None);
-    let Error::Invalid(fields) = e
-        .create(&rc, None, relatecrm_phone("Bob", "001 (150) 253-0000"))
-        .unwrap_err()
-    else {
-        panic!("expected invalid")
-    };
+    let fields = invalid(
+        e.create(&rc, None, relatecrm_phone("Bob", "001 (150) 253-0000"))
+            .unwrap_err(),
+    );
     assert_eq!(fields[0].field, "phones.0.number");
     e.create(&rc, None, relatecrm_phone("Cy", "+1 150 253 0001"))
         .unwrap();
@@ -1271,14 +1224,11 @@ fn relatecrm_compares_numbers_that_parse_by_their_international_form() {
 fn a_phone_stored_before_the_validity_rule_loses_its_e164_claim() {
     let f = Fixture::new();
     let e = f.engine();
-    let c = e
-        .create(
-            &brt(),
-            Some(ACME),
-            person("Old", "o@example.com", Some("+44 7400 12345")),
-        )
-        .unwrap()
-        .contact;
+    let c = add(
+        &e,
+        ACME,
+        person("Old", "o@example.com", Some("+44 7400 12345")),
+    );
     // The shape an earlier version stored: an `e164` for every possible number, no
     // international form, and entries computed from it.
     let doc = f.store.get(index::CONTACTS, c.id).unwrap();
@@ -1338,12 +1288,7 @@ fn a_phone_stored_before_the_validity_rule_loses_its_e164_claim() {
 #[test]
 fn partial_updates_are_reapplied_after_a_race() {
     let f = Fixture::new();
-    let id = f
-        .engine()
-        .create(&brt(), Some(ACME), person("Doe", "doe@example.com", None))
-        .unwrap()
-        .contact
-        .id;
+    let id = add(&f.engine(), ACME, person("Doe", "doe@example.com", None)).id;
     let settings = Settings::default();
     let directory = directory();
     let rival = |store: &MemoryStore| {
@@ -1400,14 +1345,14 @@ fn partial_updates_are_reapplied_after_a_race() {
 /// Extensions as a test drives them: a fixed enrichment and an optional veto.
 struct FakeHooks {
     enrich: ContactPatch,
-    veto: Option<Vec<crate::model::FieldError>>,
+    veto: Option<Vec<FieldError>>,
     seen_before: std::cell::RefCell<Vec<Option<String>>>,
     /// What each `validate` saw: the contact before and after.
     seen: std::cell::RefCell<Vec<(Option<Contact>, Contact)>>,
 }
 
 impl FakeHooks {
-    fn new(enrich: ContactPatch, veto: Option<Vec<crate::model::FieldError>>) -> FakeHooks {
+    fn new(enrich: ContactPatch, veto: Option<Vec<FieldError>>) -> FakeHooks {
         FakeHooks {
             enrich,
             veto,
@@ -1418,15 +1363,11 @@ impl FakeHooks {
 }
 
 impl crate::ports::Hooks for FakeHooks {
-    fn enrich(&self, _: &Contact) -> Result<Vec<ContactPatch>, Vec<crate::model::FieldError>> {
+    fn enrich(&self, _: &Contact) -> Result<Vec<ContactPatch>, Vec<FieldError>> {
         Ok(vec![self.enrich.clone()])
     }
 
-    fn validate(
-        &self,
-        before: Option<&Contact>,
-        after: &Contact,
-    ) -> Result<(), Vec<crate::model::FieldError>> {
+    fn validate(&self, before: Option<&Contact>, after: &Contact) -> Result<(), Vec<FieldError>> {
         self.seen_before
             .borrow_mut()
             .push(before.and_then(|c| c.last_name.clone()));
@@ -1451,11 +1392,9 @@ fn enrichments_are_applied_with_the_rules() {
         None,
     );
     let engine = f.engine().with_hooks(&hooks);
-    let view = engine
-        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
-        .unwrap();
-    assert_eq!(view.contact.role.as_deref(), Some("Buyer"));
-    let id = view.contact.id;
+    let made = add(&engine, ACME, person("Doe", "jane@acme.com", None));
+    assert_eq!(made.role.as_deref(), Some("Buyer"));
+    let id = made.id;
     engine
         .update(
             &brt(),
@@ -1484,9 +1423,7 @@ fn an_enrichment_the_rules_refuse_writes_nothing() {
         .with_hooks(&hooks)
         .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
         .unwrap_err();
-    let Error::Invalid(fields) = err else {
-        panic!("expected invalid, got {err:?}")
-    };
+    let fields = invalid(err);
     assert_eq!(fields[0].field, "email_address");
     assert_eq!(f.store.len(index::CONTACTS), 0);
     assert!(f.store.events().is_empty());
@@ -1498,7 +1435,7 @@ fn an_enrichment_the_rules_refuse_writes_nothing() {
 fn a_veto_is_a_field_error_named_for_the_dialect_and_writes_nothing() {
     let f = Fixture::new();
     let veto = |field: &str| {
-        Some(vec![crate::model::FieldError {
+        Some(vec![FieldError {
             field: field.into(),
             message: "Disposable addresses are refused.".into(),
         }])
@@ -1509,9 +1446,7 @@ fn a_veto_is_a_field_error_named_for_the_dialect_and_writes_nothing() {
         .with_hooks(&hooks)
         .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
         .unwrap_err();
-    let Error::Invalid(fields) = err else {
-        panic!("expected invalid, got {err:?}")
-    };
+    let fields = invalid(err);
     assert_eq!(fields[0].field, "email_address");
     assert_eq!(fields[0].message, "Disposable addresses are refused.");
     assert_eq!(f.store.len(index::CONTACTS), 0);
@@ -1570,9 +1505,7 @@ fn free_form_values_are_bounded_in_size_and_depth() {
             .engine()
             .create(&relate, None, with_cf(value))
             .unwrap_err();
-        let Error::Invalid(fields) = err else {
-            panic!("expected invalid, got {err:?}")
-        };
+        let fields = invalid(err);
         assert_eq!(fields[0].field, "cf_notes");
         assert!(fields[0].message.contains(words), "{fields:?}");
         assert!(
@@ -1592,9 +1525,7 @@ fn free_form_values_are_bounded_in_size_and_depth() {
     };
     assert!(f.engine().update(&hq, id, attrs(half("a"))).is_ok());
     let err = f.engine().update(&hq, id, attrs(half("b"))).unwrap_err();
-    let Error::Invalid(fields) = err else {
-        panic!("expected invalid, got {err:?}")
-    };
+    let fields = invalid(err);
     assert_eq!(
         fields[0].message,
         "Custom attributes is too large (max 65536 bytes)"
@@ -1656,7 +1587,7 @@ fn blocking_and_associations_pass_the_extensions() {
     );
     let veto = FakeHooks::new(
         ContactPatch::default(),
-        Some(vec![crate::model::FieldError {
+        Some(vec![FieldError {
             field: "blocked".into(),
             message: "Not this one.".into(),
         }]),
