@@ -268,6 +268,14 @@ impl Server {
         )
     }
 
+    /// Creates a contact through `POST /api/contacts` (its answer must be
+    /// 201); returns its id.
+    pub fn contact(&self, token: &str, body: &Value) -> u64 {
+        let r = self.json("POST", "/api/contacts", token, body);
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_u64().expect("id")
+    }
+
     /// Creates a customer (or prospect) through the directory routes; returns its id.
     pub fn owner(&self, token: &str, kind: &str, name: &str, account: &str) -> u64 {
         let r = self.json(
