@@ -90,6 +90,33 @@ pub enum EmailError {
     UnsafeCharacter,
 }
 
+impl EmailError {
+    /// Every variant, in declaration order (a new one goes here too: the
+    /// tests hold each message to be a distinct sentence).
+    pub const ALL: [EmailError; 20] = [
+        Self::Empty,
+        Self::TooLong,
+        Self::MissingAt,
+        Self::MultipleAt,
+        Self::DisplayName,
+        Self::QuotedLocal,
+        Self::Comment,
+        Self::MissingLocal,
+        Self::LocalTooLong,
+        Self::BadLocal,
+        Self::MissingDomain,
+        Self::DomainLiteral,
+        Self::SingleLabelDomain,
+        Self::LabelTooLong,
+        Self::DomainTooLong,
+        Self::BadTld,
+        Self::ReservedDomain,
+        Self::BadDomain,
+        Self::BadIdn,
+        Self::UnsafeCharacter,
+    ];
+}
+
 impl fmt::Display for EmailError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
