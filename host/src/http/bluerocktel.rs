@@ -11,8 +11,7 @@ use serde_json::{Map, Value, json};
 use super::body::{self, Fields};
 use super::permit;
 use super::{
-    Authed, INTERNAL_MESSAGE, Shared, base_url, call, laravel, laravel_error, laravel_error_parts,
-    path_id,
+    Authed, INTERNAL_MESSAGE, Shared, base_url, call, laravel_error, laravel_error_parts, path_id,
 };
 use crate::bindings::api::{ContactPatch, ContactView, MatchKind, Operation, PhoneMatch};
 use crate::bindings::directory::Owner;
@@ -46,9 +45,15 @@ fn field(field: &str, message: &str) -> FieldError {
     }
 }
 
-/// `invalid`, unless the caller may not run `operation` at all (spec §4).
-async fn refused(app: &Shared, auth: &Authed, operation: Operation, invalid: Response) -> Response {
-    permit::unless_forbidden(app, auth, DIALECT, operation, invalid, laravel_error).await
+/// The parsed input, or its refusal: a 403 first when the caller may not
+/// run `operation` at all (spec §4).
+async fn checked<T>(
+    app: &Shared,
+    auth: &Authed,
+    operation: Operation,
+    input: Result<T, Response>,
+) -> Result<T, Response> {
+    permit::checked(app, auth, DIALECT, operation, input, laravel_error).await
 }
 
 fn bad_body(e: body::BodyError) -> Response {
@@ -207,87 +212,91 @@ fn render_list(views: &[ContactView]) -> Value {
     Value::Array(views.iter().map(render).collect())
 }
 
-pub async fn index(app: Shared, auth: Authed, req: Request) -> Response {
-    let owner = match owner_from_query(req.uri().query()) {
-        Ok(o) => o,
-        Err(r) => return refused(&app, &auth, Operation::ListByOwner, r).await,
-    };
+pub async fn index(app: Shared, auth: Authed, req: Request) -> Result<Response, Response> {
+    let owner = owner_from_query(req.uri().query());
+    let owner = checked(&app, &auth, Operation::ListByOwner, owner).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, store| {
-            api.call_list_by_owner(store, &cx, owner)
-        })
-        .await,
-        |list| Json(render_list(&list)).into_response(),
-    )
+    let list = call(&app, move |api, store| {
+        api.call_list_by_owner(store, &cx, owner)
+    })
+    .await?
+    .map_err(laravel_error)?;
+    Ok(Json(render_list(&list)).into_response())
 }
 
-pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
+pub async fn create(
+    State(app): State<Shared>,
+    auth: Authed,
+    req: Request,
+) -> Result<Response, Response> {
     let owner = owner_from_query(req.uri().query());
     let input = async {
         let map = body::object(req).await.map_err(bad_body)?;
         let owner = owner?;
         Ok((owner, patch_from(&map, true).map_err(invalid)?))
     };
-    let (owner, patch) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::Create, r).await,
-    };
+    let (owner, patch) = checked(&app, &auth, Operation::Create, input.await).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, store| {
-            api.call_create(store, &cx, Some(owner), &patch)
-        })
-        .await,
-        |v| (StatusCode::CREATED, Json(render(&v))).into_response(),
-    )
+    let v = call(&app, move |api, store| {
+        api.call_create(store, &cx, Some(owner), &patch)
+    })
+    .await?
+    .map_err(laravel_error)?;
+    Ok((StatusCode::CREATED, Json(render(&v))).into_response())
 }
 
 fn not_found() -> Response {
     laravel_error(Error::NotFound("Contact not found".to_owned()))
 }
 
-pub async fn show(app: Shared, auth: Authed, id: String, _headers: HeaderMap) -> Response {
-    let Some(id) = path_id(&id) else {
-        return refused(&app, &auth, Operation::Get, not_found()).await;
-    };
-    let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, store| api.call_get(store, &cx, id)).await,
-        |v| Json(render(&v)).into_response(),
-    )
+/// A path id; anything else is this dialect's 404.
+fn id_or_404(raw: &str) -> Result<u64, Response> {
+    path_id(raw).ok_or_else(not_found)
 }
 
-pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Response {
+pub async fn show(
+    app: Shared,
+    auth: Authed,
+    id: String,
+    _headers: HeaderMap,
+) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Get, id_or_404(&id)).await?;
+    let cx = auth.context(DIALECT);
+    let v = call(&app, move |api, store| api.call_get(store, &cx, id))
+        .await?
+        .map_err(laravel_error)?;
+    Ok(Json(render(&v)).into_response())
+}
+
+pub async fn update(
+    app: Shared,
+    auth: Authed,
+    id: String,
+    req: Request,
+) -> Result<Response, Response> {
     let input = async {
-        let id = path_id(&id).ok_or_else(not_found)?;
+        let id = id_or_404(&id)?;
         let map = body::object(req).await.map_err(bad_body)?;
         Ok((id, patch_from(&map, false).map_err(invalid)?))
     };
-    let (id, patch) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::Update, r).await,
-    };
+    let (id, patch) = checked(&app, &auth, Operation::Update, input.await).await?;
     let cx = auth.context(DIALECT);
+    let v = call(&app, move |api, store| {
+        api.call_update(store, &cx, id, &patch)
+    })
+    .await?
+    .map_err(laravel_error)?;
     // The seed answers 201 to an update; clients rely on it.
-    laravel(
-        call(&app, move |api, store| {
-            api.call_update(store, &cx, id, &patch)
-        })
-        .await,
-        |v| (StatusCode::CREATED, Json(render(&v))).into_response(),
-    )
+    Ok((StatusCode::CREATED, Json(render(&v))).into_response())
 }
 
-pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
-    let Some(id) = path_id(&id) else {
-        return refused(&app, &auth, Operation::Delete, not_found()).await;
-    };
+pub async fn destroy(app: Shared, auth: Authed, id: String) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Delete, id_or_404(&id)).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, store| api.call_delete(store, &cx, id)).await,
-        |()| Json(json!({"message": "Contact deleted."})).into_response(),
-    )
+    call(&app, move |api, store| api.call_delete(store, &cx, id))
+        .await?
+        .map_err(laravel_error)?;
+    Ok(Json(json!({"message": "Contact deleted."})).into_response())
 }
 
 fn match_name(how: MatchKind) -> &'static str {
@@ -334,7 +343,11 @@ fn lookup_invalid(field_name: &str, message: &str) -> Response {
 }
 
 /// `GET /numbers?phone_number=…` (alias `phoneNumber`; `phone_number` wins).
-pub async fn numbers(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
+pub async fn numbers(
+    State(app): State<Shared>,
+    auth: Authed,
+    req: Request,
+) -> Result<Response, Response> {
     let query = req.uri().query();
     let number = body::query_param(query, "phone_number")
         .or_else(|| body::query_param(query, "phoneNumber"));
@@ -349,75 +362,70 @@ pub async fn numbers(State(app): State<Shared>, auth: Authed, req: Request) -> R
         )),
         Some(n) => Ok(n),
     };
-    let number = match number {
-        Ok(n) => n,
-        Err(r) => {
-            let render = |e| {
-                let (status, body) = laravel_error_parts(e);
-                lookup_failed(status, body)
-            };
-            let op = Operation::LookupPhone;
-            return permit::unless_forbidden(&app, &auth, DIALECT, op, r, render).await;
-        }
+    let render = |e| {
+        let (status, body) = laravel_error_parts(e);
+        lookup_failed(status, body)
     };
+    let op = Operation::LookupPhone;
+    let number = permit::checked(&app, &auth, DIALECT, op, number, render).await?;
     let base = base_url(&app, req.headers());
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, store| {
-        api.call_lookup_phone(store, &cx, &number)
-    })
-    .await
-    {
-        Ok(Ok(Some(m))) => Json(render_match(&m, &base)).into_response(),
-        Ok(Ok(None)) => lookup_failed(
-            StatusCode::NOT_FOUND,
-            json!({"message": "Contact not found"}),
-        ),
-        Ok(Err(e)) => {
-            let (status, body) = laravel_error_parts(e);
-            lookup_failed(status, body)
-        }
-        // The trap is already logged; only the body changes.
-        Err(trap) => lookup_failed(trap.status(), json!({"message": INTERNAL_MESSAGE})),
-    }
-}
-
-pub async fn accounts(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
-    let Some(id) = path_id(&id) else {
-        return refused(&app, &auth, Operation::Accounts, not_found()).await;
-    };
-    let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, store| api.call_accounts(store, &cx, id)).await,
-        |owners| {
-            let list: Vec<Value> = owners
-                .iter()
-                .map(|o| {
-                    json!({
-                        "id": o.id,
-                        "type": owner_type(o.kind),
-                        "name": o.name,
-                        "customer_account": o.account,
-                    })
-                })
-                .collect();
-            Json(Value::Array(list)).into_response()
+    Ok(
+        match call(&app, move |api, store| {
+            api.call_lookup_phone(store, &cx, &number)
+        })
+        .await
+        {
+            Ok(Ok(Some(m))) => Json(render_match(&m, &base)).into_response(),
+            Ok(Ok(None)) => lookup_failed(
+                StatusCode::NOT_FOUND,
+                json!({"message": "Contact not found"}),
+            ),
+            Ok(Err(e)) => {
+                let (status, body) = laravel_error_parts(e);
+                lookup_failed(status, body)
+            }
+            // The trap is already logged; only the body changes.
+            Err(trap) => lookup_failed(trap.status(), json!({"message": INTERNAL_MESSAGE})),
         },
     )
+}
+
+pub async fn accounts(
+    State(app): State<Shared>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Accounts, id_or_404(&id)).await?;
+    let cx = auth.context(DIALECT);
+    let owners = call(&app, move |api, store| api.call_accounts(store, &cx, id))
+        .await?
+        .map_err(laravel_error)?;
+    let list: Vec<Value> = owners
+        .iter()
+        .map(|o| {
+            json!({
+                "id": o.id,
+                "type": owner_type(o.kind),
+                "name": o.name,
+                "customer_account": o.account,
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(list)).into_response())
 }
 
 pub async fn coworkers(
     State(app): State<Shared>,
     auth: Authed,
     Path(id): Path<String>,
-) -> Response {
-    let Some(id) = path_id(&id) else {
-        return refused(&app, &auth, Operation::Coworkers, not_found()).await;
-    };
+) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Coworkers, id_or_404(&id)).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, store| api.call_coworkers(store, &cx, id)).await,
-        |list| Json(render_list(&list)).into_response(),
-    )
+    let list = call(&app, move |api, store| api.call_coworkers(store, &cx, id))
+        .await?
+        .map_err(laravel_error)?;
+    Ok(Json(render_list(&list)).into_response())
 }
 
 #[cfg(test)]

@@ -56,20 +56,19 @@ fn guest_error(e: Error) -> Response {
     }
 }
 
-/// `invalid`, unless the caller may not run `operation` at all (spec §4).
-async fn refused(app: &Shared, auth: &Authed, operation: Operation, invalid: Response) -> Response {
-    permit::unless_forbidden(app, auth, DIALECT, operation, invalid, guest_error).await
+/// The parsed input, or its refusal: a 403 first when the caller may not
+/// run `operation` at all (spec §4).
+async fn checked<T>(
+    app: &Shared,
+    auth: &Authed,
+    operation: Operation,
+    input: Result<T, Response>,
+) -> Result<T, Response> {
+    permit::checked(app, auth, DIALECT, operation, input, guest_error).await
 }
 
 fn ok(data: Value) -> Response {
     Json(json!({"status": "success", "message": null, "data": data})).into_response()
-}
-
-fn reply<T>(r: Result<T, Error>, render: impl FnOnce(T) -> Value) -> Response {
-    match r {
-        Ok(v) => ok(render(v)),
-        Err(e) => guest_error(e),
-    }
 }
 
 /// An authenticated HelperIQ request: a bad token gets this dialect's 401.
@@ -264,7 +263,7 @@ fn number(query: Option<&str>, name: &str, default: i64) -> i64 {
         .unwrap_or(default)
 }
 
-pub async fn index(app: Shared, auth: Authed, req: Request) -> Response {
+pub async fn index(app: Shared, auth: Authed, req: Request) -> Result<Response, Response> {
     let query = req.uri().query();
     // Out-of-range paging is clamped, not refused (spec §4).
     let page = number(query, "page", 1).clamp(1, i64::from(u32::MAX)) as u32;
@@ -277,91 +276,91 @@ pub async fn index(app: Shared, auth: Authed, req: Request) -> Response {
         filters: body::query_param(query, "filters").filter(|s| !s.trim().is_empty()),
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_list_contacts(s, &cx, &request)).await {
-        Ok(r) => reply(r, |p| {
-            let total_pages = p.total.div_ceil(u64::from(p.page_size.max(1)));
-            json!({
-                "results": p.items.iter().map(render).collect::<Vec<_>>(),
-                "total": p.total,
-                "total_pages": total_pages,
-                "page": p.page,
-                "page_size": p.page_size,
-                "per_page": p.page_size,
-            })
-        }),
-        Err(resp) => resp,
-    }
+    let p = call(&app, move |api, s| api.call_list_contacts(s, &cx, &request))
+        .await?
+        .map_err(guest_error)?;
+    let total_pages = p.total.div_ceil(u64::from(p.page_size.max(1)));
+    Ok(ok(json!({
+        "results": p.items.iter().map(render).collect::<Vec<_>>(),
+        "total": p.total,
+        "total_pages": total_pages,
+        "page": p.page,
+        "page_size": p.page_size,
+        "per_page": p.page_size,
+    })))
 }
 
 /// At most this many search results (spec §4).
 const SEARCH_LIMIT: u32 = 20;
 
-pub async fn search(State(app): State<Shared>, Hq(auth): Hq, req: Request) -> Response {
+pub async fn search(
+    State(app): State<Shared>,
+    Hq(auth): Hq,
+    req: Request,
+) -> Result<Response, Response> {
     let query = req.uri().query();
     let q = body::query_param(query, "q")
         .filter(|q| !q.trim().is_empty())
         .or_else(|| body::query_param(query, "query"))
         .unwrap_or_default();
-    if q.trim().is_empty() {
-        let r = input_error("Search query is required");
-        return refused(&app, &auth, Operation::Search, r).await;
-    }
-    if q.chars().count() > 255 {
-        let r = input_error("Search query is too long (max 255)");
-        return refused(&app, &auth, Operation::Search, r).await;
-    }
+    let q = if q.trim().is_empty() {
+        Err(input_error("Search query is required"))
+    } else if q.chars().count() > 255 {
+        Err(input_error("Search query is too long (max 255)"))
+    } else {
+        Ok(q)
+    };
+    let q = checked(&app, &auth, Operation::Search, q).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| {
+    let list = call(&app, move |api, s| {
         api.call_search(s, &cx, &q, SEARCH_LIMIT)
     })
-    .await
-    {
-        Ok(r) => reply(r, |list| Value::Array(list.iter().map(render).collect())),
-        Err(resp) => resp,
-    }
+    .await?
+    .map_err(guest_error)?;
+    Ok(ok(Value::Array(list.iter().map(render).collect())))
 }
 
-pub async fn show(app: Shared, auth: Authed, id: String) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return refused(&app, &auth, Operation::Get, r).await,
-    };
+pub async fn show(app: Shared, auth: Authed, id: String) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Get, id_or_400(&id)).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_get(s, &cx, id)).await {
-        Ok(r) => reply(r, |v| render_full(&v)),
-        Err(resp) => resp,
-    }
+    let v = call(&app, move |api, s| api.call_get(s, &cx, id))
+        .await?
+        .map_err(guest_error)?;
+    Ok(ok(render_full(&v)))
 }
 
-pub async fn update(app: Shared, auth: Authed, id: String, req: Request) -> Response {
+pub async fn update(
+    app: Shared,
+    auth: Authed,
+    id: String,
+    req: Request,
+) -> Result<Response, Response> {
     let input = async {
         let id = id_or_400(&id)?;
         Ok((id, patch_from(&fields(req).await?)?))
     };
-    let (id, patch) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::Update, r).await,
-    };
+    let (id, patch) = checked(&app, &auth, Operation::Update, input.await).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_update(s, &cx, id, &patch)).await {
-        Ok(r) => reply(r, |v| render(&v)),
-        Err(resp) => resp,
-    }
+    let v = call(&app, move |api, s| api.call_update(s, &cx, id, &patch))
+        .await?
+        .map_err(guest_error)?;
+    Ok(ok(render(&v)))
 }
 
-pub async fn destroy(app: Shared, auth: Authed, id: String) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return refused(&app, &auth, Operation::Delete, r).await,
-    };
+pub async fn destroy(app: Shared, auth: Authed, id: String) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Delete, id_or_400(&id)).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_delete(s, &cx, id)).await {
-        Ok(r) => reply(r, |()| json!(true)),
-        Err(resp) => resp,
-    }
+    call(&app, move |api, s| api.call_delete(s, &cx, id))
+        .await?
+        .map_err(guest_error)?;
+    Ok(ok(json!(true)))
 }
 
-pub async fn quick(State(app): State<Shared>, Hq(auth): Hq, req: Request) -> Response {
+pub async fn quick(
+    State(app): State<Shared>,
+    Hq(auth): Hq,
+    req: Request,
+) -> Result<Response, Response> {
     let input = async {
         let map = body::json_object(req).await.map_err(bad_body)?;
         let read = |k: &str| match map.get(k) {
@@ -371,19 +370,14 @@ pub async fn quick(State(app): State<Shared>, Hq(auth): Hq, req: Request) -> Res
         };
         Ok((read("first_name")?, read("last_name")?, read("email")?))
     };
-    let (first, last, email) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::QuickUpsert, r).await,
-    };
+    let (first, last, email) = checked(&app, &auth, Operation::QuickUpsert, input.await).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| {
+    let v = call(&app, move |api, s| {
         api.call_quick_upsert(s, &cx, first.as_deref(), last.as_deref(), email.as_deref())
     })
-    .await
-    {
-        Ok(r) => reply(r, |v| render(&v)),
-        Err(resp) => resp,
-    }
+    .await?
+    .map_err(guest_error)?;
+    Ok(ok(render(&v)))
 }
 
 pub async fn block(
@@ -391,7 +385,7 @@ pub async fn block(
     Hq(auth): Hq,
     Path(id): Path<String>,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     let input = async {
         let id = id_or_400(&id)?;
         let map = body::json_object(req).await.map_err(bad_body)?;
@@ -407,51 +401,42 @@ pub async fn block(
         };
         Ok((id, blocked))
     };
-    let (id, blocked) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::SetBlocked, r).await,
-    };
+    let (id, blocked) = checked(&app, &auth, Operation::SetBlocked, input.await).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| {
+    let v = call(&app, move |api, s| {
         api.call_set_blocked(s, &cx, id, blocked)
     })
-    .await
-    {
-        Ok(r) => reply(r, |v| render(&v)),
-        Err(resp) => resp,
-    }
+    .await?
+    .map_err(guest_error)?;
+    Ok(ok(render(&v)))
 }
 
 pub async fn conversations(
     State(app): State<Shared>,
     Hq(auth): Hq,
     Path(id): Path<String>,
-) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return refused(&app, &auth, Operation::Conversations, r).await,
-    };
+) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Conversations, id_or_400(&id)).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_conversations(s, &cx, id)).await {
-        Ok(r) => reply(r, |list| {
-            Value::Array(list.iter().map(render_conversation).collect())
-        }),
-        Err(resp) => resp,
-    }
+    let list = call(&app, move |api, s| api.call_conversations(s, &cx, id))
+        .await?
+        .map_err(guest_error)?;
+    Ok(ok(Value::Array(
+        list.iter().map(render_conversation).collect(),
+    )))
 }
 
-pub async fn notes(State(app): State<Shared>, Hq(auth): Hq, Path(id): Path<String>) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return refused(&app, &auth, Operation::ListNotes, r).await,
-    };
+pub async fn notes(
+    State(app): State<Shared>,
+    Hq(auth): Hq,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::ListNotes, id_or_400(&id)).await?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_list_notes(s, &cx, id)).await {
-        Ok(r) => reply(r, |list| {
-            Value::Array(list.iter().map(render_note).collect())
-        }),
-        Err(resp) => resp,
-    }
+    let list = call(&app, move |api, s| api.call_list_notes(s, &cx, id))
+        .await?
+        .map_err(guest_error)?;
+    Ok(ok(Value::Array(list.iter().map(render_note).collect())))
 }
 
 pub async fn add_note(
@@ -459,7 +444,7 @@ pub async fn add_note(
     Hq(auth): Hq,
     Path(id): Path<String>,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     let input = async {
         let id = id_or_400(&id)?;
         let map = body::json_object(req).await.map_err(bad_body)?;
@@ -470,10 +455,7 @@ pub async fn add_note(
         };
         Ok((id, content, map))
     };
-    let (id, content, map) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::AddNote, r).await,
-    };
+    let (id, content, map) = checked(&app, &auth, Operation::AddNote, input.await).await?;
     let notify: Vec<u64> = match map.get("notify_user_ids") {
         Some(Value::Array(ids)) => ids
             .iter()
@@ -483,33 +465,26 @@ pub async fn add_note(
         _ => Vec::new(),
     };
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| {
+    let n = call(&app, move |api, s| {
         api.call_add_note(s, &cx, id, &content, &notify)
     })
-    .await
-    {
-        Ok(r) => reply(r, |n| render_note(&n)),
-        Err(resp) => resp,
-    }
+    .await?
+    .map_err(guest_error)?;
+    Ok(ok(render_note(&n)))
 }
 
 pub async fn delete_note(
     State(app): State<Shared>,
     Hq(auth): Hq,
     Path((id, note)): Path<(String, String)>,
-) -> Response {
-    let id = match id_or_400(&id) {
-        Ok(id) => id,
-        Err(r) => return r,
-    };
-    let Some(note) = super::path_id(&note) else {
-        return input_error("Invalid note `id`");
-    };
+) -> Result<Response, Response> {
+    let id = id_or_400(&id)?;
+    let note = super::path_id(&note).ok_or_else(|| input_error("Invalid note `id`"))?;
     let cx = auth.context(DIALECT);
-    match call(&app, move |api, s| api.call_delete_note(s, &cx, id, note)).await {
-        Ok(r) => reply(r, |()| json!(true)),
-        Err(resp) => resp,
-    }
+    call(&app, move |api, s| api.call_delete_note(s, &cx, id, note))
+        .await?
+        .map_err(guest_error)?;
+    Ok(ok(json!(true)))
 }
 
 /// Notes are immutable.

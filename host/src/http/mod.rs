@@ -223,7 +223,11 @@ fn is_authority(h: &str) -> bool {
 
 // ---- routes shared by dialects (spec §2) ----
 
-async fn contacts_index(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
+async fn contacts_index(
+    State(app): State<Shared>,
+    auth: Authed,
+    req: Request,
+) -> Result<Response, Response> {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::index(app, auth, req).await,
         Dialect::Helperiq => helperiq::index(app, auth, req).await,
@@ -236,7 +240,7 @@ async fn contacts_show(
     auth: Authed,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, Response> {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::show(app, auth, id, headers).await,
         Dialect::Helperiq => helperiq::show(app, auth, id).await,
@@ -249,7 +253,7 @@ async fn contacts_update(
     auth: Authed,
     Path(id): Path<String>,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::update(app, auth, id, req).await,
         Dialect::Helperiq => helperiq::update(app, auth, id, req).await,
@@ -261,7 +265,7 @@ async fn contacts_destroy(
     State(app): State<Shared>,
     auth: Authed,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, Response> {
     match auth.dialect {
         Dialect::Bluerocktel => bluerocktel::destroy(app, auth, id).await,
         Dialect::Helperiq => helperiq::destroy(app, auth, id).await,
@@ -293,19 +297,6 @@ pub fn field_errors(errors: &[crate::bindings::types::FieldError]) -> (String, V
         ),
     };
     (message, Value::Object(map))
-}
-
-/// Renders the outcome of an `api` call in the Laravel dialects: a value
-/// through `ok`, a guest error as [`laravel_error`], a trap as it already is.
-pub fn laravel<T>(
-    outcome: Result<Result<T, Error>, Response>,
-    ok: impl FnOnce(T) -> Response,
-) -> Response {
-    match outcome {
-        Ok(Ok(v)) => ok(v),
-        Ok(Err(e)) => laravel_error(e),
-        Err(trap) => trap,
-    }
 }
 
 /// The Laravel-style error response shared by bluerocktel and relatecrm.

@@ -12,9 +12,25 @@ use super::{Authed, Shared, call};
 use crate::bindings::api::Operation;
 use crate::bindings::types::{Dialect, Error};
 
+/// The input the host parsed, as a handler's `?` takes it: its value, or
+/// the answer to its refusal ([`refusal`]).
+pub async fn checked<T>(
+    app: &Shared,
+    auth: &Authed,
+    dialect: Dialect,
+    operation: Operation,
+    input: Result<T, Response>,
+    render: impl FnOnce(Error) -> Response,
+) -> Result<T, Response> {
+    match input {
+        Ok(value) => Ok(value),
+        Err(invalid) => Err(refusal(app, auth, dialect, operation, invalid, render).await),
+    }
+}
+
 /// `invalid`, the answer to input the host refused, unless the caller may
 /// not run `operation`: then the component's refusal, rendered by `render`.
-pub async fn unless_forbidden(
+async fn refusal(
     app: &Shared,
     auth: &Authed,
     dialect: Dialect,

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, BodyError, Fields};
-use super::{Authed, Shared, base_url, call, laravel, laravel_error, path_id, permit};
+use super::{Authed, Shared, base_url, call, laravel_error, path_id, permit};
 use crate::bindings::api::{
     AssociationChange, AssociationMode, ContactPatch, ContactView, Operation, PhoneInput,
     QueryRequest,
@@ -27,9 +27,15 @@ fn bad_body(e: BodyError) -> Response {
     (status, Json(json!({"message": e.message()}))).into_response()
 }
 
-/// `invalid`, unless the caller may not run `operation` at all (spec §4).
-async fn refused(app: &Shared, auth: &Authed, operation: Operation, invalid: Response) -> Response {
-    permit::unless_forbidden(app, auth, DIALECT, operation, invalid, laravel_error).await
+/// The parsed input, or its refusal: a 403 first when the caller may not
+/// run `operation` at all (spec §4).
+async fn checked<T>(
+    app: &Shared,
+    auth: &Authed,
+    operation: Operation,
+    input: Result<T, Response>,
+) -> Result<T, Response> {
+    permit::checked(app, auth, DIALECT, operation, input, laravel_error).await
 }
 
 fn not_found() -> Response {
@@ -228,95 +234,107 @@ fn query_request(query: Option<&str>) -> QueryRequest {
     }
 }
 
-pub async fn index(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
+pub async fn index(
+    State(app): State<Shared>,
+    auth: Authed,
+    req: Request,
+) -> Result<Response, Response> {
     let request = query_request(req.uri().query());
     let path = format!("{}/api/contacts", base_url(&app, req.headers()));
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, s| api.call_query(s, &cx, &request)).await,
-        |page| {
-            let per_page = u64::from(page.per_page.max(1));
-            let last_page = page.total.div_ceil(per_page).max(1);
-            let current = u64::from(page.page);
-            let from = (current - 1) * per_page + 1;
-            let shown = page.items.len() as u64;
-            let link = |n: u64| Value::String(format!("{path}?page={n}"));
-            let data: Vec<Value> = page
-                .items
-                .iter()
-                .map(|v| select(render(v), &page.select))
-                .collect();
-            Json(json!({
-                "data": data,
-                "links": {
-                    "first": link(1),
-                    "last": link(last_page),
-                    "prev": if current > 1 { link(current - 1) } else { Value::Null },
-                    "next": if current < last_page { link(current + 1) } else { Value::Null },
-                },
-                "meta": {
-                    "current_page": current,
-                    "from": if shown > 0 { json!(from) } else { Value::Null },
-                    "last_page": last_page,
-                    "path": path,
-                    "per_page": per_page,
-                    "to": if shown > 0 { json!(from + shown - 1) } else { Value::Null },
-                    "total": page.total,
-                },
-            }))
-            .into_response()
+    let page = call(&app, move |api, s| api.call_query(s, &cx, &request))
+        .await?
+        .map_err(laravel_error)?;
+    let per_page = u64::from(page.per_page.max(1));
+    let last_page = page.total.div_ceil(per_page).max(1);
+    let current = u64::from(page.page);
+    let from = (current - 1) * per_page + 1;
+    let shown = page.items.len() as u64;
+    let link = |n: u64| Value::String(format!("{path}?page={n}"));
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|v| select(render(v), &page.select))
+        .collect();
+    Ok(Json(json!({
+        "data": data,
+        "links": {
+            "first": link(1),
+            "last": link(last_page),
+            "prev": if current > 1 { link(current - 1) } else { Value::Null },
+            "next": if current < last_page { link(current + 1) } else { Value::Null },
         },
-    )
+        "meta": {
+            "current_page": current,
+            "from": if shown > 0 { json!(from) } else { Value::Null },
+            "last_page": last_page,
+            "path": path,
+            "per_page": per_page,
+            "to": if shown > 0 { json!(from + shown - 1) } else { Value::Null },
+            "total": page.total,
+        },
+    }))
+    .into_response())
 }
 
 /// `GET /contacts/search`: the same grammar, a bare array, `take` limits.
-pub async fn search(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
+pub async fn search(
+    State(app): State<Shared>,
+    auth: Authed,
+    req: Request,
+) -> Result<Response, Response> {
     let mut request = query_request(req.uri().query());
     if request.q.as_deref().is_none_or(|q| q.trim().is_empty()) {
-        return Json(json!([])).into_response();
+        return Ok(Json(json!([])).into_response());
     }
     // `take` makes the query a search: one page, capped by the component.
     request.page = None;
     request.take = Some(request.take.unwrap_or_else(|| "1000".to_owned()));
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, s| api.call_query(s, &cx, &request)).await,
-        |page| {
-            let data: Vec<Value> = page
-                .items
-                .iter()
-                .map(|v| select(render(v), &page.select))
-                .collect();
-            Json(Value::Array(data)).into_response()
-        },
-    )
+    let page = call(&app, move |api, s| api.call_query(s, &cx, &request))
+        .await?
+        .map_err(laravel_error)?;
+    let data: Vec<Value> = page
+        .items
+        .iter()
+        .map(|v| select(render(v), &page.select))
+        .collect();
+    Ok(Json(Value::Array(data)).into_response())
 }
 
-pub async fn create(State(app): State<Shared>, auth: Authed, req: Request) -> Response {
+pub async fn create(
+    State(app): State<Shared>,
+    auth: Authed,
+    req: Request,
+) -> Result<Response, Response> {
     let input = async {
         let map = body::object(req).await.map_err(bad_body)?;
         patch_from(&map, true).map_err(|errors| laravel_error(Error::Invalid(errors)))
     };
-    let patch = match input.await {
-        Ok(p) => p,
-        Err(r) => return refused(&app, &auth, Operation::Create, r).await,
-    };
+    let patch = checked(&app, &auth, Operation::Create, input.await).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, s| api.call_create(s, &cx, None, &patch)).await,
-        |v| (StatusCode::CREATED, Json(render(&v))).into_response(),
-    )
+    let v = call(&app, move |api, s| api.call_create(s, &cx, None, &patch))
+        .await?
+        .map_err(laravel_error)?;
+    Ok((StatusCode::CREATED, Json(render(&v))).into_response())
 }
 
-pub async fn show(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
-    let Some(id) = path_id(&id) else {
-        return refused(&app, &auth, Operation::Get, not_found()).await;
-    };
+/// A path id; anything else is this dialect's 404.
+fn id_or_404(raw: &str) -> Result<u64, Response> {
+    path_id(raw).ok_or_else(not_found)
+}
+
+pub async fn show(
+    State(app): State<Shared>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Get, id_or_404(&id)).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, s| api.call_get(s, &cx, id)).await,
-        |v| Json(render(&v)).into_response(),
-    )
+    let v = call(&app, move |api, s| api.call_get(s, &cx, id))
+        .await?
+        .map_err(laravel_error)?;
+    Ok(Json(render(&v)).into_response())
 }
 
 pub async fn update(
@@ -324,33 +342,32 @@ pub async fn update(
     auth: Authed,
     Path(id): Path<String>,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     let input = async {
-        let id = path_id(&id).ok_or_else(not_found)?;
+        let id = id_or_404(&id)?;
         let map = body::object(req).await.map_err(bad_body)?;
         let patch = patch_from(&map, false).map_err(|e| laravel_error(Error::Invalid(e)))?;
         Ok((id, patch))
     };
-    let (id, patch) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::Update, r).await,
-    };
+    let (id, patch) = checked(&app, &auth, Operation::Update, input.await).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, s| api.call_update(s, &cx, id, &patch)).await,
-        |v| Json(render(&v)).into_response(),
-    )
+    let v = call(&app, move |api, s| api.call_update(s, &cx, id, &patch))
+        .await?
+        .map_err(laravel_error)?;
+    Ok(Json(render(&v)).into_response())
 }
 
-pub async fn destroy(State(app): State<Shared>, auth: Authed, Path(id): Path<String>) -> Response {
-    let Some(id) = path_id(&id) else {
-        return refused(&app, &auth, Operation::Delete, not_found()).await;
-    };
+pub async fn destroy(
+    State(app): State<Shared>,
+    auth: Authed,
+    Path(id): Path<String>,
+) -> Result<Response, Response> {
+    let id = checked(&app, &auth, Operation::Delete, id_or_404(&id)).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, s| api.call_delete(s, &cx, id)).await,
-        |()| StatusCode::NO_CONTENT.into_response(),
-    )
+    call(&app, move |api, s| api.call_delete(s, &cx, id))
+        .await?
+        .map_err(laravel_error)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn associate(
@@ -359,9 +376,9 @@ async fn associate(
     id: String,
     mode: AssociationMode,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     let input = async {
-        let id = path_id(&id).ok_or_else(not_found)?;
+        let id = id_or_404(&id)?;
         let map = body::object(req).await.map_err(bad_body)?;
         let mut changes = Vec::new();
         let mut errors = Vec::new();
@@ -379,18 +396,14 @@ async fn associate(
             Err(laravel_error(Error::Invalid(errors)))
         }
     };
-    let (id, changes) = match input.await {
-        Ok(input) => input,
-        Err(r) => return refused(&app, &auth, Operation::Associate, r).await,
-    };
+    let (id, changes) = checked(&app, &auth, Operation::Associate, input.await).await?;
     let cx = auth.context(DIALECT);
-    laravel(
-        call(&app, move |api, s| {
-            api.call_associate(s, &cx, id, mode, &changes)
-        })
-        .await,
-        |v| Json(render(&v)).into_response(),
-    )
+    let v = call(&app, move |api, s| {
+        api.call_associate(s, &cx, id, mode, &changes)
+    })
+    .await?
+    .map_err(laravel_error)?;
+    Ok(Json(render(&v)).into_response())
 }
 
 pub async fn attach(
@@ -398,7 +411,7 @@ pub async fn attach(
     auth: Authed,
     Path(id): Path<String>,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     associate(app, auth, id, AssociationMode::Attach, req).await
 }
 
@@ -407,7 +420,7 @@ pub async fn detach(
     auth: Authed,
     Path(id): Path<String>,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     associate(app, auth, id, AssociationMode::Detach, req).await
 }
 
@@ -416,7 +429,7 @@ pub async fn sync(
     auth: Authed,
     Path(id): Path<String>,
     req: Request,
-) -> Response {
+) -> Result<Response, Response> {
     associate(app, auth, id, AssociationMode::Sync, req).await
 }
 
