@@ -184,6 +184,21 @@ pub async fn call<T: Send + 'static>(
         .map_err(|e| internal(&format!("{e:#}")))
 }
 
+/// Runs host-side work (the database, no component) on a blocking worker;
+/// a failure is a 500 for this request only.
+pub fn blocking<T: Send + 'static>(
+    app: &Shared,
+    f: impl FnOnce(&App) -> anyhow::Result<T> + Send + 'static,
+) -> impl std::future::Future<Output = Result<T, Response>> {
+    let app = app.clone();
+    async move {
+        tokio::task::spawn_blocking(move || f(&app))
+            .await
+            .map_err(|e| internal(&e.to_string()))?
+            .map_err(|e| internal(&format!("{e:#}")))
+    }
+}
+
 /// A path id: digits only.
 pub fn path_id(raw: &str) -> Option<u64> {
     if raw.is_empty() || raw.len() > 19 || !raw.bytes().all(|b| b.is_ascii_digit()) {

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::body::{self, as_integer};
-use super::{Authed, Shared, internal, path_id};
+use super::{Authed, Shared, blocking, path_id};
 use crate::auth::ADMIN;
-use crate::bindings::directory::RecordKind;
+use crate::bindings::directory::{ClientAccount, RecordKind};
 use crate::bindings::types::OwnerKind;
 use crate::capabilities::directory::kind_name;
 
@@ -80,19 +80,6 @@ fn optional_text(map: &Map<String, Value>, names: &[&str]) -> Result<Option<Stri
     }
 }
 
-fn blocking<T: Send + 'static>(
-    app: &Shared,
-    f: impl FnOnce(&super::App) -> anyhow::Result<T> + Send + 'static,
-) -> impl std::future::Future<Output = Result<T, Response>> {
-    let app = app.clone();
-    async move {
-        tokio::task::spawn_blocking(move || f(&app))
-            .await
-            .map_err(|e| internal(&e.to_string()))?
-            .map_err(|e| internal(&format!("{e:#}")))
-    }
-}
-
 async fn create_owner(app: Shared, kind: OwnerKind, req: Request) -> Result<Response, Response> {
     let map = read(req).await?;
     let name = required_text(&map, &["name"])?;
@@ -116,20 +103,16 @@ pub(super) async fn create_customer(
     State(app): State<Shared>,
     _admin: Admin,
     req: Request,
-) -> Response {
-    create_owner(app, OwnerKind::Customer, req)
-        .await
-        .unwrap_or_else(|r| r)
+) -> Result<Response, Response> {
+    create_owner(app, OwnerKind::Customer, req).await
 }
 
 pub(super) async fn create_prospect(
     State(app): State<Shared>,
     _admin: Admin,
     req: Request,
-) -> Response {
-    create_owner(app, OwnerKind::Prospect, req)
-        .await
-        .unwrap_or_else(|r| r)
+) -> Result<Response, Response> {
+    create_owner(app, OwnerKind::Prospect, req).await
 }
 
 async fn create_record(
@@ -162,30 +145,24 @@ pub(super) async fn create_company(
     State(app): State<Shared>,
     _admin: Admin,
     req: Request,
-) -> Response {
-    create_record(app, RecordKind::Company, "name", req)
-        .await
-        .unwrap_or_else(|r| r)
+) -> Result<Response, Response> {
+    create_record(app, RecordKind::Company, "name", req).await
 }
 
 pub(super) async fn create_deal(
     State(app): State<Shared>,
     _admin: Admin,
     req: Request,
-) -> Response {
-    create_record(app, RecordKind::Deal, "name", req)
-        .await
-        .unwrap_or_else(|r| r)
+) -> Result<Response, Response> {
+    create_record(app, RecordKind::Deal, "name", req).await
 }
 
 pub(super) async fn create_activity(
     State(app): State<Shared>,
     _admin: Admin,
     req: Request,
-) -> Response {
-    create_record(app, RecordKind::Activity, "title", req)
-        .await
-        .unwrap_or_else(|r| r)
+) -> Result<Response, Response> {
+    create_record(app, RecordKind::Activity, "title", req).await
 }
 
 fn contact_id(map: &Map<String, Value>) -> Result<u64, Response> {
@@ -200,73 +177,66 @@ pub(super) async fn create_conversation(
     State(app): State<Shared>,
     _admin: Admin,
     req: Request,
-) -> Response {
-    async {
-        let map = read(req).await?;
-        let contact = contact_id(&map)?;
-        let subject = required_text(&map, &["subject"])?;
-        let last_message = match map.get("last_message") {
-            Some(Value::String(s)) if s.len() <= 65_535 => s.clone(),
-            None | Some(Value::Null) => String::new(),
-            _ => {
-                return Err(unprocessable(
-                    "last_message",
-                    "The last_message field must be a string.",
-                ));
-            }
-        };
-        let conv = blocking(&app, move |app| {
-            app.backend
-                .admin
-                .create_conversation(contact, &subject, &last_message)
-        })
-        .await?;
-        let body = json!({
-            "id": conv.id,
-            "uuid": conv.uuid,
-            "contact_id": contact,
-            "subject": conv.subject,
-            "last_message": conv.last_message,
-            "created_at": conv.created_at,
-            "last_message_at": conv.last_message_at,
-        });
-        Ok((StatusCode::CREATED, Json(body)).into_response())
-    }
-    .await
-    .unwrap_or_else(|r| r)
+) -> Result<Response, Response> {
+    let map = read(req).await?;
+    let contact = contact_id(&map)?;
+    let subject = required_text(&map, &["subject"])?;
+    let last_message = match map.get("last_message") {
+        Some(Value::String(s)) if s.len() <= 65_535 => s.clone(),
+        None | Some(Value::Null) => String::new(),
+        _ => {
+            return Err(unprocessable(
+                "last_message",
+                "The last_message field must be a string.",
+            ));
+        }
+    };
+    let conv = blocking(&app, move |app| {
+        app.backend
+            .admin
+            .create_conversation(contact, &subject, &last_message)
+    })
+    .await?;
+    let body = json!({
+        "id": conv.id,
+        "uuid": conv.uuid,
+        "contact_id": contact,
+        "subject": conv.subject,
+        "last_message": conv.last_message,
+        "created_at": conv.created_at,
+        "last_message_at": conv.last_message_at,
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 pub(super) async fn create_client(
     State(app): State<Shared>,
     _admin: Admin,
     req: Request,
-) -> Response {
-    async {
-        let map = read(req).await?;
-        let contact = contact_id(&map)?;
-        let client = blocking(&app, move |app| app.backend.admin.create_client(contact)).await?;
-        match client {
-            Some(c) => Ok((
-                StatusCode::CREATED,
-                Json(json!({"id": c.id, "contact_id": c.contact_id, "permissions": c.permissions})),
-            )
-                .into_response()),
-            None => Ok((
-                StatusCode::CONFLICT,
-                Json(json!({"message": "This contact already has a client account."})),
-            )
-                .into_response()),
-        }
-    }
-    .await
-    .unwrap_or_else(|r| r)
+) -> Result<Response, Response> {
+    let map = read(req).await?;
+    let contact = contact_id(&map)?;
+    let client = blocking(&app, move |app| app.backend.admin.create_client(contact)).await?;
+    Ok(match client {
+        Some(c) => (StatusCode::CREATED, Json(render_client(&c))).into_response(),
+        None => (
+            StatusCode::CONFLICT,
+            Json(json!({"message": "This contact already has a client account."})),
+        )
+            .into_response(),
+    })
+}
+
+/// A portal account as the platform's routes show it.
+fn render_client(c: &ClientAccount) -> Value {
+    json!({"id": c.id, "contact_id": c.contact_id, "permissions": c.permissions})
 }
 
 pub(super) async fn show_client(
     State(app): State<Shared>,
     _admin: Admin,
     Path(id): Path<String>,
-) -> Response {
+) -> Result<Response, Response> {
     let missing = || {
         (
             StatusCode::NOT_FOUND,
@@ -274,15 +244,9 @@ pub(super) async fn show_client(
         )
             .into_response()
     };
-    let Some(id) = path_id(&id) else {
-        return missing();
-    };
-    match blocking(&app, move |app| app.backend.admin.client(id)).await {
-        Ok(Some(c)) => {
-            Json(json!({"id": c.id, "contact_id": c.contact_id, "permissions": c.permissions}))
-                .into_response()
-        }
-        Ok(None) => missing(),
-        Err(r) => r,
-    }
+    let id = path_id(&id).ok_or_else(missing)?;
+    let c = blocking(&app, move |app| app.backend.admin.client(id))
+        .await?
+        .ok_or_else(missing)?;
+    Ok(Json(render_client(&c)).into_response())
 }

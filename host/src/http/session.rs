@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::body;
 use super::helperiq::Hq;
-use super::{Authed, Shared, internal};
+use super::{Authed, Shared, blocking};
 use crate::auth::Login;
 
 fn unprocessable(errors: &[(&str, &str)]) -> Response {
@@ -27,7 +27,7 @@ fn unprocessable(errors: &[(&str, &str)]) -> Response {
 
 /// `POST /api/login`: credentials from the body (JSON or form) or the query
 /// string; the body wins.
-pub async fn login(State(app): State<Shared>, req: Request) -> Response {
+pub async fn login(State(app): State<Shared>, req: Request) -> Result<Response, Response> {
     let query = req.uri().query().map(str::to_owned);
     let map = body::object(req).await.unwrap_or_default();
     let pick = |name: &str| -> Option<String> {
@@ -45,12 +45,11 @@ pub async fn login(State(app): State<Shared>, req: Request) -> Response {
         missing.push(("password", "The password field is required."));
     }
     let (Some(email), Some(password)) = (email, password) else {
-        return unprocessable(&missing);
+        return Err(unprocessable(&missing));
     };
-    let app2 = app.clone();
-    let outcome = tokio::task::spawn_blocking(move || app2.auth.login(&email, &password)).await;
-    match outcome {
-        Ok(Ok(Login::Ok { agent, token })) => Json(json!({
+    let outcome = blocking(&app, move |app| app.auth.login(&email, &password)).await?;
+    Ok(match outcome {
+        Login::Ok { agent, token } => Json(json!({
             "user": {
                 "id": agent.id,
                 "first_name": agent.first_name,
@@ -60,12 +59,12 @@ pub async fn login(State(app): State<Shared>, req: Request) -> Response {
             "token": token,
         }))
         .into_response(),
-        Ok(Ok(Login::Invalid)) => (
+        Login::Invalid => (
             StatusCode::UNAUTHORIZED,
             Json(json!({"message": "Invalid credentials."})),
         )
             .into_response(),
-        Ok(Ok(Login::Locked(wait))) => {
+        Login::Locked(wait) => {
             let mut resp = (
                 StatusCode::TOO_MANY_REQUESTS,
                 Json(json!({"message": "Too many login attempts. Please try again later."})),
@@ -76,9 +75,7 @@ pub async fn login(State(app): State<Shared>, req: Request) -> Response {
             }
             resp
         }
-        Ok(Err(e)) => internal(&format!("{e:#}")),
-        Err(e) => internal(&e.to_string()),
-    }
+    })
 }
 
 /// `GET /api/v1/agents/me`: the caller and what it may do (a HelperIQ route).
@@ -99,7 +96,11 @@ pub async fn me(Hq(auth): Hq) -> Response {
 }
 
 /// `GET /api/v1/events?after=SEQ&limit=N`: the outbox, oldest first.
-pub async fn events(State(app): State<Shared>, _auth: Authed, req: Request) -> Response {
+pub async fn events(
+    State(app): State<Shared>,
+    _auth: Authed,
+    req: Request,
+) -> Result<Response, Response> {
     let query = req.uri().query();
     let after = body::query_param(query, "after")
         .and_then(|s| s.parse::<u64>().ok())
@@ -108,13 +109,7 @@ pub async fn events(State(app): State<Shared>, _auth: Authed, req: Request) -> R
         .and_then(|s| s.parse::<u32>().ok())
         .unwrap_or(100)
         .clamp(1, 1000);
-    let app2 = app.clone();
-    match tokio::task::spawn_blocking(move || app2.backend.outbox.after(after, limit)).await {
-        Ok(Ok(list)) => {
-            let next = list.last().map_or(after, |e| e.seq);
-            Json(json!({"data": list, "next": next})).into_response()
-        }
-        Ok(Err(e)) => internal(&format!("{e:#}")),
-        Err(e) => internal(&e.to_string()),
-    }
+    let list = blocking(&app, move |app| app.backend.outbox.after(after, limit)).await?;
+    let next = list.last().map_or(after, |e| e.seq);
+    Ok(Json(json!({"data": list, "next": next})).into_response())
 }
