@@ -80,6 +80,14 @@ fn add<S: Store + ?Sized, D: Directory + ?Sized>(
     e.create(&brt(), Some(owner), patch).unwrap().contact
 }
 
+/// A patch that changes the last name only.
+fn renamed(last: &str) -> ContactPatch {
+    ContactPatch {
+        last_name: Some(Some(last.into())),
+        ..ContactPatch::default()
+    }
+}
+
 struct Fixture {
     settings: Settings,
     store: MemoryStore,
@@ -1306,16 +1314,7 @@ fn partial_updates_are_reapplied_after_a_race() {
     };
     let racing = Racing::with_rival(&f.store, 3, rival);
     let e = Engine::new(&settings, &racing, &directory);
-    let v = e
-        .update(
-            &brt(),
-            id,
-            ContactPatch {
-                last_name: Some(Some("Dupont".into())),
-                ..ContactPatch::default()
-            },
-        )
-        .unwrap();
+    let v = e.update(&brt(), id, renamed("Dupont")).unwrap();
     // The rival's last change and ours are both there.
     assert_eq!(v.contact.last_name.as_deref(), Some("Dupont"));
     assert!(v.contact.role.is_some());
@@ -1326,16 +1325,7 @@ fn partial_updates_are_reapplied_after_a_race() {
     // A rival that always wins: the caller gets the conflict, in words.
     let racing = Racing::with_rival(&f.store, u32::MAX, rival);
     let e = Engine::new(&settings, &racing, &directory);
-    let err = e
-        .update(
-            &brt(),
-            id,
-            ContactPatch {
-                last_name: Some(Some("Martin".into())),
-                ..ContactPatch::default()
-            },
-        )
-        .unwrap_err();
+    let err = e.update(&brt(), id, renamed("Martin")).unwrap_err();
     let Error::Conflict(m) = err else {
         panic!("expected a conflict, got {err:?}")
     };
@@ -1381,6 +1371,14 @@ impl crate::ports::Hooks for FakeHooks {
     }
 }
 
+/// Creates Jane Doe at ACME with `hooks` in place, which must fail.
+fn create_through(f: &Fixture, hooks: &FakeHooks) -> Error {
+    f.engine()
+        .with_hooks(hooks)
+        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
+        .unwrap_err()
+}
+
 #[test]
 fn enrichments_are_applied_with_the_rules() {
     let f = Fixture::new();
@@ -1395,16 +1393,7 @@ fn enrichments_are_applied_with_the_rules() {
     let made = add(&engine, ACME, person("Doe", "jane@acme.com", None));
     assert_eq!(made.role.as_deref(), Some("Buyer"));
     let id = made.id;
-    engine
-        .update(
-            &brt(),
-            id,
-            ContactPatch {
-                last_name: Some(Some("Roe".into())),
-                ..ContactPatch::default()
-            },
-        )
-        .unwrap();
+    engine.update(&brt(), id, renamed("Roe")).unwrap();
     assert_eq!(*hooks.seen_before.borrow(), [None, Some("Doe".to_owned())]);
 }
 
@@ -1418,11 +1407,7 @@ fn an_enrichment_the_rules_refuse_writes_nothing() {
         },
         None,
     );
-    let err = f
-        .engine()
-        .with_hooks(&hooks)
-        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
-        .unwrap_err();
+    let err = create_through(&f, &hooks);
     let fields = invalid(err);
     assert_eq!(fields[0].field, "email_address");
     assert_eq!(f.store.len(index::CONTACTS), 0);
@@ -1441,11 +1426,7 @@ fn a_veto_is_a_field_error_named_for_the_dialect_and_writes_nothing() {
         }])
     };
     let hooks = FakeHooks::new(ContactPatch::default(), veto("email"));
-    let err = f
-        .engine()
-        .with_hooks(&hooks)
-        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
-        .unwrap_err();
+    let err = create_through(&f, &hooks);
     let fields = invalid(err);
     assert_eq!(fields[0].field, "email_address");
     assert_eq!(fields[0].message, "Disposable addresses are refused.");
@@ -1453,11 +1434,7 @@ fn a_veto_is_a_field_error_named_for_the_dialect_and_writes_nothing() {
 
     // A refusal without a reason still refuses.
     let silent = FakeHooks::new(ContactPatch::default(), Some(Vec::new()));
-    let err = f
-        .engine()
-        .with_hooks(&silent)
-        .create(&brt(), Some(ACME), person("Doe", "jane@acme.com", None))
-        .unwrap_err();
+    let err = create_through(&f, &silent);
     assert!(matches!(err, Error::Invalid(ref fields) if fields[0].field == "extensions"));
     assert_eq!(f.store.len(index::CONTACTS), 0);
     assert!(f.store.events().is_empty());
