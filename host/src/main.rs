@@ -100,6 +100,11 @@ struct EngineArgs {
 
 impl EngineArgs {
     fn build(self) -> Result<Arc<http::App>> {
+        self.build_with(false)
+    }
+
+    /// `id_blocks`: the store hands out ids from reserved blocks (an import).
+    fn build_with(self, id_blocks: bool) -> Result<Arc<http::App>> {
         server::build(&server::Config {
             db: self.db.db,
             region: self.region,
@@ -107,6 +112,7 @@ impl EngineArgs {
             component: self.component,
             cache_dir: self.cache_dir.or_else(server::default_cache_dir),
             extensions: self.extensions,
+            id_blocks,
             ..server::Config::default()
         })
     }
@@ -328,7 +334,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Import(args) => {
-            let app = args.engine.build()?;
+            let app = args.engine.build_with(true)?;
             let summary = transfer::import(
                 &app.runtime,
                 &transfer::ImportOptions {
@@ -339,6 +345,7 @@ fn main() -> Result<()> {
                     rejects: args.rejects,
                     batch: args.batch,
                     owner: args.owner,
+                    workers: transfer::WORKERS,
                 },
             )?;
             if summary.read == 0 {
@@ -412,6 +419,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         )
         .map_err(anyhow::Error::msg)?,
         extensions: args.extensions.clone(),
+        id_blocks: false,
     };
     let hooks = webhooks::Webhooks {
         urls: list(&args.webhooks),
