@@ -365,7 +365,7 @@ fn each_duplicate_policy_within_the_file_and_against_the_store() {
     assert_eq!(exported(&db, &[]).len(), 1);
 }
 
-/// Batches are checked two at a time (one while the previous one commits):
+/// Batches checked two at a time (one while the previous one commits):
 /// duplicates across neighbouring batches still resolve in file order, and a
 /// row repeated with neither an email nor a phone is created once.
 #[test]
@@ -380,7 +380,7 @@ fn neighbouring_batches_resolve_duplicates_in_file_order() {
         .collect();
     rows.extend([("Solo", "", ""), ("Solo", "", "")]);
     write_people(&file, &rows);
-    let out = import(&db, &file, &["--batch", "1"]);
+    let out = import(&db, &file, &["--batch", "1", "--workers", "2"]);
     assert_eq!(counts(&out), [32, 16, 0, 16, 0], "{out}");
     let all = exported(&db, &[]);
     assert_eq!(all.len(), 16);
@@ -389,7 +389,11 @@ fn neighbouring_batches_resolve_duplicates_in_file_order() {
         assert_eq!(c["first_name"], format!("P{}", 2 * pair), "{c}");
     }
     // Updates apply in file order too: the later row of each pair is last.
-    let out = import(&db, &file, &["--batch", "1", "--on-duplicate", "update"]);
+    let out = import(
+        &db,
+        &file,
+        &["--batch", "1", "--workers", "2", "--on-duplicate", "update"],
+    );
     assert_eq!(counts(&out), [32, 0, 15, 17, 0], "{out}");
     let all = exported(&db, &[]);
     assert_eq!(all.len(), 16);

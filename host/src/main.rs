@@ -140,6 +140,11 @@ struct ImportArgs {
     /// The owner (`customer:12`) of rows that name none.
     #[arg(long)]
     owner: Option<String>,
+    /// Batches run at once: 2 checks a batch while the previous one commits,
+    /// on a second core (batches still commit in file order). On SQLite the
+    /// write-ahead log may then outgrow its bound until the import ends.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=2))]
+    workers: u64,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -345,7 +350,7 @@ fn main() -> Result<()> {
                     rejects: args.rejects,
                     batch: args.batch,
                     owner: args.owner,
-                    workers: transfer::WORKERS,
+                    workers: args.workers as usize,
                 },
             )?;
             if summary.read == 0 {

@@ -477,6 +477,15 @@ mod tests {
         }
     }
 
+    /// The changes of these entries, each by `delta`.
+    fn moves(entries: &[(String, i64)], delta: i64) -> impl Iterator<Item = Change<'_>> {
+        entries.iter().map(move |(key, id)| Change {
+            key,
+            id: *id,
+            delta,
+        })
+    }
+
     fn key(i: i64) -> String {
         format!("k{:03}", i % 577)
     }
@@ -496,14 +505,7 @@ mod tests {
             next += size;
             m.entries.extend(added.iter().cloned());
             m.sorted();
-            let mut changes: Vec<Change<'_>> = added
-                .iter()
-                .map(|(k, id)| Change {
-                    key: k,
-                    id: *id,
-                    delta: 1,
-                })
-                .collect();
+            let mut changes: Vec<Change<'_>> = moves(&added, 1).collect();
             apply(&mut m, &mut changes).unwrap();
             check_sizes(&mut m);
             // Remove every other entry of a stretch, and an entry added and
@@ -517,13 +519,7 @@ mod tests {
                 .cloned()
                 .collect();
             m.entries.retain(|e| !gone.contains(e));
-            let mut changes: Vec<Change<'_>> = gone
-                .iter()
-                .map(|(k, id)| Change {
-                    key: k,
-                    id: *id,
-                    delta: -1,
-                })
+            let mut changes: Vec<Change<'_>> = moves(&gone, -1)
                 .chain([
                     Change {
                         key: "zz",
@@ -577,14 +573,7 @@ mod tests {
         }
         // Removing everything leaves the first run, empty.
         let gone = std::mem::take(&mut m.entries);
-        let mut changes: Vec<Change<'_>> = gone
-            .iter()
-            .map(|(k, id)| Change {
-                key: k,
-                id: *id,
-                delta: -1,
-            })
-            .collect();
+        let mut changes: Vec<Change<'_>> = moves(&gone, -1).collect();
         apply(&mut m, &mut changes).unwrap();
         assert_eq!(m.runs.len(), 1, "{:?}", m.runs);
         assert_eq!(m.runs[0].n, 0);

@@ -72,7 +72,9 @@ pub struct ImportOptions {
     pub batch: usize,
     /// The owner of rows that name none.
     pub owner: Option<String>,
-    /// Batches checked at once ([`WORKERS`]; 1: one after the other).
+    /// Batches run through the component at once: 1 checks and commits one
+    /// after the other; 2 checks a batch while the previous one commits (a
+    /// second core; see [`store`]).
     pub workers: usize,
 }
 
@@ -261,10 +263,6 @@ pub fn import(runtime: &Runtime, opts: &ImportOptions) -> Result<Summary> {
     }
     Ok(summary)
 }
-
-/// Batches checked at once: one runs the component's rules while the
-/// previous one commits (see [`store`]).
-pub const WORKERS: usize = 2;
 
 /// Where each row of a batch went: the rows sent (their places in the
 /// batch), the refused ones with their reason, and the component's outcomes.

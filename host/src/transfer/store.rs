@@ -9,8 +9,9 @@
 //! processes too (each block is the backend's); the ids of a block left
 //! unused when the import ends are skipped, as the ids of a failed create are.
 //!
-//! An import checks one batch while the previous one commits (two cores:
-//! the component's rules beside the store's writes). A batch's commit waits
+//! With `--workers 2`, an import checks one batch while the previous one
+//! commits (two cores: the component's rules beside the store's writes).
+//! A batch's commit waits
 //! its [`Turns`]: it runs only once every earlier batch is done, so batches
 //! commit in file order, and none commits after an earlier one failed. A
 //! batch checked before the previous one committed may have missed what that
