@@ -487,6 +487,48 @@ mod tests {
         store.commit(&[write], &[]).unwrap().unwrap();
     }
 
+    /// Entries are inserted at the end of a commit: a document written twice
+    /// in one commit keeps only its last entries, and an exclusive entry an
+    /// earlier write of the same commit added is taken already.
+    #[test]
+    fn a_commit_sees_its_own_entries_before_it_inserts_them() {
+        let dir = std::env::temp_dir().join(format!("contacts-own-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::new(Arc::new(Db::open(&dir.join("t.db")).unwrap()));
+        let entry = |key: &str| IndexEntry {
+            index: "x".into(),
+            key: key.into(),
+        };
+        let put = |id: u64, keys: &[&str], version: Option<u64>, exclusive: &[&str]| {
+            Write::Put(Put {
+                collection: "c".into(),
+                id,
+                body: "{}".into(),
+                entries: keys.iter().map(|k| entry(k)).collect(),
+                expected_version: version,
+                exclusive: exclusive.iter().map(|k| entry(k)).collect(),
+            })
+        };
+        let twice = [
+            put(1, &["a", "b"], None, &[]),
+            put(1, &["b", "c"], Some(1), &[]),
+        ];
+        store.commit(&twice, &[]).unwrap().unwrap();
+        assert!(store.find("c", "x", "a").unwrap().is_empty());
+        assert_eq!(store.find("c", "x", "b").unwrap(), vec![1]);
+        assert_eq!(store.find("c", "x", "c").unwrap(), vec![1]);
+        assert_eq!(store.count("c", "x", None, None).unwrap(), 2);
+        let racing = [put(2, &["d"], None, &["d"]), put(3, &["d"], None, &["d"])];
+        let refused = store.commit(&racing, &[]).unwrap();
+        assert!(
+            matches!(&refused, Err(CommitError::Taken(e)) if e.key == "d"),
+            "{refused:?}"
+        );
+        assert!(store.find("c", "x", "d").unwrap().is_empty());
+        assert_eq!(store.count("c", "x", None, None).unwrap(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     /// An exclusive entry held by another document refuses the whole commit;
     /// one held by the same document does not.
     #[test]
