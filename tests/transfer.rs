@@ -365,6 +365,44 @@ fn each_duplicate_policy_within_the_file_and_against_the_store() {
     assert_eq!(exported(&db, &[]).len(), 1);
 }
 
+/// Batches checked two at a time (one while the previous one commits):
+/// duplicates across neighbouring batches still resolve in file order, and a
+/// row repeated with neither an email nor a phone is created once.
+#[test]
+fn neighbouring_batches_resolve_duplicates_in_file_order() {
+    let dir = scratch_dir();
+    let db = db_in(&dir);
+    let file = dir.join("pairs.csv");
+    let names: Vec<String> = (0..30).map(|i| format!("P{i}")).collect();
+    let emails: Vec<String> = (0..30).map(|i| format!("p{}@example.com", i / 2)).collect();
+    let mut rows: Vec<(&str, &str, &str)> = (0..30)
+        .map(|i| (names[i].as_str(), emails[i].as_str(), ""))
+        .collect();
+    rows.extend([("Solo", "", ""), ("Solo", "", "")]);
+    write_people(&file, &rows);
+    let out = import(&db, &file, &["--batch", "1", "--workers", "2"]);
+    assert_eq!(counts(&out), [32, 16, 0, 16, 0], "{out}");
+    let all = exported(&db, &[]);
+    assert_eq!(all.len(), 16);
+    for pair in 0..15 {
+        let c = by_email(&all, &format!("p{pair}@example.com"));
+        assert_eq!(c["first_name"], format!("P{}", 2 * pair), "{c}");
+    }
+    // Updates apply in file order too: the later row of each pair is last.
+    let out = import(
+        &db,
+        &file,
+        &["--batch", "1", "--workers", "2", "--on-duplicate", "update"],
+    );
+    assert_eq!(counts(&out), [32, 0, 15, 17, 0], "{out}");
+    let all = exported(&db, &[]);
+    assert_eq!(all.len(), 16);
+    for pair in 0..15 {
+        let c = by_email(&all, &format!("p{pair}@example.com"));
+        assert_eq!(c["first_name"], format!("P{}", 2 * pair + 1), "{c}");
+    }
+}
+
 #[test]
 fn keep_both_keeps_a_second_contact_under_another_owner() {
     let s = Server::start();

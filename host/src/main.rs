@@ -100,6 +100,11 @@ struct EngineArgs {
 
 impl EngineArgs {
     fn build(self) -> Result<Arc<http::App>> {
+        self.build_with(false)
+    }
+
+    /// `id_blocks`: the store hands out ids from reserved blocks (an import).
+    fn build_with(self, id_blocks: bool) -> Result<Arc<http::App>> {
         server::build(&server::Config {
             db: self.db.db,
             region: self.region,
@@ -107,6 +112,7 @@ impl EngineArgs {
             component: self.component,
             cache_dir: self.cache_dir.or_else(server::default_cache_dir),
             extensions: self.extensions,
+            id_blocks,
             ..server::Config::default()
         })
     }
@@ -134,6 +140,11 @@ struct ImportArgs {
     /// The owner (`customer:12`) of rows that name none.
     #[arg(long)]
     owner: Option<String>,
+    /// Batches run at once: 2 checks a batch while the previous one commits,
+    /// on a second core (batches still commit in file order). On SQLite the
+    /// write-ahead log may then outgrow its bound until the import ends.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=2))]
+    workers: u64,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -328,7 +339,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Import(args) => {
-            let app = args.engine.build()?;
+            let app = args.engine.build_with(true)?;
             let summary = transfer::import(
                 &app.runtime,
                 &transfer::ImportOptions {
@@ -339,6 +350,7 @@ fn main() -> Result<()> {
                     rejects: args.rejects,
                     batch: args.batch,
                     owner: args.owner,
+                    workers: args.workers as usize,
                 },
             )?;
             if summary.read == 0 {
@@ -412,6 +424,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         )
         .map_err(anyhow::Error::msg)?,
         extensions: args.extensions.clone(),
+        id_blocks: false,
     };
     let hooks = webhooks::Webhooks {
         urls: list(&args.webhooks),

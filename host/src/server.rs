@@ -38,6 +38,9 @@ pub struct Config {
     pub rate_limit: Option<crate::http::ratelimit::RateLimit>,
     /// A folder of extensions to run (docs/extensions.md).
     pub extensions: Option<PathBuf>,
+    /// The store hands out ids from blocks it reserves (an import, see
+    /// `transfer::store`), not one write per id.
+    pub id_blocks: bool,
 }
 
 impl Default for Config {
@@ -55,6 +58,7 @@ impl Default for Config {
             trust_proxy: false,
             rate_limit: None,
             extensions: None,
+            id_blocks: false,
         }
     }
 }
@@ -105,8 +109,15 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
         Some(e) => e.clone(),
         None => Arc::new(NoHooks),
     };
+    let store: Arc<dyn crate::capabilities::store::DocumentStore> = if cfg.id_blocks {
+        Arc::new(crate::transfer::store::ImportStore::new(
+            backend.store.clone(),
+        ))
+    } else {
+        backend.store.clone()
+    };
     let caps = Capabilities {
-        store: backend.store.clone(),
+        store,
         directory: backend.directory.clone(),
         hooks,
     };

@@ -294,11 +294,20 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         let id = self.store.allocate_id(index::CONTACTS);
         contact.id = id;
         contact.sync_needed = true;
-        let exclusive = if alone {
+        let mut exclusive = if alone {
             unique_keys(&contact)
         } else {
             Vec::new()
         };
+        // No two contacts come from the same content: a batch checked
+        // beside another (see the host's import) learns at its commit that
+        // the other created it first.
+        if let Some(fp) = &contact.import_key {
+            exclusive.push(IndexEntry {
+                index: index::BY_IMPORT_KEY.to_owned(),
+                key: fp.clone(),
+            });
+        }
         batch.hold(&contact);
         batch.at.insert(id, batch.pending.len());
         batch.pending.push(Pending {

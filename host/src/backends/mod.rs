@@ -18,6 +18,7 @@
 //! holds with several replicas on one database.
 
 pub mod postgres;
+pub mod ranks;
 pub mod sqlite;
 
 use std::sync::Arc;

@@ -52,49 +52,242 @@ pub enum Target {
     Ignore,
 }
 
-/// The canonical field names `--map col=field` accepts, beside `cf_*`.
-pub const FIELDS: &[&str] = &[
-    "owner",
-    "contactable_type",
-    "contactable_id",
-    "civility",
-    "first_name",
-    "last_name",
-    "name",
-    "email",
-    "alternate_emails",
-    "role",
-    "service",
-    "mobile_phone",
-    "landline_phone",
-    "work_phone",
-    "home_phone",
-    "fax",
-    "other_phone",
-    "phones",
-    "comment",
-    "street",
-    "city",
-    "state",
-    "postal_code",
-    "country_id",
-    "country",
-    "organization",
-    "custom_attributes",
-    "custom_fields",
-    "legal_representative",
-    "invoices_recipient",
-    "newsletters_recipient",
-    "is_signer_contract",
-    "is_signer_iban",
-    "profunction_id",
-    "permissions",
-    "source",
-    "avatar_url",
-    "user_id",
-    "source_id",
-    "ignore",
+/// Every field a file may name, once: its canonical name (what `--map
+/// col=field` accepts, beside `cf_*`), where its values go, and the other
+/// names files give it, folded (see [`fold`]): the dialects' spellings fold
+/// to the canonical name already, these are the CRM exports' (Google
+/// Contacts, Outlook, HubSpot) and common words.
+const NAMES: &[(&str, Target, &[&str])] = &[
+    ("owner", Target::Owner, &[]),
+    ("contactable_type", Target::OwnerType, &[]),
+    ("contactable_id", Target::OwnerId, &[]),
+    (
+        "civility",
+        Target::Text("civility"),
+        &["title", "nameprefix", "salutation", "prefix"],
+    ),
+    (
+        "first_name",
+        Target::Text("first_name"),
+        &["givenname", "first", "prenom"],
+    ),
+    (
+        "last_name",
+        Target::Text("last_name"),
+        &["familyname", "surname", "last", "nom"],
+    ),
+    ("name", Target::FullName, &["fullname", "displayname", "fn"]),
+    (
+        "email",
+        Target::Email,
+        &[
+            "emailaddress",
+            "mail",
+            "email1value",
+            "emailaddress1",
+            "email2address",
+            "email3address",
+            "email2value",
+            "email3value",
+            "email2",
+            "email3",
+            "secondaryemail",
+            "workemail",
+            "homeemail",
+        ],
+    ),
+    (
+        "alternate_emails",
+        Target::Emails,
+        &["emails", "additionalemailaddresses"],
+    ),
+    (
+        "role",
+        Target::Text("role"),
+        &[
+            "jobtitle",
+            "organization1title",
+            "organizationtitle",
+            "function",
+        ],
+    ),
+    (
+        "service",
+        Target::Text("service"),
+        &[
+            "department",
+            "organization1department",
+            "organizationdepartment",
+        ],
+    ),
+    (
+        "mobile_phone",
+        Target::Phone("mobile"),
+        &[
+            "mobile",
+            "cell",
+            "cellphone",
+            "mobilephonenumber",
+            "mobilenumber",
+        ],
+    ),
+    (
+        "landline_phone",
+        Target::Phone("landline"),
+        &[
+            "landline",
+            "phone",
+            "phonenumber",
+            "primaryphone",
+            "telephone",
+            "tel",
+        ],
+    ),
+    (
+        "work_phone",
+        Target::Phone("work"),
+        &[
+            "businessphone",
+            "businessphone2",
+            "companymainphone",
+            "officephone",
+        ],
+    ),
+    ("home_phone", Target::Phone("home"), &["homephone2"]),
+    (
+        "fax",
+        Target::Phone("fax"),
+        &["businessfax", "homefax", "faxnumber"],
+    ),
+    (
+        "other_phone",
+        Target::Phone("other"),
+        &["pager", "carphone", "assistantsphone"],
+    ),
+    ("phones", Target::Phones, &[]),
+    (
+        "comment",
+        Target::Text("comment"),
+        &["comments", "notes", "note"],
+    ),
+    (
+        "street",
+        Target::Text("street"),
+        &[
+            "streetaddress",
+            "businessstreet",
+            "address1street",
+            "address",
+            "homestreet",
+        ],
+    ),
+    (
+        "city",
+        Target::Text("city"),
+        &["businesscity", "address1city", "homecity"],
+    ),
+    (
+        "state",
+        Target::Text("state"),
+        &[
+            "region",
+            "stateregion",
+            "businessstate",
+            "address1region",
+            "homestate",
+        ],
+    ),
+    (
+        "postal_code",
+        Target::Text("postal_code"),
+        &[
+            "zip",
+            "zipcode",
+            "postcode",
+            "businesspostalcode",
+            "address1postalcode",
+            "homepostalcode",
+        ],
+    ),
+    ("country_id", Target::Text("country_id"), &[]),
+    (
+        "country",
+        Target::Attribute("country"),
+        &[
+            "countryregion",
+            "businesscountryregion",
+            "address1country",
+            "homecountryregion",
+        ],
+    ),
+    (
+        "organization",
+        Target::Attribute("organization"),
+        &[
+            "company",
+            "companyname",
+            "organization1name",
+            "organizationname",
+            "org",
+        ],
+    ),
+    ("custom_attributes", Target::Attributes, &[]),
+    ("custom_fields", Target::CustomFields, &[]),
+    (
+        "legal_representative",
+        Target::Text("legal_representative"),
+        &[],
+    ),
+    (
+        "invoices_recipient",
+        Target::Text("invoices_recipient"),
+        &[],
+    ),
+    (
+        "newsletters_recipient",
+        Target::Text("newsletters_recipient"),
+        &[],
+    ),
+    (
+        "is_signer_contract",
+        Target::Text("is_signer_contract"),
+        &[],
+    ),
+    ("is_signer_iban", Target::Text("is_signer_iban"), &[]),
+    ("profunction_id", Target::Text("profunction_id"), &[]),
+    ("permissions", Target::Permissions, &[]),
+    ("source", Target::Text("source"), &[]),
+    (
+        "avatar_url",
+        Target::Text("avatar_url"),
+        &["avatar", "photo"],
+    ),
+    ("user_id", Target::Text("user_id"), &[]),
+    ("source_id", Target::Text("source_id"), &[]),
+    (
+        "ignore",
+        Target::Ignore,
+        &[
+            "id",
+            "createdat",
+            "updatedat",
+            "blocked",
+            "syncneeded",
+            "middlename",
+            "labels",
+            "groupmembership",
+            "namesuffix",
+            "suffix",
+            "nickname",
+            "fileas",
+        ],
+    ),
 ];
+
+/// The canonical field names `--map col=field` accepts, beside `cf_*`.
+pub fn field_names() -> impl Iterator<Item = &'static str> {
+    NAMES.iter().map(|(name, _, _)| *name)
+}
 
 /// A column or key name folded for comparison: lowercase letters and digits.
 pub fn fold(name: &str) -> String {
@@ -114,72 +307,10 @@ pub fn target(name: &str) -> Option<Target> {
     if let Some(t) = google_pair(&folded) {
         return Some(t);
     }
-    Some(match folded.as_str() {
-        "owner" => Target::Owner,
-        "contactabletype" => Target::OwnerType,
-        "contactableid" => Target::OwnerId,
-        "civility" | "title" | "nameprefix" | "salutation" | "prefix" => Target::Text("civility"),
-        "firstname" | "givenname" | "first" | "prenom" => Target::Text("first_name"),
-        "lastname" | "familyname" | "surname" | "last" | "nom" => Target::Text("last_name"),
-        "name" | "fullname" | "displayname" | "fn" => Target::FullName,
-        "email" | "emailaddress" | "mail" | "email1value" | "emailaddress1" => Target::Email,
-        "email2address" | "email3address" | "email2value" | "email3value" | "email2" | "email3"
-        | "secondaryemail" | "workemail" | "homeemail" => Target::Email,
-        "emails" | "alternateemails" | "additionalemailaddresses" => Target::Emails,
-        "role" | "jobtitle" | "organization1title" | "organizationtitle" | "function" => {
-            Target::Text("role")
-        }
-        "service" | "department" | "organization1department" | "organizationdepartment" => {
-            Target::Text("service")
-        }
-        "mobilephone" | "mobile" | "cell" | "cellphone" | "mobilephonenumber" | "mobilenumber" => {
-            Target::Phone("mobile")
-        }
-        "landlinephone" | "landline" | "phone" | "phonenumber" | "primaryphone" | "telephone"
-        | "tel" => Target::Phone("landline"),
-        "workphone" | "businessphone" | "businessphone2" | "companymainphone" | "officephone" => {
-            Target::Phone("work")
-        }
-        "homephone" | "homephone2" => Target::Phone("home"),
-        "fax" | "businessfax" | "homefax" | "faxnumber" => Target::Phone("fax"),
-        "otherphone" | "pager" | "carphone" | "assistantsphone" => Target::Phone("other"),
-        "phones" => Target::Phones,
-        "comment" | "comments" | "notes" | "note" => Target::Text("comment"),
-        "street" | "streetaddress" | "businessstreet" | "address1street" | "address"
-        | "homestreet" => Target::Text("street"),
-        "city" | "businesscity" | "address1city" | "homecity" => Target::Text("city"),
-        "state" | "region" | "stateregion" | "businessstate" | "address1region" | "homestate" => {
-            Target::Text("state")
-        }
-        "postalcode" | "zip" | "zipcode" | "postcode" | "businesspostalcode"
-        | "address1postalcode" | "homepostalcode" => Target::Text("postal_code"),
-        "countryid" => Target::Text("country_id"),
-        "country"
-        | "countryregion"
-        | "businesscountryregion"
-        | "address1country"
-        | "homecountryregion" => Target::Attribute("country"),
-        "organization" | "company" | "companyname" | "organization1name" | "organizationname"
-        | "org" => Target::Attribute("organization"),
-        "customattributes" => Target::Attributes,
-        "customfields" => Target::CustomFields,
-        "legalrepresentative" => Target::Text("legal_representative"),
-        "invoicesrecipient" => Target::Text("invoices_recipient"),
-        "newslettersrecipient" => Target::Text("newsletters_recipient"),
-        "issignercontract" => Target::Text("is_signer_contract"),
-        "issigneriban" => Target::Text("is_signer_iban"),
-        "profunctionid" => Target::Text("profunction_id"),
-        "permissions" => Target::Permissions,
-        "source" => Target::Text("source"),
-        "avatarurl" | "avatar" | "photo" => Target::Text("avatar_url"),
-        "userid" => Target::Text("user_id"),
-        "sourceid" => Target::Text("source_id"),
-        "id" | "createdat" | "updatedat" | "ignore" | "blocked" | "syncneeded" | "middlename"
-        | "labels" | "groupmembership" | "namesuffix" | "suffix" | "nickname" | "fileas" => {
-            Target::Ignore
-        }
-        _ => return None,
-    })
+    NAMES
+        .iter()
+        .find(|(name, _, others)| fold(name) == folded || others.contains(&folded.as_str()))
+        .map(|(_, target, _)| target.clone())
 }
 
 /// Google Contacts' numbered columns, folded: `Phone 1 - Type` (or `Label`,
@@ -210,13 +341,13 @@ pub fn parse_map(raw: &str) -> Result<(String, Target)> {
         bail!("--map takes column=field, not {raw:?}");
     };
     let field = field.trim();
-    let known = FIELDS.contains(&field) || field.starts_with("cf_");
+    let known = field_names().any(|name| name == field) || field.starts_with("cf_");
     let target = target(field).filter(|_| known);
     match target {
         Some(t) => Ok((col.trim().to_owned(), t)),
         None => bail!(
             "--map {raw:?}: unknown field {field:?}; fields are {} and cf_*",
-            FIELDS.join(", ")
+            field_names().collect::<Vec<_>>().join(", ")
         ),
     }
 }
@@ -645,6 +776,31 @@ mod tests {
             Some(Target::CustomField("cf_size".into()))
         );
         assert_eq!(target("Favourite colour"), None);
+    }
+
+    /// One table: each name, canonical or other, means one field, and every
+    /// column an export writes reads back as a field of its own name.
+    #[test]
+    fn every_name_means_one_field() {
+        let mut seen = std::collections::HashSet::new();
+        for (name, want, others) in NAMES {
+            assert_eq!(target(name).as_ref(), Some(want), "{name}");
+            assert!(seen.insert(fold(name)), "{name} twice");
+            for other in *others {
+                assert_eq!(fold(other), *other, "{other} is written folded");
+                assert!(seen.insert(other.to_string()), "{other} twice");
+            }
+        }
+        for column in COLUMNS {
+            let named = NAMES.iter().find(|(name, _, _)| name == column);
+            let want = named.map_or(Target::Ignore, |(_, t, _)| t.clone());
+            assert_eq!(target(column), Some(want), "{column}");
+        }
+        assert!(parse_map("Cell=mobile_phone").is_ok());
+        assert!(
+            parse_map("Cell=cell").is_err(),
+            "--map takes canonical names"
+        );
     }
 
     #[test]

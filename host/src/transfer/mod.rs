@@ -12,12 +12,15 @@
 pub mod csv;
 pub mod fields;
 mod progress;
+pub mod store;
 pub mod vcard;
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -28,6 +31,7 @@ use crate::bindings::types::{Caller, Context, Dialect, OwnerRef};
 use crate::runtime::Runtime;
 use fields::{Record, Target};
 use progress::Progress;
+use store::Turns;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -68,6 +72,10 @@ pub struct ImportOptions {
     pub batch: usize,
     /// The owner of rows that name none.
     pub owner: Option<String>,
+    /// Batches run through the component at once: 1 checks and commits one
+    /// after the other; 2 checks a batch while the previous one commits (a
+    /// second core; see [`store`]).
+    pub workers: usize,
 }
 
 /// What an import did.
@@ -78,6 +86,8 @@ pub struct Summary {
     pub updated: u64,
     pub skipped: u64,
     pub rejected: u64,
+    /// Time in the component's calls, summed over the workers (they overlap).
+    pub component: Duration,
 }
 
 /// The caller an import or an export runs as: the operator, every scope.
@@ -149,61 +159,80 @@ pub fn import(runtime: &Runtime, opts: &ImportOptions) -> Result<Summary> {
     let started = Instant::now();
     let mut progress = Progress::new(size);
     let mut summary = Summary::default();
-    let mut component = Duration::ZERO;
     let cx = operator();
-    for msg in rx {
-        let (rows, bytes) = match msg {
-            Read::Batch(rows, bytes) => (rows, bytes),
-            Read::Failed(e) => {
-                rejects.finish()?;
-                return Err(e.context(format!("reading {}", opts.file.display())));
-            }
-        };
-        summary.read += rows.len() as u64;
-        let mut sent = Vec::with_capacity(rows.len());
-        let mut at = Vec::with_capacity(rows.len());
-        // Refused rows by their place in the batch, written in file order.
-        let mut refused: Vec<(usize, String)> = Vec::new();
-        for (i, r) in rows.iter().enumerate() {
-            match &r.row {
-                Ok(row) => {
-                    sent.push(row.clone());
-                    at.push(i);
+    // Batches go to the workers in file order, each with its turn; their
+    // answers come back in any order and are counted in file order.
+    let jobs = Mutex::new((rx, 0u64));
+    let turns = Arc::new(Turns::default());
+    let stop = AtomicBool::new(false);
+    let (done_tx, done_rx) = mpsc::channel::<(u64, Checked)>();
+    let counted = std::thread::scope(|scope| -> Result<()> {
+        for _ in 0..opts.workers.max(1) {
+            let done = done_tx.clone();
+            let (jobs, turns, stop, cx) = (&jobs, &turns, &stop, &cx);
+            scope.spawn(move || work(runtime, cx, policy, jobs, turns, stop, &done));
+        }
+        drop(done_tx);
+        let mut early: BTreeMap<u64, Checked> = BTreeMap::new();
+        let mut next = 0u64;
+        let counting = (|| -> Result<()> {
+            for (turn, checked) in &done_rx {
+                early.insert(turn, checked);
+                while let Some(checked) = early.remove(&next) {
+                    next += 1;
+                    let (rows, bytes, answer, took) = match checked {
+                        Checked::Batch {
+                            rows,
+                            bytes,
+                            answer,
+                            took,
+                        } => (rows, bytes, answer, took),
+                        Checked::Failed(e) => {
+                            return Err(e.context(format!("reading {}", opts.file.display())));
+                        }
+                    };
+                    summary.component += took;
+                    let (at, mut refused, outcomes) = answer?;
+                    summary.read += rows.len() as u64;
+                    if outcomes.len() != at.len() {
+                        bail!(
+                            "the component answered {} outcomes for {} rows",
+                            outcomes.len(),
+                            at.len()
+                        );
+                    }
+                    for (i, outcome) in at.into_iter().zip(outcomes) {
+                        match outcome {
+                            ImportOutcome::Created(_) => summary.created += 1,
+                            ImportOutcome::Updated(_) => summary.updated += 1,
+                            ImportOutcome::Skipped(_) => summary.skipped += 1,
+                            ImportOutcome::Invalid(errors) => {
+                                let reason = errors
+                                    .iter()
+                                    .map(|e| format!("{}: {}", e.field, e.message))
+                                    .collect::<Vec<_>>()
+                                    .join("; ");
+                                refused.push((i, reason));
+                            }
+                        }
+                    }
+                    refused.sort_by_key(|(i, _)| *i);
+                    summary.rejected += refused.len() as u64;
+                    for (i, reason) in refused {
+                        rejects.write(rows[i].line, &reason, &rows[i].raw)?;
+                    }
+                    progress.update(&summary, bytes);
                 }
-                Err(reason) => refused.push((i, reason.clone())),
             }
-        }
-        let t = Instant::now();
-        let outcomes = call_batch(runtime, &cx, &sent, policy)?;
-        component += t.elapsed();
-        if outcomes.len() != sent.len() {
-            bail!(
-                "the component answered {} outcomes for {} rows",
-                outcomes.len(),
-                sent.len()
-            );
-        }
-        for (i, outcome) in at.into_iter().zip(outcomes) {
-            match outcome {
-                ImportOutcome::Created(_) => summary.created += 1,
-                ImportOutcome::Updated(_) => summary.updated += 1,
-                ImportOutcome::Skipped(_) => summary.skipped += 1,
-                ImportOutcome::Invalid(errors) => {
-                    let reason = errors
-                        .iter()
-                        .map(|e| format!("{}: {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    refused.push((i, reason));
-                }
-            }
-        }
-        refused.sort_by_key(|(i, _)| *i);
-        summary.rejected += refused.len() as u64;
-        for (i, reason) in refused {
-            rejects.write(rows[i].line, &reason, &rows[i].raw)?;
-        }
-        progress.update(&summary, bytes);
+            Ok(())
+        })();
+        // Workers stop taking batches once counting stopped (a failure).
+        stop.store(true, Ordering::Relaxed);
+        counting
+    });
+    if let Err(e) = counted {
+        rejects.finish()?;
+        return Err(e);
     }
     reader
         .join()
@@ -227,12 +256,81 @@ pub fn import(runtime: &Runtime, opts: &ImportOptions) -> Result<Summary> {
         summary.rejected,
         elapsed.as_secs_f64(),
         rate,
-        component.as_secs_f64(),
+        summary.component.as_secs_f64(),
     );
     if summary.rejected > 0 {
         println!("rejected rows: {}", rejects.path.display());
     }
     Ok(summary)
+}
+
+/// Where each row of a batch went: the rows sent (their places in the
+/// batch), the refused ones with their reason, and the component's outcomes.
+type Answer = Result<(Vec<usize>, Vec<(usize, String)>, Vec<ImportOutcome>)>;
+
+/// A batch after the component, or the reading failure that ended the file.
+enum Checked {
+    Batch {
+        rows: Vec<Row>,
+        bytes: u64,
+        answer: Answer,
+        took: Duration,
+    },
+    Failed(anyhow::Error),
+}
+
+/// A worker: takes the next batch and its turn, runs it through the
+/// component in that turn, and hands back the answer.
+fn work(
+    runtime: &Runtime,
+    cx: &Context,
+    policy: DuplicatePolicy,
+    jobs: &Mutex<(mpsc::Receiver<Read>, u64)>,
+    turns: &Arc<Turns>,
+    stop: &AtomicBool,
+    done: &mpsc::Sender<(u64, Checked)>,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        let (msg, turn) = {
+            let Ok(mut jobs) = jobs.lock() else { return };
+            let Ok(msg) = jobs.0.recv() else { return };
+            jobs.1 += 1;
+            (msg, jobs.1 - 1)
+        };
+        let checked = match msg {
+            Read::Failed(e) => {
+                turns.finish(turn, false);
+                Checked::Failed(e)
+            }
+            Read::Batch(rows, bytes) => {
+                let mut sent = Vec::with_capacity(rows.len());
+                let mut at = Vec::with_capacity(rows.len());
+                // Refused rows by their place in the batch.
+                let mut refused: Vec<(usize, String)> = Vec::new();
+                for (i, r) in rows.iter().enumerate() {
+                    match &r.row {
+                        Ok(row) => {
+                            sent.push(row.clone());
+                            at.push(i);
+                        }
+                        Err(reason) => refused.push((i, reason.clone())),
+                    }
+                }
+                let t = Instant::now();
+                let outcomes =
+                    store::in_turn(turns, turn, || call_batch(runtime, cx, &sent, policy));
+                Checked::Batch {
+                    rows,
+                    bytes,
+                    answer: outcomes.map(|o| (at, refused, o)),
+                    took: t.elapsed(),
+                }
+            }
+        };
+        if done.send((turn, checked)).is_err() {
+            return;
+        }
+    }
 }
 
 /// One batch through the component; a batch that keeps racing other writers

@@ -29,6 +29,12 @@ pub trait DocumentStore: Send + Sync + 'static {
         end: Option<&str>,
     ) -> Result<u64>;
     fn allocate_id(&self, collection: &str) -> Result<u64>;
+    /// `n` fresh ids at once, never reused, ascending; a backend may take
+    /// them in one write (an import reserves ids in blocks, see
+    /// `transfer::store`).
+    fn allocate_ids(&self, collection: &str, n: u64) -> Result<Vec<u64>> {
+        (0..n).map(|_| self.allocate_id(collection)).collect()
+    }
     /// Ids of a collection's documents above `after`, ascending.
     fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>>;
     /// `Ok(Err(_))` is a refusal the component handles (a stale version);
@@ -62,6 +68,9 @@ impl<T: DocumentStore + ?Sized> DocumentStore for std::sync::Arc<T> {
     }
     fn allocate_id(&self, collection: &str) -> Result<u64> {
         (**self).allocate_id(collection)
+    }
+    fn allocate_ids(&self, collection: &str, n: u64) -> Result<Vec<u64>> {
+        (**self).allocate_ids(collection, n)
     }
     fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
         (**self).ids(collection, after, limit)

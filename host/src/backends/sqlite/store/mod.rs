@@ -3,7 +3,8 @@
 //! Documents and index entries are two `WITHOUT ROWID` tables whose primary
 //! keys are the lookups: `(collection, id)` and `(collection, idx, key, id)`.
 //! Keys compare with SQLite's BINARY collation, bytewise, as the WIT says.
-//! [`ranks`] keeps the run sizes that make counts and deep pages cheap.
+//! [`ranks`] answers for the run sizes that make counts and deep pages cheap
+//! (the logic is `backends::ranks`).
 //!
 //! The store is lean: collection and index names are small integer codes
 //! (`store_names`), and each document row keeps the list of its own entries
@@ -12,13 +13,16 @@
 
 mod ranks;
 
-use std::collections::{HashMap, HashSet};
+use ranks::SqliteRuns;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Result, anyhow};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::db::Db;
+use crate::backends::ranks::{self as order, Change};
 use crate::bindings::store::{CommitError, Document, Hit, Range, Write};
 use crate::bindings::types::Event;
 use crate::capabilities::store::DocumentStore;
@@ -220,7 +224,13 @@ impl DocumentStore for SqliteStore {
         ) else {
             return Ok(Vec::new());
         };
-        ranks::scan(&mut conn, coll, idx, range)
+        if order::is_walk(range) {
+            return order::scan(&mut runs(&conn, coll, idx), range);
+        }
+        // Several statements: one read transaction, so run sizes and entries
+        // come from the same snapshot.
+        let tx = conn.transaction()?;
+        order::scan(&mut runs(&tx, coll, idx), range)
     }
 
     fn count(
@@ -236,7 +246,7 @@ impl DocumentStore for SqliteStore {
             return Ok(0);
         };
         let tx = conn.transaction()?;
-        ranks::count(&tx, coll, idx, start.unwrap_or(""), end)
+        order::count(&mut runs(&tx, coll, idx), start.unwrap_or(""), end)
     }
 
     fn allocate_id(&self, collection: &str) -> Result<u64> {
@@ -247,6 +257,20 @@ impl DocumentStore for SqliteStore {
         )?;
         let next: i64 = stmt.query_row(params![collection], |r| r.get(0))?;
         Ok(next as u64)
+    }
+
+    fn allocate_ids(&self, collection: &str, n: u64) -> Result<Vec<u64>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let conn = self.db.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO sequences (collection, next) VALUES (?1, ?2) \
+             ON CONFLICT (collection) DO UPDATE SET next = next + ?2 RETURNING next",
+        )?;
+        let last: i64 = stmt.query_row(params![collection, n as i64], |r| r.get(0))?;
+        let last = last as u64;
+        Ok((last + 1 - n..=last).collect())
     }
 
     fn ids(&self, collection: &str, after: Option<u64>, limit: u32) -> Result<Vec<u64>> {
@@ -270,6 +294,12 @@ impl DocumentStore for SqliteStore {
         let mut conn = self.db.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut fresh: Vec<(String, i64)> = Vec::new();
+        // Entries added (1) and removed (-1): their runs are resized at the
+        // end, each run once.
+        let mut moved: Vec<(i64, i64, String, i64, i64)> = Vec::new();
+        // Entries to insert, written at the end in key order: a batch's
+        // entries then land together in the index instead of one page each.
+        let mut added: BTreeSet<(i64, i64, String, i64)> = BTreeSet::new();
         for write in writes {
             let (collection, id, expected) = match write {
                 Write::Put(p) => (&p.collection, p.id, p.expected_version),
@@ -306,7 +336,11 @@ impl DocumentStore for SqliteStore {
                         )?
                         .query_row(params![coll, idx, e.key, id as i64], |r| r.get(0))
                         .optional()?;
-                    if holder.is_some() {
+                    let at = |id| (coll, idx, e.key.clone(), id);
+                    let pending = added
+                        .range(at(i64::MIN)..=at(i64::MAX))
+                        .any(|entry| entry.3 != id as i64);
+                    if holder.is_some() || pending {
                         return Ok(Err(CommitError::Taken(e.clone())));
                     }
                 }
@@ -320,20 +354,19 @@ impl DocumentStore for SqliteStore {
             let old: HashSet<(i64, &str)> = old.iter().map(|(i, k)| (*i, k.as_str())).collect();
             let new_set: HashSet<(i64, &str)> = new.iter().copied().collect();
             for &(idx, key) in old.difference(&new_set) {
-                tx.prepare_cached(
-                    "DELETE FROM index_entries \
-                     WHERE collection = ?1 AND idx = ?2 AND key = ?3 AND id = ?4",
-                )?
-                .execute(params![coll, idx, key, id as i64])?;
-                ranks::removed(&tx, coll, idx, key, id as i64)?;
+                // One this commit added is simply not inserted.
+                if !added.remove(&(coll, idx, key.to_owned(), id as i64)) {
+                    tx.prepare_cached(
+                        "DELETE FROM index_entries \
+                         WHERE collection = ?1 AND idx = ?2 AND key = ?3 AND id = ?4",
+                    )?
+                    .execute(params![coll, idx, key, id as i64])?;
+                }
+                moved.push((coll, idx, key.to_owned(), id as i64, -1));
             }
             for &(idx, key) in new_set.difference(&old) {
-                tx.prepare_cached(
-                    "INSERT INTO index_entries (collection, idx, key, id) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![coll, idx, key, id as i64])?;
-                ranks::added(&tx, coll, idx, key, id as i64)?;
+                added.insert((coll, idx, key.to_owned(), id as i64));
+                moved.push((coll, idx, key.to_owned(), id as i64, 1));
             }
             match write {
                 Write::Put(p) => {
@@ -357,6 +390,15 @@ impl DocumentStore for SqliteStore {
                 }
             }
         }
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO index_entries (collection, idx, key, id) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (coll, idx, key, id) in added {
+                insert.execute(params![coll, idx, key, id])?;
+            }
+        }
+        resize_runs(&tx, &mut moved)?;
         if !events.is_empty() {
             let now = now_rfc3339();
             let mut insert = tx.prepare_cached(
@@ -372,6 +414,34 @@ impl DocumentStore for SqliteStore {
         }
         Ok(Ok(()))
     }
+}
+
+/// The answers of one index's entries and runs on this connection.
+fn runs(conn: &Connection, collection: i64, index: i64) -> SqliteRuns<'_> {
+    SqliteRuns {
+        conn,
+        collection,
+        index,
+    }
+}
+
+/// Moves the run sizes of the indexes a commit changed: `(collection,
+/// index, key, id, delta)` entries, grouped by index.
+fn resize_runs(conn: &Connection, moved: &mut [(i64, i64, String, i64, i64)]) -> Result<()> {
+    moved.sort_unstable_by_key(|a| (a.0, a.1));
+    for group in moved.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+        let (collection, index) = (group[0].0, group[0].1);
+        let mut changes: Vec<Change<'_>> = group
+            .iter()
+            .map(|(_, _, key, id, delta)| Change {
+                key,
+                id: *id,
+                delta: *delta,
+            })
+            .collect();
+        order::apply(&mut runs(conn, collection, index), &mut changes)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -415,6 +485,48 @@ mod tests {
             exclusive: Vec::new(),
         });
         store.commit(&[write], &[]).unwrap().unwrap();
+    }
+
+    /// Entries are inserted at the end of a commit: a document written twice
+    /// in one commit keeps only its last entries, and an exclusive entry an
+    /// earlier write of the same commit added is taken already.
+    #[test]
+    fn a_commit_sees_its_own_entries_before_it_inserts_them() {
+        let dir = std::env::temp_dir().join(format!("contacts-own-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = SqliteStore::new(Arc::new(Db::open(&dir.join("t.db")).unwrap()));
+        let entry = |key: &str| IndexEntry {
+            index: "x".into(),
+            key: key.into(),
+        };
+        let put = |id: u64, keys: &[&str], version: Option<u64>, exclusive: &[&str]| {
+            Write::Put(Put {
+                collection: "c".into(),
+                id,
+                body: "{}".into(),
+                entries: keys.iter().map(|k| entry(k)).collect(),
+                expected_version: version,
+                exclusive: exclusive.iter().map(|k| entry(k)).collect(),
+            })
+        };
+        let twice = [
+            put(1, &["a", "b"], None, &[]),
+            put(1, &["b", "c"], Some(1), &[]),
+        ];
+        store.commit(&twice, &[]).unwrap().unwrap();
+        assert!(store.find("c", "x", "a").unwrap().is_empty());
+        assert_eq!(store.find("c", "x", "b").unwrap(), vec![1]);
+        assert_eq!(store.find("c", "x", "c").unwrap(), vec![1]);
+        assert_eq!(store.count("c", "x", None, None).unwrap(), 2);
+        let racing = [put(2, &["d"], None, &["d"]), put(3, &["d"], None, &["d"])];
+        let refused = store.commit(&racing, &[]).unwrap();
+        assert!(
+            matches!(&refused, Err(CommitError::Taken(e)) if e.key == "d"),
+            "{refused:?}"
+        );
+        assert!(store.find("c", "x", "d").unwrap().is_empty());
+        assert_eq!(store.count("c", "x", None, None).unwrap(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// An exclusive entry held by another document refuses the whole commit;
