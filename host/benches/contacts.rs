@@ -207,15 +207,7 @@ fn http(f: &Fixture, cache: &Path, qs: &[String], contacts: u64) -> Http {
     let token = agent_token(f, cache, "Bench Agent");
     let server = Served::start(f, cache);
     let addr = server.addr.clone();
-    let targets: Vec<String> = qs
-        .iter()
-        .map(|q| {
-            format!(
-                "/api/v1/contacts/numbers?phone_number={}",
-                q.replace('+', "%2B")
-            )
-        })
-        .collect();
+    let targets: Vec<String> = qs.iter().map(|q| numbers_target(q)).collect();
     // Latency: one client, sequential requests.
     let mut conn = Conn::open(&addr);
     for t in targets.iter().take(200) {

@@ -271,12 +271,7 @@ fn main() {
     let a = Served::serve(&url, &cache);
     let numbers: Vec<String> = queries(n, 2_000)
         .iter()
-        .map(|q| {
-            format!(
-                "/api/v1/contacts/numbers?phone_number={}",
-                q.replace('+', "%2B")
-            )
-        })
+        .map(|q| numbers_target(q))
         .collect();
     let mut conn = Conn::open(&a.addr);
     // Warm the server's instances and PostgreSQL's buffers first.

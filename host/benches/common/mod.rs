@@ -630,6 +630,14 @@ pub fn queries(n: u64, count: usize) -> Vec<String> {
         .collect()
 }
 
+/// The caller-id lookup of `q` (one of [`queries`]) as a request target.
+pub fn numbers_target(q: &str) -> String {
+    format!(
+        "/api/v1/contacts/numbers?phone_number={}",
+        q.replace('+', "%2B")
+    )
+}
+
 /// One keep-alive HTTP/1.1 connection; returns the status of each reply.
 pub struct Conn {
     stream: TcpStream,
