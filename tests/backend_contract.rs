@@ -307,6 +307,29 @@ fn accounts_match_emails_in_any_case_and_count_parallel_attempts() {
                 "{name}: cleared"
             );
         }
+
+        // A login may send any bytes, a NUL too (PostgreSQL's text holds
+        // none): it matches no agent, and its failures count and clear.
+        let odd = "a\0b@example.com";
+        assert!(b.accounts.agent_by_email(odd).unwrap().is_none(), "{name}");
+        for _ in 0..2 {
+            assert_eq!(
+                b.accounts.count_attempt(odd, now - 60_000, now, 2).unwrap(),
+                Attempt::Counted,
+                "{name}"
+            );
+        }
+        assert_eq!(
+            b.accounts.count_attempt(odd, now - 60_000, now, 2).unwrap(),
+            Attempt::Locked { oldest_ms: now },
+            "{name}"
+        );
+        b.accounts.clear_failures(odd).unwrap();
+        assert_eq!(
+            b.accounts.count_attempt(odd, now - 60_000, now, 2).unwrap(),
+            Attempt::Counted,
+            "{name}: cleared"
+        );
     }
 }
 

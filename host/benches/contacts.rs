@@ -15,8 +15,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
@@ -33,23 +32,6 @@ fn wit_patch(p: &ContactPatch) -> api::ContactPatch {
         mobile_phone: p.mobile_phone.clone(),
         ..api::ContactPatch::empty()
     }
-}
-
-/// Lookup queries in the forms a phone system sends, for contacts below `n`.
-fn queries(n: u64, count: usize) -> Vec<String> {
-    let mut rng = Rng(7);
-    (0..count)
-        .map(|k| {
-            let i = rng.next() % n;
-            let national = mobile(i);
-            match k % 4 {
-                0 => format!("+33{}", &national[1..]),
-                1 => format!("0033{}", &national[1..]),
-                2 => national,
-                _ => national[national.len() - 9..].to_owned(),
-            }
-        })
-        .collect()
 }
 
 struct LookupFigures {
@@ -221,67 +203,11 @@ fn queries_q(f: &Fixture, app: &contacts_host::http::App) -> QueryFigures {
     }
 }
 
-/// One keep-alive HTTP/1.1 connection; returns the status of each reply.
-struct Conn {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Conn {
-    fn open(addr: &str) -> Conn {
-        let stream = TcpStream::connect(addr).expect("connect");
-        stream.set_nodelay(true).ok();
-        let reader = BufReader::new(stream.try_clone().expect("clone"));
-        Conn { stream, reader }
-    }
-
-    fn get(&mut self, target: &str, token: &str) -> u16 {
-        self.get_as(target, token, "bluerocktel")
-    }
-
-    fn get_as(&mut self, target: &str, token: &str, dialect: &str) -> u16 {
-        write!(
-            self.stream,
-            "GET {target} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nX-Contacts-Dialect: {dialect}\r\n\r\n"
-        )
-        .expect("write");
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("status");
-        let status = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line).expect("header");
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body).expect("body");
-        status
-    }
-}
-
 fn http(f: &Fixture, cache: &Path, qs: &[String], contacts: u64) -> Http {
     let token = agent_token(f, cache, "Bench Agent");
     let server = Served::start(f, cache);
     let addr = server.addr.clone();
-    let targets: Vec<String> = qs
-        .iter()
-        .map(|q| {
-            format!(
-                "/api/v1/contacts/numbers?phone_number={}",
-                q.replace('+', "%2B")
-            )
-        })
-        .collect();
+    let targets: Vec<String> = qs.iter().map(|q| numbers_target(q)).collect();
     // Latency: one client, sequential requests.
     let mut conn = Conn::open(&addr);
     for t in targets.iter().take(200) {

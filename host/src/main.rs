@@ -234,6 +234,10 @@ struct ServeArgs {
     /// Time one call may run, in milliseconds.
     #[arg(long, env = "CONTACTS_DEADLINE_MS", default_value_t = 10_000)]
     deadline_ms: u64,
+    /// Component instances alive at once (default: twice the cores, at least
+    /// 4); requests beyond them wait for a free one.
+    #[arg(long, env = "CONTACTS_INSTANCES", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    instances: Option<u16>,
     /// Webhooks that receive every event, in order (comma-separated http:// URLs).
     #[arg(long, env = "CONTACTS_WEBHOOKS", default_value = "")]
     webhooks: String,
@@ -410,10 +414,13 @@ fn serve(args: ServeArgs) -> Result<()> {
         custom_fields: list(&args.custom_fields),
         component: args.component.clone(),
         cache_dir: args.cache_dir.clone().or_else(server::default_cache_dir),
-        limits: Limits {
-            memory: args.memory_mib << 20,
-            deadline: std::time::Duration::from_millis(args.deadline_ms),
-            ..Limits::default()
+        limits: {
+            let default = Limits::default();
+            Limits {
+                memory: args.memory_mib << 20,
+                deadline: std::time::Duration::from_millis(args.deadline_ms),
+                max_instances: args.instances.map_or(default.max_instances, usize::from),
+            }
         },
         reindex: false,
         trust_proxy: args.trust_proxy,

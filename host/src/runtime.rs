@@ -23,7 +23,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use crate::bindings::{Contacts, ContactsPre, api};
 use crate::capabilities::directory::{self, Directory, host::DirectoryView};
 use crate::capabilities::hooks::{self, Hooks, HooksView};
-use crate::capabilities::store::{self, DocumentStore, host::StoreView};
+use crate::capabilities::store::{self, DocumentStore, backoff::Backoff, host::StoreView};
 
 /// How often the epoch advances; deadlines are counted in these ticks.
 const TICK: Duration = Duration::from_millis(10);
@@ -68,6 +68,8 @@ pub struct State {
     table: ResourceTable,
     limits: StoreLimits,
     caps: Capabilities,
+    /// The stale commits of the current call: how long the next one waits.
+    backoff: Backoff,
 }
 
 impl WasiView for State {
@@ -193,6 +195,7 @@ impl Runtime {
         crate::capabilities::add_types_to_linker(&mut linker)?;
         store::host::add_to_linker(&mut linker, |s: &mut State| StoreView {
             store: &*s.caps.store,
+            backoff: &mut s.backoff,
         })?;
         directory::host::add_to_linker(&mut linker, |s: &mut State| DirectoryView {
             directory: &*s.caps.directory,
@@ -247,6 +250,7 @@ impl Runtime {
                 .instances(4)
                 .build(),
             caps: self.caps.clone(),
+            backoff: Backoff::default(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -337,6 +341,7 @@ impl Runtime {
         };
         warm.store
             .set_epoch_deadline(Self::ticks(self.limits.deadline));
+        warm.store.data_mut().backoff.reset();
         let result = f(warm.contacts.contacts_core_api(), &mut warm.store);
         match result {
             Ok(value) => {

@@ -56,19 +56,6 @@ pub fn server_url() -> String {
         .clone()
 }
 
-/// `url` with its database name replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, format!("?{q}")),
-        None => (url, String::new()),
-    };
-    let authority = base.find("://").map_or(0, |i| i + 3);
-    let host_end = base[authority..]
-        .find('/')
-        .map_or(base.len(), |i| authority + i);
-    format!("{}/{name}{query}", &base[..host_end])
-}
-
 /// A new, empty UTF-8 database on the test server, dropped with the value.
 pub struct Database {
     pub url: String,
@@ -96,7 +83,7 @@ impl Database {
                 .unwrap_or_else(|e| panic!("creating database {name}: {e:?}"));
         }
         Database {
-            url: with_database(&server, &name),
+            url: contacts_host::backends::postgres::with_database(&server, &name),
             name,
         }
     }

@@ -199,7 +199,9 @@ const ATTEMPTS: usize = 16;
 /// commit finds that another request changed the document in between. A
 /// partial update names only the fields it changes, so applying it to the
 /// newer document loses nothing; the versions still keep the two writes from
-/// overwriting each other.
+/// overwriting each other. The attempts follow one another at once: the
+/// component has no clock, so the host spaces them out (it answers a stale
+/// commit after a random, growing wait: host/src/capabilities/store/backoff.rs).
 fn reapplied<T>(mut op: impl FnMut() -> Result<T>) -> Result<T> {
     for _ in 1..ATTEMPTS {
         match op() {

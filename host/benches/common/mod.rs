@@ -2,12 +2,13 @@
 //! stores it fills (generated once per size and cached under
 //! `target/tmp/bench/`, keyed by generator, index version and store layout),
 //! the host's SQLite capabilities as the native engine's ports, the built
-//! binary served as an operator runs it, and percentile figures. Included by
-//! `contacts.rs` and `load.rs` (`mod common;`), so both measure the same
-//! stores.
+//! binary served as an operator runs it, a loopback HTTP client, and
+//! percentile figures. Included by `contacts.rs`, `load.rs` and `postgres.rs`
+//! (`mod common;`), so all measure the same stores.
 #![allow(dead_code)] // each bench uses its own part of it
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -562,10 +563,14 @@ pub struct Served {
 
 impl Served {
     pub fn start(f: &Fixture, cache: &Path) -> Served {
+        Served::serve(&format!("sqlite:{}", f.path.display()), cache)
+    }
+
+    /// The built binary serving the database of `url`.
+    pub fn serve(url: &str, cache: &Path) -> Served {
         let bin = Path::new(env!("CARGO_BIN_EXE_contacts-host"));
         let mut child = Command::new(bin)
-            .args(["serve", "--listen", "127.0.0.1:0", "--db"])
-            .arg(format!("sqlite:{}", f.path.display()))
+            .args(["serve", "--listen", "127.0.0.1:0", "--db", url])
             .arg("--cache-dir")
             .arg(cache)
             .stdout(Stdio::piped())
@@ -603,6 +608,81 @@ impl Drop for Served {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+// ---- HTTP over loopback ----
+
+/// Lookup queries in the forms a phone system sends, for contacts below `n`.
+pub fn queries(n: u64, count: usize) -> Vec<String> {
+    let mut rng = Rng(7);
+    (0..count)
+        .map(|k| {
+            let i = rng.next() % n;
+            let national = mobile(i);
+            match k % 4 {
+                0 => format!("+33{}", &national[1..]),
+                1 => format!("0033{}", &national[1..]),
+                2 => national,
+                _ => national[national.len() - 9..].to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The caller-id lookup of `q` (one of [`queries`]) as a request target.
+pub fn numbers_target(q: &str) -> String {
+    format!(
+        "/api/v1/contacts/numbers?phone_number={}",
+        q.replace('+', "%2B")
+    )
+}
+
+/// One keep-alive HTTP/1.1 connection; returns the status of each reply.
+pub struct Conn {
+    stream: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl Conn {
+    pub fn open(addr: &str) -> Conn {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream.set_nodelay(true).ok();
+        let reader = BufReader::new(stream.try_clone().expect("clone"));
+        Conn { stream, reader }
+    }
+
+    pub fn get(&mut self, target: &str, token: &str) -> u16 {
+        self.get_as(target, token, "bluerocktel")
+    }
+
+    pub fn get_as(&mut self, target: &str, token: &str, dialect: &str) -> u16 {
+        write!(
+            self.stream,
+            "GET {target} HTTP/1.1\r\nHost: bench\r\nAuthorization: Bearer {token}\r\nX-Contacts-Dialect: {dialect}\r\n\r\n"
+        )
+        .expect("write");
+        let mut line = String::new();
+        self.reader.read_line(&mut line).expect("status");
+        let status = line
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            self.reader.read_line(&mut line).expect("header");
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        self.reader.read_exact(&mut body).expect("body");
+        status
     }
 }
 

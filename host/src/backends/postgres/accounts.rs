@@ -15,6 +15,18 @@ const ACCOUNT_LOCKS: i32 = 0x6374_6163; // "ctac"
 /// Second key of the lock that agent upserts take.
 const AGENTS_LOCK: i32 = 0;
 
+/// A login email as PostgreSQL's text can hold it. Its text holds no U+0000
+/// (SQLite's does), yet a login may send one: no stored agent has such an
+/// email, and its failures are counted under the email with each U+0000 as
+/// U+FFFD (the replacement character), never a database error.
+fn login_key(email: &str) -> std::borrow::Cow<'_, str> {
+    if email.contains('\0') {
+        email.replace('\0', "\u{FFFD}").into()
+    } else {
+        email.into()
+    }
+}
+
 fn scopes(json: &str) -> Result<Vec<String>> {
     Ok(serde_json::from_str(json)?)
 }
@@ -84,6 +96,9 @@ impl Accounts for Pg {
     }
 
     fn agent_by_email(&self, email: &str) -> Result<Option<StoredAgent>> {
+        if email.contains('\0') {
+            return Ok(None); // no agent can have it (login_key)
+        }
         let row = self.conn()?.get().query_opt(
             "SELECT id, first_name, last_name, email, password_hash, dialect, scopes \
              FROM agents WHERE lower(email COLLATE \"C\") = lower($1 COLLATE \"C\")",
@@ -146,6 +161,7 @@ impl Accounts for Pg {
     }
 
     fn count_attempt(&self, email: &str, since_ms: i64, now_ms: i64, max: u32) -> Result<Attempt> {
+        let email = &*login_key(email);
         let mut conn = self.conn()?;
         let mut tx = conn.get().write()?;
         tx.execute(
@@ -176,6 +192,7 @@ impl Accounts for Pg {
     }
 
     fn clear_failures(&self, email: &str) -> Result<()> {
+        let email = &*login_key(email);
         self.conn()?
             .get()
             .execute("DELETE FROM login_failures WHERE email = $1", &[&email])?;

@@ -45,6 +45,20 @@ pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
+/// `url` with its database name replaced by `name` (what a test or a bench
+/// makes on a server it was given the URL of).
+pub fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let authority = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[authority..]
+        .find('/')
+        .map_or(base.len(), |i| authority + i);
+    format!("{}/{name}{query}", &base[..host_end])
+}
+
 /// Opens (migrating if needed) the database of a `postgres://` URL as every
 /// concern of the host sees it.
 pub fn open(url: &str) -> Result<Backend> {
@@ -369,5 +383,26 @@ impl Drop for Tx<'_> {
         if let Some(tx) = self.tx.take() {
             blocking(|| drop(tx));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn names_another_database_on_the_same_server() {
+        assert_eq!(
+            with_database("postgres://u@127.0.0.1:5432/postgres", "t1"),
+            "postgres://u@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            with_database("postgresql://u:p@h/db?sslmode=disable", "t2"),
+            "postgresql://u:p@h/t2?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://h:5432", "t3"),
+            "postgres://h:5432/t3"
+        );
     }
 }

@@ -1,17 +1,21 @@
 //! The component's `store` import served from a [`DocumentStore`]: the
 //! wasmtime `Host` implementation, on a view that reaches only the store
 //! (not the whole per-instance state), registered with [`add_to_linker`].
+//! A stale commit is answered after a short random wait ([`Backoff`]).
 
 use anyhow::Result;
 use wasmtime::component::{HasData, Linker};
 
 use super::DocumentStore;
+use super::backoff::Backoff;
 use crate::bindings::{store, types};
 use crate::clock::now_rfc3339;
 
 /// What the `store` import may reach of an instance's state.
 pub struct StoreView<'a> {
     pub store: &'a dyn DocumentStore,
+    /// The stale commits of the instance's current call.
+    pub backoff: &'a mut Backoff,
 }
 
 /// The [`HasData`] marker of [`StoreView`].
@@ -70,7 +74,13 @@ impl store::Host for StoreView<'_> {
         writes: Vec<store::Write>,
         events: Vec<types::Event>,
     ) -> Result<Result<(), store::CommitError>> {
-        self.store.commit(&writes, &events)
+        let result = self.store.commit(&writes, &events)?;
+        if let Err(store::CommitError::Stale(_)) = &result {
+            // Off the async threads (calls run in `spawn_blocking`), and
+            // holding nothing another writer needs.
+            std::thread::sleep(self.backoff.after_stale(std::time::Instant::now()));
+        }
+        Ok(result)
     }
 
     fn now(&mut self) -> Result<String> {

@@ -1,6 +1,7 @@
 //! The `store` capability: documents, the index entries the component
 //! computes for them, and atomic commits that also append to the outbox.
 
+pub mod backoff;
 pub mod host;
 mod memory;
 
