@@ -132,23 +132,21 @@ fn creates(f: &Fixture, app: &contacts_host::http::App, count: u64, first: u64) 
     }
 }
 
-/// A RelateCRM `q` over every searchable field: the component, the same code
-/// natively, and the store's filtered walk alone (what no engine can skip).
+/// A RelateCRM `q` over every searchable field: the component and the same
+/// code natively.
 struct QueryFigures {
     native: Stats,
     wasm: Stats,
-    walk: Stats,
 }
 
 fn queries_q(f: &Fixture, app: &contacts_host::http::App) -> QueryFigures {
-    use contacts_guest::query::{QueryParams, parse_with_region};
+    use contacts_guest::query::QueryParams;
     let native = f.native();
     let cx = cx();
     let wcx = wit_cx();
     let names: Vec<String> = LAST.iter().map(|l| l.to_lowercase()).collect();
-    let (mut n, mut w, mut s) = (Vec::new(), Vec::new(), Vec::new());
-    // Fewer rounds at a million: each query walks every contact.
-    let rounds = if f.contacts > 100_000 { 1 } else { 3 };
+    let (mut n, mut w) = (Vec::new(), Vec::new());
+    let rounds = 3;
     for (k, q) in names
         .iter()
         .cycle()
@@ -169,35 +167,6 @@ fn queries_q(f: &Fixture, app: &contacts_host::http::App) -> QueryFigures {
             take: None,
             select: None,
         };
-        let probes = parse_with_region(&params, "FR")
-            .expect("q")
-            .probes()
-            .to_vec();
-        let walk = || {
-            let mut start: Option<String> = None;
-            let mut hits = 0;
-            loop {
-                let range = wstore::Range {
-                    index: contacts_guest::index::BY_QUERY_TEXT.into(),
-                    start: start.take(),
-                    end: None,
-                    reverse: false,
-                    offset: 0,
-                    limit: 10_000,
-                    contains: probes.clone(),
-                };
-                let got = f
-                    .store
-                    .0
-                    .scan(contacts_guest::index::CONTACTS, &range)
-                    .expect("scan");
-                hits += got.len();
-                match got.last() {
-                    Some(last) if got.len() == 10_000 => start = Some(format!("{}\u{0}", last.key)),
-                    _ => return hits,
-                }
-            }
-        };
         let (a, tn) = time(|| native.query(&cx, &params).expect("query"));
         let (b, tw) = time(|| {
             app.runtime
@@ -205,19 +174,16 @@ fn queries_q(f: &Fixture, app: &contacts_host::http::App) -> QueryFigures {
                 .expect("call")
                 .expect("query")
         });
-        let (_, ts) = time(walk);
         assert_eq!(a.total, b.total, "{q}");
         // The first round of names warms the page cache.
         if k >= 2 {
             n.push(tn);
             w.push(tw);
-            s.push(ts);
         }
     }
     QueryFigures {
         native: stats(n),
         wasm: stats(w),
-        walk: stats(s),
     }
 }
 
@@ -619,12 +585,6 @@ fn main() {
         q.wasm.p50,
         q.wasm.p99,
         ratio(&q.wasm, &q.native)
-    );
-    println!();
-    println!(
-        "Of a RelateCRM `q`, the store's filtered walk of the projections alone: p50 {:.1} ms, p99 {:.1} ms.",
-        q.walk.p50 / 1e3,
-        q.walk.p99 / 1e3
     );
     println!();
     println!(

@@ -247,7 +247,21 @@ impl ports::Store for Generating {
     ) -> Result<(), ports::CommitError> {
         let full = {
             let mut pending = self.pending.borrow_mut();
-            pending.0.extend(wit_writes(writes));
+            for w in wit_writes(writes) {
+                // Creates of one batch do not see each other's dictionary
+                // words (`query::words`): the first put of a word stands.
+                let repeated = match &w {
+                    wstore::Write::Put(p) if p.collection == contacts_guest::query::words::WORDS => {
+                        pending.0.iter().any(|o| {
+                            matches!(o, wstore::Write::Put(q) if q.collection == p.collection && q.id == p.id)
+                        })
+                    }
+                    _ => false,
+                };
+                if !repeated {
+                    pending.0.push(w);
+                }
+            }
             pending.1.extend(wit_events(events));
             pending.0.len() >= GENERATION_BATCH
         };
