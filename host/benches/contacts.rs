@@ -295,10 +295,12 @@ fn http(f: &Fixture, cache: &Path, qs: &[String], contacts: u64) -> Http {
         })
         .collect();
     let mut search_lat = Vec::new();
-    for t in &searches {
+    let mut search_kinds: [Vec<f64>; 4] = Default::default();
+    for (k, t) in searches.iter().enumerate() {
         let (status, us) = time(|| conn.get_as(t, &token, "helperiq"));
         assert_eq!(status, 200, "{t}");
         search_lat.push(us);
+        search_kinds[k % 4].push(us);
     }
     // The last page of 50.
     let deep = (contacts / 50).max(2);
@@ -333,6 +335,19 @@ fn http(f: &Fixture, cache: &Path, qs: &[String], contacts: u64) -> Http {
         assert_eq!(status, 200, "{t}");
         crm_q.push(us);
     }
+    // Other kinds of `q`: inside a word, phone digits, two words.
+    let mut crm_kinds: [Vec<f64>; 3] = Default::default();
+    for k in 0..crm_samples {
+        let q = match k % 3 {
+            0 => rng.pick(LAST)[1..5].to_lowercase(),
+            1 => mobile(rng.next() % contacts)[3..9].to_owned(),
+            _ => format!("{}%20{}", rng.pick(FIRST), rng.pick(LAST)).to_lowercase(),
+        };
+        let t = format!("/api/contacts?q={q}");
+        let (status, us) = time(|| conn.get_as(&t, &token, "relatecrm"));
+        assert_eq!(status, 200, "{t}");
+        crm_kinds[k % 3].push(us);
+    }
     let memory = server.memory();
     let (db, wal) = f.sizes();
     drop(server);
@@ -340,6 +355,8 @@ fn http(f: &Fixture, cache: &Path, qs: &[String], contacts: u64) -> Http {
         numbers: stats(lat),
         rps,
         search: stats(search_lat),
+        search_kinds: search_kinds.map(stats),
+        crm_kinds: crm_kinds.map(stats),
         page_1: pages.remove(0),
         deep,
         page_deep: pages.remove(0),
@@ -359,6 +376,10 @@ struct Http {
     numbers: Stats,
     rps: f64,
     search: Stats,
+    /// `/search` by kind: last name, first name and 3 letters, `first.last`, phone.
+    search_kinds: [Stats; 4],
+    /// RelateCRM `q` by kind: 4 letters inside a last name, 6 phone digits, first and last name.
+    crm_kinds: [Stats; 3],
     page_1: Stats,
     deep: u64,
     page_deep: Stats,
@@ -605,6 +626,21 @@ fn main() {
         web.search.p50 / 1e3,
         web.search.p99 / 1e3
     );
+    for (kind, st) in [
+        "last name",
+        "first name and 3 letters",
+        "first.last",
+        "phone",
+    ]
+    .iter()
+    .zip(&web.search_kinds)
+    {
+        println!(
+            "- {kind}: p50 {:.2} ms, p99 {:.2} ms",
+            st.p50 / 1e3,
+            st.p99 / 1e3
+        );
+    }
     println!();
     println!(
         "HTTP `GET /api/v1/contacts?page_size=50` (helperiq): page 1 p50 {:.2} ms / p99 {:.2} ms; page {deep} (the last) p50 {:.2} ms / p99 {:.2} ms; page {deep} ÷ page 1 (p50) = {:.2}×.",
@@ -617,12 +653,26 @@ fn main() {
     );
     println!();
     println!(
-        "HTTP `GET /api/contacts?per_page=15` (relatecrm) at {large} contacts: p50 {:.2} ms, p99 {:.2} ms; `GET /api/contacts?q=<last name>` (every searchable field, a scan): p50 {:.1} ms, p99 {:.1} ms.",
+        "HTTP `GET /api/contacts?per_page=15` (relatecrm) at {large} contacts: p50 {:.2} ms, p99 {:.2} ms; `GET /api/contacts?q=<last name>` (every searchable field): p50 {:.1} ms, p99 {:.1} ms.",
         web.crm_list.p50 / 1e3,
         web.crm_list.p99 / 1e3,
         web.crm_q.p50 / 1e3,
         web.crm_q.p99 / 1e3
     );
+    for (kind, st) in [
+        "4 letters inside a last name",
+        "6 phone digits",
+        "first and last name",
+    ]
+    .iter()
+    .zip(&web.crm_kinds)
+    {
+        println!(
+            "- RelateCRM `q` of {kind}: p50 {:.1} ms, p99 {:.1} ms",
+            st.p50 / 1e3,
+            st.p99 / 1e3
+        );
+    }
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     println!();
     println!(

@@ -190,7 +190,7 @@ struct Needle {
     /// Trimmed value.
     text: String,
     folded: String,
-    /// Lowercased as the email index keys addresses, so scans agree with [`Query::pinned_email`].
+    /// Lowercased as the email index keys addresses, so lookups agree with the matches.
     email_key: String,
     number: Option<i128>,
     /// Digits of a phone-looking value (phones only).
@@ -856,45 +856,6 @@ impl Query {
     pub fn select(&self) -> Vec<String> {
         self.select.clone()
     }
-
-    /// Whether every matching contact must satisfy each clause, so one clause can narrow the
-    /// candidates through an index.
-    fn conjunctive(&self) -> bool {
-        self.match_all || self.clauses.len() == 1
-    }
-
-    /// The email (index key form) every match must have: an `email` `=` clause that is ANDed
-    /// or alone. Candidates only: the caller still filters them with [`Query::matches`].
-    pub fn pinned_email(&self) -> Option<String> {
-        if !self.conjunctive() {
-            return None;
-        }
-        self.clauses
-            .iter()
-            .find(|cl| cl.field == Field::Email && cl.cond == Cond::Eq)
-            .and_then(|cl| cl.needles.first())
-            .map(|n| n.email_key.clone())
-    }
-
-    /// The ids a match must have: an `id` `=` or `in` clause that is ANDed or alone (empty when
-    /// no listed id can exist). Candidates only, as for [`Query::pinned_email`].
-    pub fn pinned_ids(&self) -> Option<Vec<u64>> {
-        if !self.conjunctive() {
-            return None;
-        }
-        let clause = self
-            .clauses
-            .iter()
-            .find(|cl| cl.field == Field::Id && cl.cond != Cond::Like)?;
-        let mut ids: Vec<u64> = clause
-            .needles
-            .iter()
-            .filter_map(|n| n.number.and_then(|v| u64::try_from(v).ok()))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Some(ids)
-    }
 }
 
 #[cfg(test)]
@@ -1092,7 +1053,6 @@ mod tests {
         let query = parsed(p);
         assert!(query.matches(&john()));
         assert!(!query.matches(&jane()));
-        assert_eq!(query.pinned_ids(), Some(vec![2, 5]));
 
         let p = QueryParams {
             search_fields: Some("city:in".to_owned()),
@@ -1371,32 +1331,6 @@ mod tests {
     }
 
     #[test]
-    fn pinned_email_and_ids() {
-        let p = QueryParams {
-            search_fields: Some("email:=".to_owned()),
-            ..q(" John@ACME.io ")
-        };
-        assert_eq!(parsed(p).pinned_email(), Some("john@acme.io".to_owned()));
-        let and = parsed(QueryParams {
-            search_fields: Some("email:=;id".to_owned()),
-            search_match: Some("and".to_owned()),
-            ..q("email:a@b.co;id:9")
-        });
-        assert_eq!(and.pinned_email(), Some("a@b.co".to_owned()));
-        assert_eq!(and.pinned_ids(), Some(vec![9]));
-        // ORed clauses cannot be served by one index.
-        let or = parsed(QueryParams {
-            search_fields: Some("email:=;id".to_owned()),
-            ..q("email:a@b.co;id:9")
-        });
-        assert_eq!((or.pinned_email(), or.pinned_ids()), (None, None));
-        // A like clause pins nothing.
-        assert_eq!(parsed(q("email:a@b.co")).pinned_email(), None);
-        assert_eq!(parsed(q("id:-1")).pinned_ids(), Some(Vec::new()));
-        assert_eq!(parsed(q("jane")).pinned_ids(), None);
-    }
-
-    #[test]
     fn garbage_never_panics() {
         let inputs = [
             "",
@@ -1433,7 +1367,7 @@ mod tests {
                 if let Ok(query) = parse_with_region(&p, b) {
                     let _ = query.matches(&jane());
                     let _ = query.compare(&jane(), &john());
-                    let _ = (query.pinned_email(), query.pinned_ids(), query.offset());
+                    let _ = query.offset();
                 }
             }
         }

@@ -10,21 +10,23 @@
 //! letters over every searchable field it is exact, so a large answer is
 //! counted and paged without reading its documents.
 
-use std::collections::HashSet;
-
 use super::words::{self, BY_SUFFIX, BY_WORD, Class, WORDS};
 use super::{Clause, Cond, Field, Needle, Query};
 use crate::index;
 use crate::ports::{Range, Store};
 use crate::search::terms::{MIN_DIGITS, digits_prefix};
 
+/// Ids, ascending and without repeats: a store's lookups give them in that
+/// order, so a union is a merge and membership a binary search.
+pub type Ids = Vec<u64>;
+
 /// The contacts a query may match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Candidates {
     /// Exactly the contacts that match: no document needs checking.
-    Exact(HashSet<u64>),
+    Exact(Ids),
     /// Every match is among these; each is checked against its document.
-    Among(HashSet<u64>),
+    Among(Ids),
     /// No index narrows the query: every contact is checked.
     All,
 }
@@ -113,14 +115,14 @@ fn piece_ids<S: Store + ?Sized>(
     class: Class,
     place: Place,
     digits: Digits,
-) -> Option<HashSet<u64>> {
+) -> Option<Ids> {
     match class {
         Class::Letter => {
-            let mut out = HashSet::new();
+            let mut out = Vec::new();
             for w in words_holding(store, piece, place) {
                 out.extend(store.find(index::CONTACTS, BY_WORD, &format!("w:{w}")));
             }
-            Some(out)
+            Some(normal(out))
         }
         Class::Digit if piece.len() < MIN_DIGITS => None,
         Class::Digit => {
@@ -128,19 +130,19 @@ fn piece_ids<S: Store + ?Sized>(
                 Digits::Text => Range::prefix(BY_WORD, &format!("w:{piece}"), 0),
                 Digits::Phones => Range::prefix(index::BY_TERM, &digits_prefix(piece), 0),
             };
-            Some(
+            Some(normal(
                 ids_in(store, index::CONTACTS, range)
                     .into_iter()
                     .map(|(_, id)| id)
                     .collect(),
-            )
+            ))
         }
     }
 }
 
 /// The contacts whose text holds `folded` somewhere: those holding the
 /// longest answerable piece, narrowed by the next one of 3 or more characters.
-fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Option<HashSet<u64>> {
+fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Option<Ids> {
     let pieces = words::tokens(folded);
     let mut usable: Vec<(usize, &str, Class)> = pieces
         .iter()
@@ -163,32 +165,26 @@ fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Optio
         && piece.chars().count() >= words::MIN_SUFFIX
         && let Some(more) = piece_ids(store, piece, class, Place::of(at, pieces.len()), digits)
     {
-        ids.retain(|id| more.contains(id));
+        ids.retain(|id| more.binary_search(id).is_ok());
     }
     Some(ids)
 }
 
 /// The contacts whose phone digits (as typed or international) hold `digits`.
-fn phone_digit_ids<S: Store + ?Sized>(store: &S, digits: &str) -> Option<HashSet<u64>> {
+fn phone_digit_ids<S: Store + ?Sized>(store: &S, digits: &str) -> Option<Ids> {
     piece_ids(store, digits, Class::Digit, Place::Only, Digits::Phones)
 }
 
 /// The contacts that may satisfy one needle of a clause; None when no
 /// index answers.
-fn needle_ids<S: Store + ?Sized>(
-    store: &S,
-    field: Field,
-    cond: Cond,
-    n: &Needle,
-) -> Option<HashSet<u64>> {
+fn needle_ids<S: Store + ?Sized>(store: &S, field: Field, cond: Cond, n: &Needle) -> Option<Ids> {
     let like = cond == Cond::Like;
     match field {
-        Field::Email if !like => Some(
-            store
-                .find(index::CONTACTS, index::BY_EMAIL, &n.email_key)
-                .into_iter()
-                .collect(),
-        ),
+        Field::Email if !like => Some(normal(store.find(
+            index::CONTACTS,
+            index::BY_EMAIL,
+            &n.email_key,
+        ))),
         // `=` holds the value, so the candidates of `like` cover it.
         Field::FirstName
         | Field::LastName
@@ -215,7 +211,7 @@ fn needle_ids<S: Store + ?Sized>(
             if let Some(e) = n.e164.as_deref() {
                 ids.extend(store.find(index::CONTACTS, index::BY_E164, e));
             }
-            Some(ids)
+            Some(normal(ids))
         }
         _ if like => None,
         Field::Id => Some(
@@ -241,12 +237,19 @@ fn needle_ids<S: Store + ?Sized>(
     }
 }
 
-fn clause_ids<S: Store + ?Sized>(store: &S, c: &Clause) -> Option<HashSet<u64>> {
-    let mut out = HashSet::new();
+fn clause_ids<S: Store + ?Sized>(store: &S, c: &Clause) -> Option<Ids> {
+    let mut out = Vec::new();
     for n in &c.needles {
         out.extend(needle_ids(store, c.field, c.cond, n)?);
     }
-    Some(out)
+    Some(normal(out))
+}
+
+/// Sorted, without repeats (a sort of sorted runs is nearly a merge).
+fn normal(mut ids: Vec<u64>) -> Ids {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// The fields whose text the word index holds, with `like`: a plain `q`.
@@ -293,27 +296,27 @@ impl Query {
         if self.clauses.is_empty() {
             return Candidates::All;
         }
-        let sets: Vec<Option<HashSet<u64>>> =
-            self.clauses.iter().map(|c| clause_ids(store, c)).collect();
+        let sets: Vec<Option<Ids>> = self.clauses.iter().map(|c| clause_ids(store, c)).collect();
         if self.conjunctive_many() {
-            let mut known: Vec<HashSet<u64>> = sets.into_iter().flatten().collect();
-            known.sort_by_key(HashSet::len);
+            let mut known: Vec<Ids> = sets.into_iter().flatten().collect();
+            known.sort_by_key(Vec::len);
             let mut known = known.into_iter();
             let Some(mut ids) = known.next() else {
                 return Candidates::All;
             };
             for more in known {
-                ids.retain(|id| more.contains(id));
+                ids.retain(|id| more.binary_search(id).is_ok());
             }
             return Candidates::Among(ids);
         }
-        let mut ids = HashSet::new();
+        let mut ids = Vec::new();
         for set in sets {
             let Some(set) = set else {
                 return Candidates::All;
             };
             ids.extend(set);
         }
+        let ids = normal(ids);
         if self.answered_by_words() {
             Candidates::Exact(ids)
         } else {

@@ -1,9 +1,11 @@
 //! Browsing contacts: the paginated, ordered, filtered list and the ranked
-//! search of the helpdesk (spec §4 helperiq). Both start from index entries
-//! the engine computed, never from a scan of every document, except for a
-//! filtered list that no index can narrow.
+//! search of the helpdesk (spec §4 helperiq), and the RelateCRM list and
+//! search (spec §4 relatecrm). They start from index entries the engine
+//! computed, never from a scan of every document, except for a filtered list
+//! that no index can narrow and the few RelateCRM needles no index answers
+//! (`crate::query::words`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use super::Engine;
 use crate::email;
@@ -251,15 +253,9 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                         return Ok((self.in_order(&page)?, total));
                     }
                 }
-                let mut ids: Vec<u64> = ids.into_iter().collect();
-                ids.sort_unstable();
                 return Ok(window(self.matches_of(q, &ids, false)?));
             }
-            Candidates::Among(ids) => {
-                let mut ids: Vec<u64> = ids.into_iter().collect();
-                ids.sort_unstable();
-                ids
-            }
+            Candidates::Among(ids) => ids,
             // No index narrows the query: every contact, a step at a time.
             Candidates::All => {
                 let mut matched = Vec::new();
@@ -296,12 +292,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         Ok(out)
     }
 
-    /// The ids of one page of `members`, walking the index that holds the
+    /// The ids of one page of `members` (ascending), walking the index that holds the
     /// query's order. Ties fall in id order as [`SortPosition`] has them, so
     /// the walk goes on to the end of the last key of the page.
     fn members_in_order(
         &self,
-        members: &HashSet<u64>,
+        members: &[u64],
         index: &str,
         desc: bool,
         offset: u64,
@@ -324,7 +320,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 if found.len() as u64 >= want && found.last().is_some_and(|(k, _)| *k != h.key) {
                     break 'walk;
                 }
-                if members.contains(&h.id) {
+                if members.binary_search(&h.id).is_ok() {
                     found.push((h.key, h.id));
                 }
             }
