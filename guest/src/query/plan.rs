@@ -120,7 +120,12 @@ fn piece_ids<S: Store + ?Sized>(
         Class::Letter => {
             let mut out = Vec::new();
             for w in words_holding(store, piece, place) {
-                out.extend(store.find(index::CONTACTS, BY_WORD, &format!("w:{w}")));
+                let range = Range::prefix(BY_WORD, &words::token_prefix(&w), 0);
+                out.extend(
+                    ids_in(store, index::CONTACTS, range)
+                        .into_iter()
+                        .map(|(_, id)| id),
+                );
             }
             Some(normal(out))
         }
@@ -289,6 +294,21 @@ impl Query {
     /// Whether several clauses are ANDed.
     fn conjunctive_many(&self) -> bool {
         self.match_all && self.clauses.len() > 1
+    }
+
+    /// The `word` range that holds exactly this query's matches in
+    /// first-name order: a plain `q` of one run of letters that one
+    /// dictionary word holds (then a page is a slice of the range, and the
+    /// total its count).
+    pub fn one_word_range<S: Store + ?Sized>(&self, store: &S) -> Option<String> {
+        if !self.answered_by_words() {
+            return None;
+        }
+        let needle = &self.clauses.first()?.needles.first()?.folded;
+        match words_holding(store, needle, Place::Only).as_slice() {
+            [word] => Some(words::token_prefix(word)),
+            _ => None,
+        }
     }
 
     /// The contacts this query may match, from the indexes (see the module).

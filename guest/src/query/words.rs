@@ -12,9 +12,12 @@
 //! may match are those holding a token that holds the longest piece.
 //!
 //! Entries, in the contacts' `word` index:
-//! - `w:{token}` for each letter token of a searchable text field (first and
-//!   last name, which make the full name, email, job title, street, city,
-//!   state, postal code) and of each phone as typed;
+//! - `w:{token}␟{first name}` for each letter token of a searchable text
+//!   field (first and last name, which make the full name, email, job title,
+//!   street, city, state, postal code) and of each phone as typed; the folded
+//!   first name after the token (the `sort_first` key) puts the contacts of
+//!   one token in RelateCRM's default order, so a plain `q` of one word is
+//!   counted and paged by that range alone;
 //! - `w:{suffix}` for every suffix of 3 or more digits of each digit token of
 //!   those text fields (and the whole token when shorter), so "a digit run
 //!   holds `p`" is a prefix scan; phone digits are the `term` index's (`s:`);
@@ -134,13 +137,14 @@ pub fn letter_tokens(c: &Contact) -> BTreeSet<String> {
 /// A contact's keys in the [`BY_WORD`] index.
 pub fn entries(c: &Contact) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    let first = crate::index::order_key(c, crate::index::BY_SORT_FIRST);
     let fields = texts(c);
     let phones = fields.len() - c.phones.len();
     for (i, text) in fields.iter().enumerate() {
         for (t, k) in tokens(text) {
             match k {
                 Class::Letter => {
-                    out.insert(format!("w:{t}"));
+                    out.insert(format!("{}{first}", token_prefix(t)));
                 }
                 // A phone's digits are the `term` index's.
                 Class::Digit if i < phones => {
@@ -158,6 +162,11 @@ pub fn entries(c: &Contact) -> BTreeSet<String> {
         }
     }
     out
+}
+
+/// The range of the contacts holding a letter token, in first-name order.
+pub fn token_prefix(token: &str) -> String {
+    format!("w:{token}{SEP}")
 }
 
 /// The key of a numeric field's value: `u` user, `o` source, `c` country.

@@ -240,6 +240,26 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
                 .collect();
             (page, total)
         };
+        // One word in the default order: a slice of its range.
+        if q.sort_index() == Some((index::BY_SORT_FIRST, false))
+            && let Some(prefix) = q.one_word_range(self.store)
+        {
+            let end = crate::ports::prefix_end(&prefix);
+            let total = self.store.count(
+                index::CONTACTS,
+                index::BY_WORD,
+                Some(&prefix),
+                end.as_deref(),
+            );
+            let mut range = Range::prefix(index::BY_WORD, &prefix, size);
+            range.offset = u32::try_from(offset).unwrap_or(u32::MAX);
+            let ids = if offset >= total {
+                Vec::new()
+            } else {
+                self.ids_in(&range)
+            };
+            return Ok((self.in_order(&ids)?, total));
+        }
         let ids: Vec<u64> = match q.candidates(self.store) {
             Candidates::Exact(ids) => {
                 let total = ids.len() as u64;
@@ -613,5 +633,20 @@ mod tests {
         assert_eq!(kind("@", None), "all");
         assert_eq!(kind("12", None), "all");
         assert_eq!(kind("7", Some("user_id:like")), "all");
+        // One dictionary word: a slice of its range; several: not.
+        let one = |text: &str| {
+            query::parse_with_region(
+                &QueryParams {
+                    q: Some(text.to_owned()),
+                    ..QueryParams::default()
+                },
+                "FR",
+            )
+            .unwrap()
+            .one_word_range(&store)
+        };
+        assert_eq!(one("upon"), Some(words::token_prefix("dupont")));
+        assert_eq!(one("artin"), None);
+        assert_eq!(one("dupont aignan"), None);
     }
 }
