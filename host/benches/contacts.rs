@@ -23,7 +23,7 @@ use std::time::Instant;
 
 use common::*;
 use contacts_guest::model::ContactPatch;
-use contacts_host::bindings::{api, store as wstore, types as wt};
+use contacts_host::bindings::{api, types as wt};
 
 fn wit_patch(p: &ContactPatch) -> api::ContactPatch {
     api::ContactPatch {

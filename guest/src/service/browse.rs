@@ -442,8 +442,10 @@ mod tests {
             first_name: Some(Some(first.to_owned())),
             last_name: (i % 9 != 4).then(|| Some(last.to_owned())),
             email: (i % 5 != 3).then(|| Some(format!("{local}.x{i}7@company{}.fr", i % 4))),
-            role: (i % 3 == 0).then(|| Some("Head of R&D".to_owned())),
-            street: (i % 2 == 0).then(|| Some(format!("{} rue de la Paix", 10 + i))),
+            role: i.is_multiple_of(3).then(|| Some("Head of R&D".to_owned())),
+            street: i
+                .is_multiple_of(2)
+                .then(|| Some(format!("{} rue de la Paix", 10 + i))),
             city: Some(Some(CITIES[i % CITIES.len()].to_owned())),
             postal_code: Some(Some(format!("{:05}", 25000 + 37 * i))),
             user_id: (i % 4 == 1).then_some(Some(7 + (i as i64 % 3))),

@@ -197,7 +197,7 @@ impl Tx {
                     .map(|d| (d.id, d.body))
                     .collect()
             });
-            if !result.is_ok() && missing == added {
+            if result.is_err() && missing == added {
                 break;
             }
             let mut writes = self.writes.clone();
