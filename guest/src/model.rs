@@ -284,9 +284,7 @@ fn full_name(first: Option<&str>, last: Option<&str>) -> String {
 }
 
 /// What the query grammar matches and orders by, borrowed from a whole
-/// [`Contact`] or from the projection an index holds
-/// (`index::query_fields`), so that a scan matches projections without
-/// building a contact for each.
+/// [`Contact`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchFields<'a> {
     pub id: ContactId,

@@ -75,7 +75,7 @@ pub fn search<S: Store + ?Sized>(
     }
     if !q.words.is_empty() {
         let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
-        for (id, name) in names(store, &choices) {
+        for (id, name) in names(store, &choices, limit) {
             let words: Vec<&str> = name.split(' ').collect();
             if let Some(m) = match_name(&q.words, &words, false) {
                 note(&mut best, id, m.rank, &tie(&m.matched, &name));
@@ -116,7 +116,7 @@ pub fn search<S: Store + ?Sized>(
             })
             .collect();
         if choices.iter().any(|c| !c.near.is_empty()) {
-            for (id, name) in names(store, &choices) {
+            for (id, name) in names(store, &choices, limit) {
                 let words: Vec<&str> = name.split(' ').collect();
                 if let Some(m) = match_name(&q.words, &words, true) {
                     note(&mut best, id, m.rank, &tie(&m.matched, &name));
@@ -157,11 +157,13 @@ impl Choice {
     }
 }
 
-/// Candidate names (id, whole folded name) for the query words: the names
+/// Candidate names (id, whole folded name) for the query words: for a few
+/// words, the names that are the query words in some order; then the names
 /// of the rarest word (whose ranges hold fewer than [`PROBE`] keys), else
-/// the names of the longest word that hold another word's text; and, for a
-/// few words, the names that are the query words in some order.
-fn names<S: Store + ?Sized>(store: &S, choices: &[Choice]) -> Vec<(u64, String)> {
+/// the names of the longest word that hold another word's text. When the
+/// first already hold `limit` names made of exactly the typed words (the
+/// best a name can rank), the others could only rank below: not read.
+fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<(u64, String)> {
     let scan = |start: &str, limit: u32, contains: Vec<String>| {
         let mut r = Range::prefix(index::BY_TERM, start, limit);
         r.contains = contains;
@@ -175,6 +177,34 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice]) -> Vec<(u64, String)>
             }
         }
     };
+    // The query words as a whole name, in each order (the last one may be
+    // the start of the last name word).
+    if (2..=WHOLE_NAME_WORDS).contains(&choices.len()) {
+        for words in spellings(choices) {
+            for order in orders(words.len()) {
+                let name: Vec<&str> = order.iter().map(|i| words[*i].as_str()).collect();
+                let start = format!("n:{}{NAME_SEP}{}", name[0], name.join(" "));
+                keep(scan(&start, PROBE, Vec::new()), &mut out);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    if choices.iter().all(|c| c.near.is_empty()) {
+        let mut typed: Vec<&str> = choices.iter().map(|c| c.typed.as_str()).collect();
+        typed.sort_unstable();
+        let whole_names = out
+            .iter()
+            .filter(|(_, name)| {
+                let mut words: Vec<&str> = name.split(' ').collect();
+                words.sort_unstable();
+                words == typed
+            })
+            .count();
+        if whole_names >= limit {
+            return out;
+        }
+    }
     // The rarest word, by probing each.
     let mut rarest: Option<(usize, Vec<crate::ports::Hit>)> = None;
     for c in choices {
@@ -210,17 +240,6 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice]) -> Vec<(u64, String)>
                 .collect();
             for r in choices[longest].ranges() {
                 keep(scan(&r, CANDIDATES, others.clone()), &mut out);
-            }
-        }
-    }
-    // The query words as a whole name, in each order (the last one may be
-    // the start of the last name word).
-    if (2..=WHOLE_NAME_WORDS).contains(&choices.len()) {
-        for words in spellings(choices) {
-            for order in orders(words.len()) {
-                let name: Vec<&str> = order.iter().map(|i| words[*i].as_str()).collect();
-                let start = format!("n:{}{NAME_SEP}{}", name[0], name.join(" "));
-                keep(scan(&start, PROBE, Vec::new()), &mut out);
             }
         }
     }
@@ -276,6 +295,74 @@ fn note(best: &mut HashMap<u64, Scored>, id: u64, rank: Rank, tie: &str) {
         Some(old) if *old <= s => {}
         _ => {
             best.insert(id, s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::{MemoryDirectory, MemoryStore};
+    use crate::model::{Caller, ContactPatch, Context, Dialect, Settings};
+    use crate::service::Engine;
+
+    /// Enough names made of exactly the typed words end the read early, and
+    /// the answer is the same as when every candidate name is read.
+    #[test]
+    fn whole_names_spare_the_wide_read_without_changing_the_answer() {
+        let (settings, store, directory) = (
+            Settings::default(),
+            MemoryStore::new(),
+            MemoryDirectory::default(),
+        );
+        let engine = Engine::new(&settings, &store, &directory);
+        let cx = Context {
+            caller: Caller {
+                agent_id: 1,
+                first_name: "A".into(),
+                last_name: "B".into(),
+                scopes: Vec::new(),
+            },
+            dialect: Dialect::RelateCrm,
+        };
+        let people = [
+            ("Jean-Pierre", "Martin", 3),
+            ("Jean", "Martin", 8),
+            ("Martin", "Jean", 3),
+            ("Jean", "Martinez", 3),
+            ("Jean", "Martin Durand", 2),
+        ];
+        for (first, last, n) in people {
+            for _ in 0..n {
+                let patch = ContactPatch {
+                    first_name: Some(Some(first.into())),
+                    last_name: Some(Some(last.into())),
+                    ..ContactPatch::default()
+                };
+                engine.create(&cx, None, patch).expect("create");
+            }
+        }
+        let q = Query::read("jean martin");
+        let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
+        let top = |limit: usize, read: usize| {
+            let mut best = HashMap::new();
+            for (id, name) in names(&store, &choices, read) {
+                let words: Vec<&str> = name.split(' ').collect();
+                if let Some(m) = match_name(&q.words, &words, false) {
+                    note(&mut best, id, m.rank, &tie(&m.matched, &name));
+                }
+            }
+            let mut ranked: Vec<Scored> = best.into_values().collect();
+            ranked.sort();
+            ranked
+                .into_iter()
+                .take(limit)
+                .map(|s| s.id)
+                .collect::<Vec<u64>>()
+        };
+        assert!(names(&store, &choices, 10).len() < names(&store, &choices, usize::MAX).len());
+        for limit in [1, 5, 10, 11, 20] {
+            assert_eq!(top(limit, limit), top(limit, usize::MAX), "{limit}");
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Browsing contacts: the paginated, ordered, filtered list and the ranked
-//! search of the helpdesk (spec §4 helperiq). Both start from index entries
-//! the engine computed, never from a scan of every document, except for a
-//! filtered list that no index can narrow.
+//! search of the helpdesk (spec §4 helperiq), and the RelateCRM list and
+//! search (spec §4 relatecrm). They start from index entries the engine
+//! computed, never from a scan of every document, except for a filtered list
+//! that no index can narrow and the few RelateCRM needles no index answers
+//! (`crate::query::words`).
 
 use std::collections::HashMap;
 
@@ -14,7 +16,7 @@ use crate::model::{
 };
 use crate::permissions::{Operation, authorize};
 use crate::ports::{Directory, Range, Store};
-use crate::query::{self, Query, QueryError, QueryParams, SortPosition};
+use crate::query::{self, Candidates, Query, QueryError, QueryParams, SortPosition};
 use crate::search;
 
 /// Documents read per step when a filter has to look at every contact.
@@ -52,8 +54,12 @@ fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, b
     Ok((index, desc))
 }
 
-/// Projection keys read per step of a query scan.
-const SCAN_CHUNK: u32 = 10_000;
+/// Order index entries read per step of a walk for one page of matches.
+const WALK_CHUNK: u32 = 1_000;
+/// An exact answer is paged along its order's index when the walk is
+/// expected to read at most this many entries per match (an entry read is
+/// far cheaper than a document); else its documents are read and ordered.
+const WALK_PER_MATCH: u64 = 4;
 /// At most this many contacts in one RelateCRM `/search` answer.
 const MAX_TAKE: u32 = 1_000;
 
@@ -206,20 +212,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         };
         let (contacts, total) = match (q.has_search(), q.sort_index()) {
             (false, Some((index, desc))) => self.page_of(index, desc, offset, size)?,
-            _ => {
-                // Order the matches by their positions; read only the
-                // documents of the page.
-                let mut matched = self.query_matches(&q)?;
-                matched.sort_unstable();
-                let total = matched.len() as u64;
-                let ids: Vec<u64> = matched
-                    .iter()
-                    .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                    .take(size as usize)
-                    .map(|(_, id)| *id)
-                    .collect();
-                (self.in_order(&ids)?, total)
-            }
+            _ => self.query_page(&q, offset, size)?,
         };
         Ok(QueryPage {
             items: self.views(contacts),
@@ -230,57 +223,142 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         })
     }
 
-    /// Every contact the query matches, with its position in the query's
-    /// order: from whole documents when the query pins ids or an email, else
-    /// from the projections of a walk over all contacts (which hold every
-    /// field the grammar matches and orders by, read in place).
-    fn query_matches(&self, q: &Query) -> Result<Vec<(SortPosition, u64)>> {
-        let pinned = match (q.pinned_ids(), q.pinned_email()) {
-            (Some(ids), _) => Some(ids),
-            (None, Some(address)) => Some(self.store.find(
-                index::CONTACTS,
-                index::BY_EMAIL,
-                &email::key(&address),
-            )),
-            (None, None) => None,
+    /// One page of the contacts a query matches, in the query's order, and
+    /// how many match. The candidates come from the indexes
+    /// ([`crate::query::words`]); an exact answer is counted without reading
+    /// documents, and paged along the order's index when it is dense enough;
+    /// otherwise the candidates' documents are checked and ordered.
+    fn query_page(&self, q: &Query, offset: u64, size: u32) -> Result<(Vec<Contact>, u64)> {
+        let window = |mut matched: Vec<(SortPosition, Contact)>| {
+            matched.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            let total = matched.len() as u64;
+            let page = matched
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(size as usize)
+                .map(|(_, c)| c)
+                .collect();
+            (page, total)
         };
-        if let Some(ids) = pinned {
-            let found = self.load_many(&ids)?;
-            return Ok(found
-                .iter()
-                .map(Contact::search_fields)
-                .filter(|f| q.matches_fields(f))
-                .map(|f| (q.position_of(&f), f.id))
-                .collect());
+        // One word in the default order: a slice of its range.
+        if q.sort_index() == Some((index::BY_SORT_FIRST, false))
+            && let Some(prefix) = q.one_word_range(self.store)
+        {
+            let end = crate::ports::prefix_end(&prefix);
+            let total = self.store.count(
+                index::CONTACTS,
+                index::BY_WORD,
+                Some(&prefix),
+                end.as_deref(),
+            );
+            let mut range = Range::prefix(index::BY_WORD, &prefix, size);
+            range.offset = u32::try_from(offset).unwrap_or(u32::MAX);
+            let ids = if offset >= total {
+                Vec::new()
+            } else {
+                self.ids_in(&range)
+            };
+            return Ok((self.in_order(&ids)?, total));
         }
-        // Walk by key (no OFFSET, so the walk is linear). The store tests the
-        // probes beside the keys, so only projections that may match cross
-        // into the component; `may_match` keeps that true of any store.
-        let mut matched = Vec::new();
-        let mut start: Option<String> = None;
-        loop {
+        let ids: Vec<u64> = match q.candidates(self.store) {
+            Candidates::Exact(ids) => {
+                let total = ids.len() as u64;
+                if let Some((index, desc)) = q.sort_index() {
+                    let contacts = self.store.count(index::CONTACTS, index, None, None);
+                    // Entries walked to fill the page, expected: cheaper than
+                    // reading every match once they are dense enough.
+                    let walk = (offset + u64::from(size)).saturating_mul(contacts) / total.max(1);
+                    if walk <= total.saturating_mul(WALK_PER_MATCH) {
+                        let page = self.members_in_order(&ids, index, desc, offset, size);
+                        return Ok((self.in_order(&page)?, total));
+                    }
+                }
+                return Ok(window(self.matches_of(q, &ids, false)?));
+            }
+            Candidates::Among(ids) => ids,
+            // No index narrows the query: every contact, a step at a time.
+            Candidates::All => {
+                let mut matched = Vec::new();
+                let mut after = None;
+                loop {
+                    let ids = self.store.ids(index::CONTACTS, after, CHUNK);
+                    let Some(&last) = ids.last() else {
+                        return Ok(window(matched));
+                    };
+                    matched.extend(self.matches_of(q, &ids, true)?);
+                    after = Some(last);
+                }
+            }
+        };
+        Ok(window(self.matches_of(q, &ids, true)?))
+    }
+
+    /// The documents of `ids` (those that match, when `check`), with their
+    /// position under the query's order, read a chunk at a time.
+    fn matches_of(
+        &self,
+        q: &Query,
+        ids: &[u64],
+        check: bool,
+    ) -> Result<Vec<(SortPosition, Contact)>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(CHUNK as usize) {
+            for c in self.load_many(chunk)? {
+                if !check || q.matches(&c) {
+                    out.push((q.sort_position(&c), c));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The ids of one page of `members` (ascending), walking the index that holds the
+    /// query's order. Ties fall in id order as [`SortPosition`] has them, so
+    /// the walk goes on to the end of the last key of the page.
+    fn members_in_order(
+        &self,
+        members: &[u64],
+        index: &str,
+        desc: bool,
+        offset: u64,
+        size: u32,
+    ) -> Vec<u64> {
+        let want = offset + u64::from(size);
+        let mut found: Vec<(String, u64)> = Vec::new();
+        let mut step = 0u32;
+        'walk: loop {
             let range = Range {
-                index: index::BY_QUERY_TEXT.to_owned(),
-                start: start.take(),
-                limit: SCAN_CHUNK,
-                contains: q.probes().to_vec(),
+                index: index.to_owned(),
+                reverse: desc,
+                offset: step.saturating_mul(WALK_CHUNK),
+                limit: WALK_CHUNK,
                 ..Range::default()
             };
             let hits = self.store.scan(index::CONTACTS, &range);
-            let done = hits.len() < SCAN_CHUNK as usize;
-            matched.extend(
-                hits.iter()
-                    .filter(|h| q.may_match(&h.key))
-                    .filter_map(|h| index::query_fields(&h.key))
-                    .filter(|f| q.matches_fields(f))
-                    .map(|f| (q.position_of(&f), f.id)),
-            );
-            match hits.last() {
-                // The smallest key after the last one read.
-                Some(last) if !done => start = Some(format!("{}\u{0}", last.key)),
-                _ => return Ok(matched),
+            let done = hits.len() < WALK_CHUNK as usize;
+            for h in hits {
+                if found.len() as u64 >= want && found.last().is_some_and(|(k, _)| *k != h.key) {
+                    break 'walk;
+                }
+                if members.binary_search(&h.id).is_ok() {
+                    found.push((h.key, h.id));
+                }
             }
+            if done {
+                break;
+            }
+            step += 1;
         }
+        found.sort_by(|a, b| {
+            let keys = if desc { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) };
+            keys.then(a.1.cmp(&b.1))
+        });
+        found
+            .into_iter()
+            .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+            .take(size as usize)
+            .map(|(_, id)| id)
+            .collect()
     }
 
     /// Ranked search over names, emails and phone digits (the engine in
@@ -294,5 +372,283 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         let limit = limit.clamp(1, 100) as usize;
         let ids = search::search(self.store, &self.settings.default_region, q, limit);
         Ok(self.views(self.in_order(&ids)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::{MemoryDirectory, MemoryStore};
+    use crate::model::{Caller, ContactPatch, Dialect, PhoneInput, Settings};
+    use crate::query::words;
+
+    fn crm() -> Context {
+        Context {
+            caller: Caller {
+                agent_id: 1,
+                first_name: "Agent".into(),
+                last_name: "Smith".into(),
+                scopes: Vec::new(),
+            },
+            dialect: Dialect::RelateCrm,
+        }
+    }
+
+    const FIRST: [&str; 8] = [
+        "Jean",
+        "Élodie",
+        "Anne-Marie",
+        "Luc",
+        "Martine",
+        "Zoë",
+        "Jean-Luc",
+        "Ann",
+    ];
+    const LAST: [&str; 7] = [
+        "Martin",
+        "Dupont",
+        "Müller",
+        "Le Gall",
+        "Martinez",
+        "O'Neil",
+        "Dupont-Aignan",
+    ];
+    const CITIES: [&str; 5] = ["Besançon", "Paris", "Lyon", "Saint-Étienne", "Brest"];
+    /// Phone forms; `#` is the contact's number, so that each is its own.
+    const PHONES: [&str; 6] = [
+        "06 12 34 56 #",
+        "+33 1 23 45 67 #",
+        "0044 20 7946 09#",
+        "555-01# ext 12",
+        "12#",
+        "+1 415 555 26#",
+    ];
+
+    /// Contacts whose fields cover every kind of token: accents, hyphens,
+    /// letters next to digits, numbers, phones in several forms.
+    fn patch(i: usize) -> ContactPatch {
+        let first = FIRST[i % FIRST.len()];
+        let last = LAST[(i / 2) % LAST.len()];
+        let local = words::tokens(&crate::search::fold(first))
+            .first()
+            .map_or("x", |t| t.0)
+            .to_owned();
+        let phone = |k: usize| PhoneInput {
+            number: PHONES[k % PHONES.len()].replace('#', &format!("{i:02}")),
+            kind: None,
+            region: None,
+        };
+        ContactPatch {
+            first_name: Some(Some(first.to_owned())),
+            last_name: (i % 9 != 4).then(|| Some(last.to_owned())),
+            email: (i % 5 != 3).then(|| Some(format!("{local}.x{i}7@company{}.fr", i % 4))),
+            role: i.is_multiple_of(3).then(|| Some("Head of R&D".to_owned())),
+            street: i
+                .is_multiple_of(2)
+                .then(|| Some(format!("{} rue de la Paix", 10 + i))),
+            city: Some(Some(CITIES[i % CITIES.len()].to_owned())),
+            postal_code: Some(Some(format!("{:05}", 25000 + 37 * i))),
+            user_id: (i % 4 == 1).then_some(Some(7 + (i as i64 % 3))),
+            country_id: (i % 6 == 2).then_some(Some(42)),
+            phones: Some(vec![phone(i), phone(i + 3)]),
+            ..ContactPatch::default()
+        }
+    }
+
+    /// The page and total the grammar gives over every contact, checked one
+    /// by one: what the index must answer too.
+    fn by_walking(all: &[Contact], q: &Query, offset: usize, size: usize) -> (Vec<u64>, u64) {
+        let mut matched: Vec<&Contact> = all.iter().filter(|c| q.matches(c)).collect();
+        matched.sort_by(|a, b| q.compare(a, b));
+        let ids = matched
+            .iter()
+            .skip(offset)
+            .take(size)
+            .map(|c| c.id)
+            .collect();
+        (ids, matched.len() as u64)
+    }
+
+    /// Every query answered from the indexes gives the page and total of a
+    /// walk of every contact, whatever the fields, conditions, order and page.
+    #[test]
+    fn queries_from_the_index_answer_as_a_walk_does() {
+        let settings = Settings::default();
+        let store = MemoryStore::new();
+        let directory = MemoryDirectory::default();
+        let engine = Engine::new(&settings, &store, &directory);
+        let cx = crm();
+        for i in 0..60 {
+            engine.create(&cx, None, patch(i)).expect("create");
+        }
+        // A removed word stays in the dictionary and finds nothing.
+        let gone = engine
+            .create(
+                &cx,
+                None,
+                ContactPatch {
+                    first_name: Some(Some("Quentinouille".into())),
+                    ..ContactPatch::default()
+                },
+            )
+            .expect("create");
+        engine.delete(&cx, gone.contact.id).expect("delete");
+        let all = engine
+            .load_many(&store.ids(index::CONTACTS, None, 1000))
+            .unwrap();
+        assert_eq!(all.len(), 60);
+        let queries = [
+            "martin",
+            "MARTIN",
+            "artin",
+            "mar",
+            "ma",
+            "a",
+            "tine",
+            "dupont",
+            "pont-aig",
+            "dupont aignan",
+            "jean luc",
+            "an-ma",
+            "muller",
+            "Müller",
+            "elodie",
+            "o'neil",
+            "neil",
+            "besancon",
+            "saint-etienne",
+            "tienne",
+            "rue de la",
+            "de",
+            "12 rue",
+            "paix",
+            "r&d",
+            "head of",
+            "company2",
+            "ompany",
+            "x17",
+            "17@",
+            "x1",
+            "@company",
+            "@",
+            "-",
+            ".fr",
+            "25037",
+            "250",
+            "0612",
+            "06 12",
+            "612345678",
+            "+33612345678",
+            "0033612",
+            "01 23",
+            "0044",
+            "442079",
+            "ext",
+            "ext 12",
+            "555",
+            "12",
+            "7",
+            "42",
+            "8",
+            "quentinouille",
+            "nothing",
+            "zz9",
+        ];
+        let fields = [
+            None,
+            Some("first_name;last_name"),
+            Some("full_name:like"),
+            Some("email:=;phones.number:="),
+            Some("phones.number:like"),
+            Some("city:in;postal_code:="),
+            Some("user_id;country_id;id"),
+            Some("user_id:like"),
+        ];
+        let orders = [
+            None,
+            Some("last_name|desc"),
+            Some("city;id|desc"),
+            Some("email"),
+        ];
+        let mut from_index = 0;
+        for text in queries {
+            for f in fields {
+                for (k, order) in orders.iter().enumerate() {
+                    let params = QueryParams {
+                        q: Some(text.to_owned()),
+                        search_fields: f.map(str::to_owned),
+                        search_match: (k % 2 == 1).then(|| "and".to_owned()),
+                        order: order.map(str::to_owned),
+                        per_page: Some("4".to_owned()),
+                        page: Some(((k % 3) + 1).to_string()),
+                        ..QueryParams::default()
+                    };
+                    let Ok(q) = query::parse_with_region(&params, "FR") else {
+                        continue;
+                    };
+                    if q.candidates(&store) != Candidates::All {
+                        from_index += 1;
+                    }
+                    let page = engine.query(&cx, &params).expect("query");
+                    let got: Vec<u64> = page.items.iter().map(|v| v.contact.id).collect();
+                    let want = by_walking(&all, &q, q.offset() as usize, 4);
+                    assert_eq!((got, page.total), want, "q={text} fields={f:?} {params:?}");
+                }
+            }
+        }
+        // Most of them never walk.
+        assert!(from_index > 1000, "{from_index}");
+    }
+
+    /// What the index answers and what it leaves to a walk.
+    #[test]
+    fn which_queries_the_index_answers() {
+        let settings = Settings::default();
+        let store = MemoryStore::new();
+        let directory = MemoryDirectory::default();
+        let engine = Engine::new(&settings, &store, &directory);
+        for i in 0..8 {
+            engine.create(&crm(), None, patch(i)).expect("create");
+        }
+        let kind = |text: &str, fields: Option<&str>| {
+            let params = QueryParams {
+                q: Some(text.to_owned()),
+                search_fields: fields.map(str::to_owned),
+                ..QueryParams::default()
+            };
+            match query::parse_with_region(&params, "FR")
+                .unwrap()
+                .candidates(&store)
+            {
+                Candidates::Exact(ids) => format!("exact {}", ids.len()),
+                Candidates::Among(_) => "among".to_owned(),
+                Candidates::All => "all".to_owned(),
+            }
+        };
+        assert_eq!(kind("artin", None), "exact 3");
+        assert_eq!(kind("MARTIN", None), "exact 3");
+        assert_eq!(kind("a", None), "exact 8");
+        assert_eq!(kind("dupont aignan", None), "among");
+        assert_eq!(kind("artin", Some("last_name")), "among");
+        assert_eq!(kind("0612", None), "among");
+        // No letter and no digit; a lone short digit run; `like` on a number.
+        assert_eq!(kind("@", None), "all");
+        assert_eq!(kind("12", None), "all");
+        assert_eq!(kind("7", Some("user_id:like")), "all");
+        // One dictionary word: a slice of its range; several: not.
+        let one = |text: &str| {
+            query::parse_with_region(
+                &QueryParams {
+                    q: Some(text.to_owned()),
+                    ..QueryParams::default()
+                },
+                "FR",
+            )
+            .unwrap()
+            .one_word_range(&store)
+        };
+        assert_eq!(one("upon"), Some(words::token_prefix("dupont")));
+        assert_eq!(one("artin"), None);
+        assert_eq!(one("dupont aignan"), None);
     }
 }

@@ -19,11 +19,14 @@ pub use export::{ExportFilter, ExportPage};
 pub use import::{DuplicatePolicy, ImportOutcome, ImportRow};
 pub use lookup::{CallerId, PhoneMatch};
 
+use std::collections::BTreeSet;
+
 use crate::index;
 use crate::model::{Contact, ContactId, ContactView, Error, Note, Result, Settings};
 use crate::ports::{
     CommitError, Directory, Document, Event, Hooks, IndexEntry, NoHooks, Put, Store, Write,
 };
+use crate::query::words;
 
 /// The contact engine over one store and one directory.
 pub struct Engine<'a, S: Store + ?Sized, D: Directory + ?Sized> {
@@ -113,6 +116,9 @@ fn decode_contact(doc: &Document) -> Result<Contact> {
 struct Tx {
     writes: Vec<Write>,
     events: Vec<Event>,
+    /// The letter tokens of the contacts put: the dictionary must hold them
+    /// when the commit applies (`query::words`).
+    words: BTreeSet<String>,
 }
 
 impl Tx {
@@ -128,6 +134,7 @@ impl Tx {
         expected_version: Option<u64>,
         exclusive: Vec<IndexEntry>,
     ) {
+        self.words.extend(words::letter_tokens(c));
         self.writes.push(Write::Put(Put {
             collection: index::CONTACTS.to_owned(),
             id: c.id,
@@ -178,7 +185,45 @@ impl Tx {
         store: &(impl Store + ?Sized),
         taken: impl FnOnce(IndexEntry) -> Error,
     ) -> Result<()> {
-        store.commit(self.writes, self.events).map_err(|e| match e {
+        let mut result = Ok(());
+        let mut added = Vec::new();
+        for _ in 0..WORD_ATTEMPTS {
+            // The dictionary words this commit adds; a commit that raced
+            // another adding the same word sees it stored on the next turn.
+            let missing = words::missing_words(&self.words, |ids| {
+                store
+                    .get_many(words::WORDS, ids)
+                    .into_iter()
+                    .map(|d| (d.id, d.body))
+                    .collect()
+            });
+            if result.is_err() && missing == added {
+                break;
+            }
+            let mut writes = self.writes.clone();
+            writes.extend(missing.iter().map(|(id, word)| {
+                Write::Put(Put {
+                    collection: words::WORDS.to_owned(),
+                    id: *id,
+                    body: word.clone(),
+                    entries: words::word_entries(word)
+                        .into_iter()
+                        .map(|key| IndexEntry {
+                            index: words::BY_SUFFIX.to_owned(),
+                            key,
+                        })
+                        .collect(),
+                    expected_version: None,
+                    exclusive: Vec::new(),
+                })
+            }));
+            result = store.commit(writes, self.events.clone());
+            match &result {
+                Err(CommitError::Stale(_)) if !missing.is_empty() => added = missing,
+                _ => break,
+            }
+        }
+        result.map_err(|e| match e {
             // What the store says of versions stays in the store: a client
             // learns that it raced, not the record's internal versions.
             CommitError::Stale(_) => Error::Conflict(STALE.to_owned()),
@@ -187,6 +232,9 @@ impl Tx {
         })
     }
 }
+
+/// How many times a commit is tried while another adds the same dictionary words.
+const WORD_ATTEMPTS: usize = 3;
 
 /// The conflict of a commit that found a document changed since it was read.
 const STALE: &str = "The record was changed by another request; retry.";

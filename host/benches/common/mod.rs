@@ -208,13 +208,39 @@ pub const GENERATION_BATCH: usize = 500;
 
 impl Generating {
     pub fn flush(&self) {
-        let (writes, events) = std::mem::take(&mut *self.pending.borrow_mut());
-        if !writes.is_empty() {
-            self.store
-                .0
-                .commit(&writes, &events)
-                .expect("store")
-                .expect("a generated batch commits");
+        let (mut writes, events) = std::mem::take(&mut *self.pending.borrow_mut());
+        let words = contacts_guest::query::words::WORDS;
+        let is_word =
+            |w: &wstore::Write| matches!(w, wstore::Write::Put(p) if p.collection == words);
+        while !writes.is_empty() {
+            // Another worker may have stored some of the batch's dictionary
+            // words since its creates looked: theirs stand.
+            let ids: Vec<u64> = writes
+                .iter()
+                .filter_map(|w| match w {
+                    wstore::Write::Put(p) if is_word(w) => Some(p.id),
+                    _ => None,
+                })
+                .collect();
+            if !ids.is_empty() {
+                let stored: std::collections::HashSet<u64> = self
+                    .store
+                    .0
+                    .get_many(words, &ids)
+                    .expect("store")
+                    .into_iter()
+                    .map(|d| d.id)
+                    .collect();
+                writes.retain(|w| match w {
+                    wstore::Write::Put(p) if is_word(w) => !stored.contains(&p.id),
+                    _ => true,
+                });
+            }
+            match self.store.0.commit(&writes, &events).expect("store") {
+                Ok(()) => return,
+                Err(wstore::CommitError::Stale(m)) if m.starts_with(&format!("{words}/")) => {}
+                Err(e) => panic!("a generated batch commits: {e:?}"),
+            }
         }
     }
 }
@@ -248,7 +274,21 @@ impl ports::Store for Generating {
     ) -> Result<(), ports::CommitError> {
         let full = {
             let mut pending = self.pending.borrow_mut();
-            pending.0.extend(wit_writes(writes));
+            for w in wit_writes(writes) {
+                // Creates of one batch do not see each other's dictionary
+                // words (`query::words`): the first put of a word stands.
+                let repeated = match &w {
+                    wstore::Write::Put(p) if p.collection == contacts_guest::query::words::WORDS => {
+                        pending.0.iter().any(|o| {
+                            matches!(o, wstore::Write::Put(q) if q.collection == p.collection && q.id == p.id)
+                        })
+                    }
+                    _ => false,
+                };
+                if !repeated {
+                    pending.0.push(w);
+                }
+            }
             pending.1.extend(wit_events(events));
             pending.0.len() >= GENERATION_BATCH
         };

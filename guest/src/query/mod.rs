@@ -22,6 +22,11 @@ use crate::model::{Contact, PhoneFields, SearchFields};
 use crate::phone;
 use crate::search::fold;
 
+mod plan;
+pub mod words;
+
+pub use plan::Candidates;
+
 /// Longest `q`, in characters.
 pub const MAX_Q_CHARS: usize = 255;
 /// Most `;`-separated segments in `q`.
@@ -185,7 +190,7 @@ struct Needle {
     /// Trimmed value.
     text: String,
     folded: String,
-    /// Lowercased as the email index keys addresses, so scans agree with [`Query::pinned_email`].
+    /// Lowercased as the email index keys addresses, so lookups agree with the matches.
     email_key: String,
     number: Option<i128>,
     /// Digits of a phone-looking value (phones only).
@@ -193,8 +198,6 @@ struct Needle {
     /// International form of the value under the default region (phones with `=`/`in` only),
     /// compared with each phone's ([`PhoneFields::e164`]), valid or not.
     e164: Option<String>,
-    /// The value as a canonical decimal (`007` is `7`), for [`Query::may_match`].
-    number_text: Option<String>,
 }
 
 impl Needle {
@@ -225,7 +228,6 @@ impl Needle {
             text: text.to_owned(),
             folded: fold(text),
             email_key: email::key(text),
-            number_text: number.map(|n| n.to_string()),
             number,
             digits,
             e164,
@@ -367,43 +369,6 @@ fn phone_eq(p: &PhoneFields<'_>, n: &Needle) -> bool {
         .is_some_and(|d| phone::digits(p.number) == d || e164_digits(p) == d)
 }
 
-/// The strings [`Query::may_match`] looks for: each needle's folded text,
-/// email key, raw text, canonical decimal, E.164, and digits (also without a
-/// leading `0` or `00`, for the trunk and international prefix rules).
-fn probes(clauses: &[Clause]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for n in clauses.iter().flat_map(|c| &c.needles) {
-        let mut add = |s: &str| {
-            if !s.is_empty() && !out.iter().any(|o| o == s) {
-                out.push(s.to_owned());
-            }
-        };
-        add(&n.folded);
-        add(&n.email_key);
-        add(&n.text);
-        if let Some(t) = &n.number_text {
-            add(t);
-        }
-        if let Some(e) = &n.e164 {
-            add(e);
-        }
-        if let Some(d) = &n.digits {
-            add(d);
-            if let Some(rest) = d.strip_prefix("00") {
-                add(rest);
-            }
-            if let Some(rest) = d.strip_prefix('0') {
-                add(rest);
-            }
-        }
-    }
-    // A probe that contains another is redundant: the shorter one is found
-    // wherever the longer is.
-    let all = out.clone();
-    out.retain(|p| !all.iter().any(|q| q != p && p.contains(q.as_str())));
-    out
-}
-
 /// A sort key of `order` (RelateCRM names; `full_name` is an alias of `display_name`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SortKey {
@@ -525,9 +490,6 @@ fn selectable(name: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     clauses: Vec<Clause>,
-    /// Every string whose presence [`Query::may_match`] looks for, without
-    /// duplicates: a plain `q` puts the same needle in every field's clause.
-    probes: Vec<String>,
     match_all: bool,
     /// Sort keys, `true` = descending; ties always fall to id ascending.
     order: Vec<(SortKey, bool)>,
@@ -542,7 +504,6 @@ impl Default for Query {
     fn default() -> Query {
         Query {
             clauses: Vec::new(),
-            probes: Vec::new(),
             match_all: false,
             order: vec![(SortKey::FirstName, false)],
             select: Vec::new(),
@@ -570,10 +531,8 @@ pub fn parse_with_region(p: &QueryParams, default_region: &str) -> Result<Query,
         .search_match
         .as_deref()
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("and"));
-    let probes = probes(&clauses);
     Ok(Query {
         clauses,
-        probes,
         match_all,
         order: parse_order(p.order.as_deref())?,
         select: parse_select(p.select.as_deref())?,
@@ -863,25 +822,6 @@ impl Query {
         Some((index, *desc))
     }
 
-    /// A quick necessary condition for [`Query::matches`] on a contact whose
-    /// searchable values (folded text, email key, phone digits, E.164 and
-    /// national forms, decimals) all appear in `haystack`: some needle must
-    /// occur there. False means the contact cannot match, so a scan can skip
-    /// decoding it; true decides nothing.
-    pub fn may_match(&self, haystack: &str) -> bool {
-        self.clauses.is_empty() || self.probes.iter().any(|p| haystack.contains(p.as_str()))
-    }
-
-    /// The substrings behind [`Query::may_match`], for a store to test beside
-    /// its keys; empty when any key may match.
-    pub fn probes(&self) -> &[String] {
-        if self.clauses.is_empty() {
-            &[]
-        } else {
-            &self.probes
-        }
-    }
-
     /// Whether `q` asked for a search (a blank `q` does not).
     pub fn has_search(&self) -> bool {
         !self.clauses.is_empty()
@@ -915,45 +855,6 @@ impl Query {
     /// Field names to render, `id` always included and first; empty = every field.
     pub fn select(&self) -> Vec<String> {
         self.select.clone()
-    }
-
-    /// Whether every matching contact must satisfy each clause, so one clause can narrow the
-    /// candidates through an index.
-    fn conjunctive(&self) -> bool {
-        self.match_all || self.clauses.len() == 1
-    }
-
-    /// The email (index key form) every match must have: an `email` `=` clause that is ANDed
-    /// or alone. Candidates only: the caller still filters them with [`Query::matches`].
-    pub fn pinned_email(&self) -> Option<String> {
-        if !self.conjunctive() {
-            return None;
-        }
-        self.clauses
-            .iter()
-            .find(|cl| cl.field == Field::Email && cl.cond == Cond::Eq)
-            .and_then(|cl| cl.needles.first())
-            .map(|n| n.email_key.clone())
-    }
-
-    /// The ids a match must have: an `id` `=` or `in` clause that is ANDed or alone (empty when
-    /// no listed id can exist). Candidates only, as for [`Query::pinned_email`].
-    pub fn pinned_ids(&self) -> Option<Vec<u64>> {
-        if !self.conjunctive() {
-            return None;
-        }
-        let clause = self
-            .clauses
-            .iter()
-            .find(|cl| cl.field == Field::Id && cl.cond != Cond::Like)?;
-        let mut ids: Vec<u64> = clause
-            .needles
-            .iter()
-            .filter_map(|n| n.number.and_then(|v| u64::try_from(v).ok()))
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Some(ids)
     }
 }
 
@@ -1009,93 +910,6 @@ mod tests {
         c.city = Some("Paris".to_owned());
         c.country_id = Some(42);
         with_phone(c, "+33 1 23 45 67 89")
-    }
-
-    /// The scan's shortcut never loses a match: whatever `matches` accepts,
-    /// the projection key passes `may_match`, and the contact rebuilt from the
-    /// key matches exactly as the original does.
-    #[test]
-    fn the_projection_prefilter_is_exact() {
-        let queries = [
-            "JANE",
-            "besancon",
-            "r&d",
-            "example.com",
-            "jane doe",
-            "acme",
-            "2",
-            "42",
-            "7",
-            "07",
-            "0612",
-            "06 12 34",
-            "+33612345678",
-            "0033612",
-            "01 23",
-            "123456789",
-            "jane.doe@example.com",
-            "email:JANE.DOE@example.com",
-            "phones.number:0612345678",
-            "id:1",
-            "user_id:7",
-            "city:paris;last_name:doe",
-            "nothing",
-            "zz9",
-        ];
-        for text in queries {
-            for fields in [
-                None,
-                Some("phones.number:="),
-                Some("email:="),
-                Some("city:in"),
-            ] {
-                let p = QueryParams {
-                    search_fields: fields.map(str::to_owned),
-                    ..q(text)
-                };
-                let Ok(query) = parse_with_region(&p, "FR") else {
-                    continue;
-                };
-                for c in [jane(), john()] {
-                    let key = crate::index::query_text(&c);
-                    let rebuilt = crate::index::query_fields(&key).expect("projection");
-                    assert_eq!(
-                        query.matches_fields(&rebuilt),
-                        query.matches(&c),
-                        "{text} {fields:?} {}",
-                        c.id
-                    );
-                    if query.matches(&c) {
-                        assert!(query.may_match(&key), "{text} {fields:?} {}", c.id);
-                    }
-                }
-            }
-        }
-        assert!(!parsed(q("nothing")).may_match(&crate::index::query_text(&jane())));
-        // The projection also orders as the document does.
-        for order in [
-            "first_name",
-            "last_name|desc",
-            "created_at",
-            "email",
-            "full_name|desc",
-            "city",
-            "user_id",
-        ] {
-            let query = parsed(QueryParams {
-                order: Some(order.to_owned()),
-                ..QueryParams::default()
-            });
-            for c in [jane(), john()] {
-                let key = crate::index::query_text(&c);
-                let rebuilt = crate::index::query_fields(&key).unwrap();
-                assert_eq!(
-                    query.position_of(&rebuilt),
-                    query.sort_position(&c),
-                    "{order}"
-                );
-            }
-        }
     }
 
     #[test]
@@ -1239,7 +1053,6 @@ mod tests {
         let query = parsed(p);
         assert!(query.matches(&john()));
         assert!(!query.matches(&jane()));
-        assert_eq!(query.pinned_ids(), Some(vec![2, 5]));
 
         let p = QueryParams {
             search_fields: Some("city:in".to_owned()),
@@ -1518,32 +1331,6 @@ mod tests {
     }
 
     #[test]
-    fn pinned_email_and_ids() {
-        let p = QueryParams {
-            search_fields: Some("email:=".to_owned()),
-            ..q(" John@ACME.io ")
-        };
-        assert_eq!(parsed(p).pinned_email(), Some("john@acme.io".to_owned()));
-        let and = parsed(QueryParams {
-            search_fields: Some("email:=;id".to_owned()),
-            search_match: Some("and".to_owned()),
-            ..q("email:a@b.co;id:9")
-        });
-        assert_eq!(and.pinned_email(), Some("a@b.co".to_owned()));
-        assert_eq!(and.pinned_ids(), Some(vec![9]));
-        // ORed clauses cannot be served by one index.
-        let or = parsed(QueryParams {
-            search_fields: Some("email:=;id".to_owned()),
-            ..q("email:a@b.co;id:9")
-        });
-        assert_eq!((or.pinned_email(), or.pinned_ids()), (None, None));
-        // A like clause pins nothing.
-        assert_eq!(parsed(q("email:a@b.co")).pinned_email(), None);
-        assert_eq!(parsed(q("id:-1")).pinned_ids(), Some(Vec::new()));
-        assert_eq!(parsed(q("jane")).pinned_ids(), None);
-    }
-
-    #[test]
     fn garbage_never_panics() {
         let inputs = [
             "",
@@ -1580,7 +1367,7 @@ mod tests {
                 if let Ok(query) = parse_with_region(&p, b) {
                     let _ = query.matches(&jane());
                     let _ = query.compare(&jane(), &john());
-                    let _ = (query.pinned_email(), query.pinned_ids(), query.offset());
+                    let _ = query.offset();
                 }
             }
         }

@@ -1,0 +1,300 @@
+//! The `word` index and the word dictionary: what lets RelateCRM `q`,
+//! `search_fields` and `like` find their matches from index entries instead
+//! of a walk of every contact (spec §4 relatecrm: `LIKE '%q%'`, folded, ORed
+//! over the searchable fields).
+//!
+//! A folded value is cut into *tokens*: maximal runs of letters, and maximal
+//! runs of digits (a letter next to a digit ends a token too, so `dupont42`
+//! is `dupont` and `42`). A needle is cut the same way into *pieces*. When a
+//! value contains the needle, each piece lies inside one token of the value:
+//! the first piece ends a token, the last starts one, any other is a whole
+//! token, and a needle of one piece is inside a token. So the contacts that
+//! may match are those holding a token that holds the longest piece.
+//!
+//! Entries, in the contacts' `word` index:
+//! - `w:{token}␟{first name}` for each letter token of a searchable text
+//!   field (first and last name, which make the full name, email, job title,
+//!   street, city, state, postal code) and of each phone as typed; the folded
+//!   first name after the token (the `sort_first` key) puts the contacts of
+//!   one token in RelateCRM's default order, so a plain `q` of one word is
+//!   counted and paged by that range alone;
+//! - `w:{suffix}` for every suffix of 3 or more digits of each digit token of
+//!   those text fields (and the whole token when shorter), so "a digit run
+//!   holds `p`" is a prefix scan; phone digits are the `term` index's (`s:`);
+//! - `u:`, `o:`, `c:` and the decimal `user_id`, `source_id`, `country_id`.
+//!
+//! Letter tokens repeat across contacts (names, streets, cities), so finding
+//! the ones that hold a piece goes through a dictionary: the `words`
+//! collection holds one document per distinct letter token ever stored, with
+//! `d:{word}` and `x:{suffix}␟{word}` for every suffix of 3 or more letters.
+//! A piece of 3 or more letters is then a prefix scan of `x:`; a shorter one
+//! walks the `d:` keys (one per distinct word, not per contact). Words are
+//! added in the commit that first stores them ([`missing_words`]) and never
+//! removed: a word no contact holds any more only costs an empty lookup.
+//!
+//! What no entry answers, and is walked instead (documented in the README):
+//! a needle with no letter and no digit (`@`, `-`), a digit piece shorter
+//! than 3 with no longer piece beside it, and `like` on a numeric field.
+
+use std::collections::BTreeSet;
+
+use crate::model::Contact;
+
+/// The contacts' index of tokens and numeric values.
+pub const BY_WORD: &str = "word";
+/// The dictionary: one document per distinct letter token.
+pub const WORDS: &str = "words";
+/// The dictionary's index of words and their suffixes.
+pub const BY_SUFFIX: &str = "suffix";
+/// The fewest characters of a suffix entry (digit suffixes, dictionary suffixes).
+pub const MIN_SUFFIX: usize = 3;
+/// Separates a suffix from its word in `x:` keys; tokens never hold it.
+const SEP: char = '\u{1f}';
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    Letter,
+    Digit,
+}
+
+fn class(c: char) -> Option<Class> {
+    if !c.is_alphanumeric() {
+        None
+    } else if c.is_numeric() {
+        Some(Class::Digit)
+    } else {
+        Some(Class::Letter)
+    }
+}
+
+/// The tokens (or pieces) of folded text, in order, with their class.
+pub fn tokens(folded: &str) -> Vec<(&str, Class)> {
+    let mut out = Vec::new();
+    let mut run: Option<(usize, Class)> = None;
+    for (at, c) in folded.char_indices() {
+        let k = class(c);
+        if let Some((s, was)) = run {
+            if k == Some(was) {
+                continue;
+            }
+            out.push((&folded[s..at], was));
+        }
+        run = k.map(|now| (at, now));
+    }
+    if let Some((s, was)) = run {
+        out.push((&folded[s..], was));
+    }
+    out
+}
+
+/// Every suffix of `word` with at least [`MIN_SUFFIX`] characters; the word
+/// itself when it is shorter.
+pub fn suffixes(word: &str) -> Vec<&str> {
+    let n = word.chars().count();
+    if n < MIN_SUFFIX {
+        return vec![word];
+    }
+    word.char_indices()
+        .take(n - MIN_SUFFIX + 1)
+        .map(|(at, _)| &word[at..])
+        .collect()
+}
+
+/// The folded texts whose tokens a contact is found by.
+fn texts(c: &Contact) -> Vec<String> {
+    let mut out: Vec<String> = [
+        &c.first_name,
+        &c.last_name,
+        &c.email,
+        &c.role,
+        &c.street,
+        &c.city,
+        &c.state,
+        &c.postal_code,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|t| crate::search::fold(t))
+    .collect();
+    out.extend(c.phones.iter().map(|p| crate::search::fold(&p.number)));
+    out
+}
+
+/// A contact's letter tokens, sorted and without repeats: the dictionary
+/// words it needs.
+pub fn letter_tokens(c: &Contact) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for text in texts(c) {
+        for (t, k) in tokens(&text) {
+            if k == Class::Letter {
+                out.insert(t.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// A contact's keys in the [`BY_WORD`] index.
+pub fn entries(c: &Contact) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let first = crate::index::order_key(c, crate::index::BY_SORT_FIRST);
+    let fields = texts(c);
+    let phones = fields.len() - c.phones.len();
+    for (i, text) in fields.iter().enumerate() {
+        for (t, k) in tokens(text) {
+            match k {
+                Class::Letter => {
+                    out.insert(format!("{}{first}", token_prefix(t)));
+                }
+                // A phone's digits are the `term` index's.
+                Class::Digit if i < phones => {
+                    for s in suffixes(t) {
+                        out.insert(format!("w:{s}"));
+                    }
+                }
+                Class::Digit => {}
+            }
+        }
+    }
+    for (kind, n) in [("u", c.user_id), ("o", c.source_id), ("c", c.country_id)] {
+        if let Some(n) = n {
+            out.insert(number_key(kind, i128::from(n)));
+        }
+    }
+    out
+}
+
+/// The range of the contacts holding a letter token, in first-name order.
+pub fn token_prefix(token: &str) -> String {
+    format!("w:{token}{SEP}")
+}
+
+/// The key of a numeric field's value: `u` user, `o` source, `c` country.
+pub fn number_key(kind: &str, n: i128) -> String {
+    format!("{kind}:{n}")
+}
+
+/// The id of a word's dictionary document: a 63-bit FNV-1a hash, moved on
+/// by `probe` when another word holds it (see [`missing_words`]).
+pub fn word_id(word: &str, probe: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in word.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    // Never 0, and within i64 for the stores that keep ids signed.
+    ((h.wrapping_add(probe)) & (i64::MAX as u64)).max(1)
+}
+
+/// A word's keys in the [`BY_SUFFIX`] index.
+pub fn word_entries(word: &str) -> Vec<String> {
+    let mut out = vec![format!("d:{word}")];
+    if word.chars().count() >= MIN_SUFFIX {
+        out.extend(
+            suffixes(word)
+                .into_iter()
+                .map(|s| format!("x:{s}{SEP}{word}")),
+        );
+    }
+    out
+}
+
+/// The word of a [`BY_SUFFIX`] key.
+pub fn word_of(key: &str) -> Option<&str> {
+    if let Some(word) = key.strip_prefix("d:") {
+        return Some(word);
+    }
+    key.strip_prefix("x:")?.split_once(SEP).map(|(_, w)| w)
+}
+
+/// The `x:` range of the words holding `piece` (3 or more letters).
+pub fn suffix_prefix(piece: &str) -> String {
+    format!("x:{piece}")
+}
+
+/// How many probes a word's id may take before the dictionary gives up on it.
+pub const PROBES: u64 = 8;
+
+/// The dictionary documents `words` still needs, as (id, word): each word
+/// whose document is absent, at the first free id of its probe sequence.
+/// `stored` answers the bodies of the ids asked.
+pub fn missing_words(
+    words: &BTreeSet<String>,
+    stored: impl Fn(&[u64]) -> Vec<(u64, String)>,
+) -> Vec<(u64, String)> {
+    let mut todo: Vec<&String> = words.iter().collect();
+    let mut out: Vec<(u64, String)> = Vec::new();
+    for probe in 0..PROBES {
+        if todo.is_empty() {
+            break;
+        }
+        let ids: Vec<u64> = todo.iter().map(|w| word_id(w, probe)).collect();
+        let found = stored(&ids);
+        let mut next = Vec::new();
+        for (w, id) in todo.into_iter().zip(ids) {
+            match found.iter().find(|(i, _)| *i == id) {
+                Some((_, body)) if body == w => {}
+                // Another word holds this id: try the next one.
+                Some(_) => next.push(w),
+                None if out.iter().any(|(i, _)| *i == id) => next.push(w),
+                None => out.push((id, w.clone())),
+            }
+        }
+        todo = next;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_split_on_separators_and_between_letters_and_digits() {
+        let t: Vec<&str> = tokens("jean-pierre.dupont42@company7.fr")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(t, ["jean", "pierre", "dupont", "42", "company", "7", "fr"]);
+        assert_eq!(tokens("42")[0].1, Class::Digit);
+        assert!(tokens(" -@ ").is_empty());
+    }
+
+    #[test]
+    fn suffixes_keep_three_characters_or_the_whole() {
+        assert_eq!(suffixes("12345"), ["12345", "2345", "345"]);
+        assert_eq!(suffixes("éla"), ["éla"]);
+        assert_eq!(suffixes("12"), ["12"]);
+    }
+
+    #[test]
+    fn dictionary_keys_name_their_word() {
+        let keys = word_entries("dupont");
+        assert!(keys.contains(&"d:dupont".to_owned()));
+        assert!(keys.contains(&format!("x:pont{SEP}dupont")));
+        assert!(keys.iter().all(|k| word_of(k) == Some("dupont")));
+        assert_eq!(word_entries("al"), ["d:al"]);
+    }
+
+    #[test]
+    fn a_taken_id_moves_the_word_to_the_next_probe() {
+        let words: BTreeSet<String> = ["ann".to_owned(), "bob".to_owned()].into();
+        let taken = word_id("ann", 0);
+        let missing = missing_words(&words, |ids| {
+            ids.iter()
+                .filter(|&&i| i == taken)
+                .map(|&i| (i, "someone else".to_owned()))
+                .collect()
+        });
+        assert!(missing.contains(&(word_id("ann", 1), "ann".to_owned())));
+        assert!(missing.contains(&(word_id("bob", 0), "bob".to_owned())));
+        // A stored word is not written again.
+        let none = missing_words(&words, |ids| {
+            ids.iter()
+                .zip(&words)
+                .map(|(&i, w)| (i, w.clone()))
+                .collect()
+        });
+        assert!(none.is_empty());
+    }
+}
