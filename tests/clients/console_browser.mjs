@@ -25,10 +25,18 @@ const browser = spawn(scenario.chromium, [
 let browserLog = "";
 browser.stderr.on("data", (d) => { browserLog += d; });
 
+// Chromium's helper processes write into the profile until they have gone:
+// ask the browser to quit, wait for it (or kill it after 3 s), and only then
+// remove the profile, retrying while the last of them let go.
 function finish(code) {
-  try { browser.kill("SIGKILL"); } catch {}
-  try { rmSync(profile, { recursive: true, force: true }); } catch {}
-  process.exit(code);
+  const removeAndExit = () => {
+    try { rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }); } catch {}
+    process.exit(code);
+  };
+  if (browser.exitCode !== null || browser.signalCode !== null) return removeAndExit();
+  const timer = setTimeout(() => { try { browser.kill("SIGKILL"); } catch {} }, 3000);
+  browser.once("exit", () => { clearTimeout(timer); removeAndExit(); });
+  try { browser.kill("SIGTERM"); } catch { removeAndExit(); }
 }
 process.on("uncaughtException", (e) => {
   console.error(`console_browser: ${e.stack || e}\n--- chromium stderr\n${browserLog.slice(-4000)}`);
