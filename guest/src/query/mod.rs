@@ -116,6 +116,10 @@ const SEARCHABLE: [Field; 14] = [
     Field::Id,
 ];
 
+/// The searchable fields that hold text, which a plain `q` searches with
+/// `like`: the first ten of [`SEARCHABLE`], before the id fields.
+const TEXT_FIELDS: &[Field] = SEARCHABLE.split_at(10).0;
+
 impl Field {
     fn name(self) -> &'static str {
         match self {

@@ -11,7 +11,7 @@
 //! counted and paged without reading its documents.
 
 use super::words::{self, BY_SUFFIX, BY_WORD, Class, WORDS};
-use super::{Clause, Cond, Field, Needle, Query};
+use super::{Clause, Cond, Field, Needle, Query, TEXT_FIELDS};
 use crate::index;
 use crate::ports::{Range, Store};
 use crate::search::terms::{MIN_DIGITS, digits_prefix};
@@ -257,20 +257,6 @@ fn normal(mut ids: Vec<u64>) -> Ids {
     ids
 }
 
-/// The fields whose text the word index holds, with `like`: a plain `q`.
-const EVERY_TEXT_FIELD: [Field; 10] = [
-    Field::FirstName,
-    Field::LastName,
-    Field::FullName,
-    Field::Email,
-    Field::Phone,
-    Field::JobTitle,
-    Field::Street,
-    Field::City,
-    Field::State,
-    Field::PostalCode,
-];
-
 impl Query {
     /// Whether the clauses are one needle of one run of letters, searched
     /// with `like` in every field the word index holds, ORed: then a contact
@@ -283,8 +269,8 @@ impl Query {
             [(run, Class::Letter)] if *run == first.folded);
         one_run
             && !self.conjunctive_many()
-            && self.clauses.len() == EVERY_TEXT_FIELD.len()
-            && EVERY_TEXT_FIELD.iter().all(|f| {
+            && self.clauses.len() == TEXT_FIELDS.len()
+            && TEXT_FIELDS.iter().all(|f| {
                 self.clauses.iter().any(|c| {
                     c.field == *f && c.cond == Cond::Like && c.needles.as_slice() == [first.clone()]
                 })
