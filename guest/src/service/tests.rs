@@ -10,11 +10,11 @@ use crate::model::{
 use crate::phone::MatchKind;
 use crate::ports::ClientAccount;
 
-const ACME: OwnerRef = OwnerRef {
+pub(super) const ACME: OwnerRef = OwnerRef {
     kind: OwnerKind::Customer,
     id: 10,
 };
-const GLOBEX: OwnerRef = OwnerRef {
+pub(super) const GLOBEX: OwnerRef = OwnerRef {
     kind: OwnerKind::Prospect,
     id: 11,
 };
@@ -88,14 +88,16 @@ fn renamed(last: &str) -> ContactPatch {
     }
 }
 
-struct Fixture {
-    settings: Settings,
-    store: MemoryStore,
-    directory: MemoryDirectory,
+/// The ports of one test: settings, an empty store and a directory that knows
+/// ACME and Globex (the import's tests use it too).
+pub(super) struct Fixture {
+    pub(super) settings: Settings,
+    pub(super) store: MemoryStore,
+    pub(super) directory: MemoryDirectory,
 }
 
 impl Fixture {
-    fn new() -> Fixture {
+    pub(super) fn new() -> Fixture {
         Fixture {
             settings: Settings::default(),
             store: MemoryStore::new(),
@@ -103,7 +105,7 @@ impl Fixture {
         }
     }
 
-    fn engine(&self) -> Engine<'_, MemoryStore, MemoryDirectory> {
+    pub(super) fn engine(&self) -> Engine<'_, MemoryStore, MemoryDirectory> {
         Engine::new(&self.settings, &self.store, &self.directory)
     }
 }

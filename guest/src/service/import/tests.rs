@@ -3,55 +3,18 @@
 //! batch imported twice.
 
 use super::*;
-use crate::memory::{MemoryDirectory, MemoryStore};
-use crate::model::{Caller, Dialect, Owner, OwnerKind, PhoneInput, Settings};
+use crate::model::{Caller, Dialect, OwnerKind, PhoneInput};
 use crate::service::ExportFilter;
+use crate::service::tests::{ACME, Fixture, GLOBEX};
 
-const ACME: OwnerRef = OwnerRef {
-    kind: OwnerKind::Customer,
-    id: 10,
-};
-const GLOBEX: OwnerRef = OwnerRef {
-    kind: OwnerKind::Prospect,
-    id: 11,
-};
-
-struct Fixture {
-    settings: Settings,
-    store: MemoryStore,
-    directory: MemoryDirectory,
-}
-
+/// The import's steps over the shared fixture.
 impl Fixture {
-    fn new() -> Fixture {
-        Fixture {
-            settings: Settings::default(),
-            store: MemoryStore::new(),
-            directory: MemoryDirectory {
-                owners: [(ACME, "ACME"), (GLOBEX, "Globex")]
-                    .into_iter()
-                    .map(|(owner, name)| Owner {
-                        owner,
-                        name: name.into(),
-                        account: String::new(),
-                    })
-                    .collect(),
-                ..MemoryDirectory::default()
-            },
-        }
-    }
-
     fn import(&self, rows: &[ImportRow], policy: DuplicatePolicy) -> Vec<ImportOutcome> {
-        Engine::new(&self.settings, &self.store, &self.directory)
-            .import_batch(&cx(), rows, policy)
-            .unwrap()
+        self.engine().import_batch(&cx(), rows, policy).unwrap()
     }
 
     fn contact(&self, id: ContactId) -> Contact {
-        Engine::new(&self.settings, &self.store, &self.directory)
-            .load(id)
-            .unwrap()
-            .0
+        self.engine().load(id).unwrap().0
     }
 }
 
