@@ -76,7 +76,7 @@ enum Command {
     Export(ExportArgs),
 }
 
-/// The settings the component runs under, as `serve` takes them.
+/// The settings the component runs under: `serve`, `import` and `export` share them.
 #[derive(Args)]
 struct EngineArgs {
     #[command(flatten)]
@@ -93,7 +93,7 @@ struct EngineArgs {
     /// Where compiled machine code is cached across starts.
     #[arg(long, env = "CONTACTS_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
-    /// Run the extensions of this folder inside each created or updated contact.
+    /// Run the extensions of this folder, one subfolder each (docs/extensions.md).
     #[arg(long, env = "CONTACTS_EXTENSIONS")]
     extensions: Option<PathBuf>,
 }
@@ -106,15 +106,22 @@ impl EngineArgs {
     /// `id_blocks`: the store hands out ids from reserved blocks (an import).
     fn build_with(self, id_blocks: bool) -> Result<Arc<http::App>> {
         server::build(&server::Config {
-            db: self.db.db,
-            region: self.region,
-            custom_fields: list(&self.custom_fields),
-            component: self.component,
-            cache_dir: self.cache_dir.or_else(server::default_cache_dir),
-            extensions: self.extensions,
             id_blocks,
-            ..server::Config::default()
+            ..self.config()
         })
+    }
+
+    /// The server's configuration with these settings, the rest at defaults.
+    fn config(&self) -> server::Config {
+        server::Config {
+            db: self.db.db.clone(),
+            region: self.region.clone(),
+            custom_fields: list(&self.custom_fields),
+            component: self.component.clone(),
+            cache_dir: self.cache_dir.clone().or_else(server::default_cache_dir),
+            extensions: self.extensions.clone(),
+            ..server::Config::default()
+        }
     }
 }
 
@@ -209,25 +216,13 @@ struct ServeArgs {
     #[arg(long, env = "CONTACTS_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
     #[command(flatten)]
-    db: DbArg,
-    /// Region for numbers written without a country code (ISO 3166 alpha-2).
-    #[arg(long, env = "CONTACTS_REGION", default_value = "FR")]
-    region: String,
+    engine: EngineArgs,
     /// Dialect of shared routes when neither the header nor the token says.
     #[arg(long, env = "CONTACTS_DEFAULT_DIALECT", default_value = "bluerocktel")]
     default_dialect: String,
     /// Free-mail domains (comma-separated) that never group coworkers; replaces the built-in list.
     #[arg(long, env = "CONTACTS_FREE_MAIL_DOMAINS")]
     free_mail_domains: Option<String>,
-    /// Defined custom fields (comma-separated `cf_*` names).
-    #[arg(long, env = "CONTACTS_CUSTOM_FIELDS", default_value = "")]
-    custom_fields: String,
-    /// Run this component build instead of the one built into the binary.
-    #[arg(long, env = "CONTACTS_COMPONENT")]
-    component: Option<PathBuf>,
-    /// Where compiled machine code is cached across starts.
-    #[arg(long, env = "CONTACTS_CACHE_DIR")]
-    cache_dir: Option<PathBuf>,
     /// Memory one component instance may use, in MiB.
     #[arg(long, env = "CONTACTS_MEMORY_MIB", default_value_t = 256)]
     memory_mib: usize,
@@ -262,9 +257,6 @@ struct ServeArgs {
     /// Requests a quiet token may send at once (default: the N of --rate-limit).
     #[arg(long, env = "CONTACTS_RATE_BURST")]
     rate_burst: Option<u32>,
-    /// Run the extensions of this folder, one subfolder each (docs/extensions.md).
-    #[arg(long, env = "CONTACTS_EXTENSIONS")]
-    extensions: Option<PathBuf>,
     /// Hours an event stays in the outbox once every webhook and extension
     /// has acknowledged it (`GET /api/v1/events` clients read it meanwhile).
     #[arg(long, env = "CONTACTS_OUTBOX_RETENTION_HOURS", default_value_t = 168)]
@@ -407,13 +399,8 @@ fn list(raw: &str) -> Vec<String> {
 fn serve(args: ServeArgs) -> Result<()> {
     let started = Instant::now();
     let cfg = server::Config {
-        db: args.db.db.clone(),
-        region: args.region.clone(),
         default_dialect: args.default_dialect.clone(),
         free_mail_domains: args.free_mail_domains.as_deref().map(list),
-        custom_fields: list(&args.custom_fields),
-        component: args.component.clone(),
-        cache_dir: args.cache_dir.clone().or_else(server::default_cache_dir),
         limits: {
             let default = Limits::default();
             Limits {
@@ -430,8 +417,7 @@ fn serve(args: ServeArgs) -> Result<()> {
             &args.listen,
         )
         .map_err(anyhow::Error::msg)?,
-        extensions: args.extensions.clone(),
-        id_blocks: false,
+        ..args.engine.config()
     };
     let hooks = webhooks::Webhooks {
         urls: list(&args.webhooks),
@@ -464,7 +450,7 @@ fn serve(args: ServeArgs) -> Result<()> {
                 "\nNo agent can call this server yet. Create the first one and its token \
                  (the last line it prints):\n\n    contacts-host token create --db {} --name \"First Agent\"\n\n\
                  Then open http://{addr}/ to see what the server offers.\n",
-                args.db.db
+                args.engine.db.db
             );
         }
         let limits = listen::Limits {
