@@ -20,7 +20,9 @@ use crate::search;
 /// 5: order keys are the value alone (the entry's id breaks ties).
 /// 6: the `word` index and the `words` dictionary (`crate::query::words`) replace the
 /// `qtext` projection.
-pub const VERSION: u32 = 6;
+/// 7: `p:` entries in the `word` index: letter tokens that follow each other, with the text
+/// between them, so a `q` of two words is answered without reading documents.
+pub const VERSION: u32 = 7;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";

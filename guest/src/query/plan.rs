@@ -7,8 +7,9 @@
 //! index can answer it (see [`super::words`] for which needles those are);
 //! ORed clauses unite, ANDed ones intersect. The answer is usually a
 //! superset to check against each document; for a plain `q` of one run of
-//! letters over every searchable field it is exact, so a large answer is
-//! counted and paged without reading its documents.
+//! letters, or of two such runs and what lies between them (`jean martin`),
+//! over every searchable field it is exact, so a large answer is counted and
+//! paged without reading its documents.
 
 use super::words::{self, BY_SUFFIX, BY_WORD, Class, WORDS};
 use super::{Clause, Cond, Field, Needle, Query, TEXT_FIELDS};
@@ -145,9 +146,50 @@ fn piece_ids<S: Store + ?Sized>(
     }
 }
 
-/// The contacts whose text holds `folded` somewhere: those holding the
-/// longest answerable piece, narrowed by the next one of 3 or more characters.
+/// The contacts holding the pair `p`: a first token that holds `p.first`
+/// as `place` says, then `p.sep`, then a token starting with `p.second`.
+fn pair_ids<S: Store + ?Sized>(store: &S, p: words::Pair<'_>, place: Place) -> Ids {
+    let firsts = match place {
+        Place::Middle => vec![p.first.to_owned()],
+        _ => words_holding(store, p.first, place),
+    };
+    let mut out = Vec::new();
+    for first in firsts {
+        let range = Range::prefix(BY_WORD, &words::pair_prefix(&first, p.sep, p.second), 0);
+        out.extend(
+            ids_in(store, index::CONTACTS, range)
+                .into_iter()
+                .map(|(_, id)| id),
+        );
+    }
+    normal(out)
+}
+
+/// The contacts whose text holds `folded` somewhere. When two letter pieces
+/// of the needle follow each other (with a short separator), those holding
+/// each such pair; otherwise those holding the longest answerable piece,
+/// narrowed by the next one of 3 or more characters.
 fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Option<Ids> {
+    let mut by_pairs: Option<Ids> = None;
+    for pair in words::pairs(folded) {
+        // The first piece of the needle ends its token; any later one is whole.
+        let place = if pair.at == 0 {
+            Place::First
+        } else {
+            Place::Middle
+        };
+        let ids = pair_ids(store, pair, place);
+        by_pairs = Some(match by_pairs {
+            None => ids,
+            Some(mut known) => {
+                known.retain(|id| ids.binary_search(id).is_ok());
+                known
+            }
+        });
+    }
+    if by_pairs.is_some() {
+        return by_pairs;
+    }
     let pieces = words::tokens(folded);
     let mut usable: Vec<(usize, &str, Class)> = pieces
         .iter()
@@ -258,23 +300,36 @@ fn normal(mut ids: Vec<u64>) -> Ids {
 }
 
 impl Query {
-    /// Whether the clauses are one needle of one run of letters, searched
-    /// with `like` in every field the word index holds, ORed: then a contact
-    /// matches exactly when one of its letter tokens holds the needle.
-    fn answered_by_words(&self) -> bool {
-        let Some(first) = self.clauses.first().and_then(|c| c.needles.first()) else {
-            return false;
-        };
-        let one_run = matches!(words::tokens(&first.folded).as_slice(),
-            [(run, Class::Letter)] if *run == first.folded);
-        one_run
-            && !self.conjunctive_many()
+    /// The needle of a query that is one needle searched with `like` in
+    /// every field the word index holds, ORed (a plain `q`).
+    fn plain_needle(&self) -> Option<&super::Needle> {
+        let first = self.clauses.first()?.needles.first()?;
+        let plain = !self.conjunctive_many()
             && self.clauses.len() == TEXT_FIELDS.len()
             && TEXT_FIELDS.iter().all(|f| {
                 self.clauses.iter().any(|c| {
                     c.field == *f && c.cond == Cond::Like && c.needles.as_slice() == [first.clone()]
                 })
-            })
+            });
+        plain.then_some(first)
+    }
+
+    /// The folded needle of a plain `q` of one run of letters.
+    fn one_run(&self) -> Option<&str> {
+        let folded = &self.plain_needle()?.folded;
+        matches!(words::tokens(folded).as_slice(),
+            [(run, Class::Letter)] if run == folded)
+        .then_some(folded.as_str())
+    }
+
+    /// Whether the index answers this query exactly: a plain `q` of one run
+    /// of letters (a contact matches when one of its letter tokens holds the
+    /// needle) or of a pair of them ([`words::pair_needle`]).
+    fn answered_by_words(&self) -> bool {
+        self.one_run().is_some()
+            || self
+                .plain_needle()
+                .is_some_and(|n| words::pair_needle(&n.folded).is_some())
     }
 
     /// Whether several clauses are ANDed.
@@ -287,10 +342,7 @@ impl Query {
     /// dictionary word holds (then a page is a slice of the range, and the
     /// total its count).
     pub fn one_word_range<S: Store + ?Sized>(&self, store: &S) -> Option<String> {
-        if !self.answered_by_words() {
-            return None;
-        }
-        let needle = &self.clauses.first()?.needles.first()?.folded;
+        let needle = self.one_run()?;
         match words_holding(store, needle, Place::Only).as_slice() {
             [word] => Some(words::token_prefix(word)),
             _ => None,
@@ -301,6 +353,16 @@ impl Query {
     pub fn candidates<S: Store + ?Sized>(&self, store: &S) -> Candidates {
         if self.clauses.is_empty() {
             return Candidates::All;
+        }
+        // A needle of letters gives every text field the same candidates:
+        // read them once.
+        if self.answered_by_words()
+            && let Some(n) = self.plain_needle()
+        {
+            return match text_ids(store, &n.folded, Digits::Text) {
+                Some(ids) => Candidates::Exact(ids),
+                None => Candidates::All,
+            };
         }
         let sets: Vec<Option<Ids>> = self.clauses.iter().map(|c| clause_ids(store, c)).collect();
         if self.conjunctive_many() {
@@ -322,11 +384,6 @@ impl Query {
             };
             ids.extend(set);
         }
-        let ids = normal(ids);
-        if self.answered_by_words() {
-            Candidates::Exact(ids)
-        } else {
-            Candidates::Among(ids)
-        }
+        Candidates::Among(normal(ids))
     }
 }

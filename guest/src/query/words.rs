@@ -21,6 +21,11 @@
 //! - `w:{suffix}` for every suffix of 3 or more digits of each digit token of
 //!   those text fields (and the whole token when shorter), so "a digit run
 //!   holds `p`" is a prefix scan; phone digits are the `term` index's (`s:`);
+//! - `p:{a}␟{separator}␟{b}` for each two letter tokens that follow each
+//!   other in one of those fields or in the full name, with the text between
+//!   them (at most [`MAX_SEP`] characters): a needle of two words, `jean
+//!   martin` or `jean.martin`, is then exactly the contacts of a few prefix
+//!   scans, without reading a document (see [`pair_needle`]);
 //! - `u:`, `o:`, `c:` and the decimal `user_id`, `source_id`, `country_id`.
 //!
 //! Letter tokens repeat across contacts (names, streets, cities), so finding
@@ -48,8 +53,11 @@ pub const WORDS: &str = "words";
 pub const BY_SUFFIX: &str = "suffix";
 /// The fewest characters of a suffix entry (digit suffixes, dictionary suffixes).
 pub const MIN_SUFFIX: usize = 3;
-/// Separates a suffix from its word in `x:` keys; tokens never hold it.
+/// Separates a suffix from its word in `x:` keys, and the parts of `p:`
+/// keys; tokens never hold it, and a pair whose separator does is not kept.
 const SEP: char = '\u{1f}';
+/// The longest text between two tokens that a pair entry holds, in characters.
+pub const MAX_SEP: usize = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
@@ -67,8 +75,8 @@ fn class(c: char) -> Option<Class> {
     }
 }
 
-/// The tokens (or pieces) of folded text, in order, with their class.
-pub fn tokens(folded: &str) -> Vec<(&str, Class)> {
+/// Where the tokens (or pieces) of folded text lie: byte ranges and class, in order.
+fn spans(folded: &str) -> Vec<(usize, usize, Class)> {
     let mut out = Vec::new();
     let mut run: Option<(usize, Class)> = None;
     for (at, c) in folded.char_indices() {
@@ -77,14 +85,71 @@ pub fn tokens(folded: &str) -> Vec<(&str, Class)> {
             if k == Some(was) {
                 continue;
             }
-            out.push((&folded[s..at], was));
+            out.push((s, at, was));
         }
         run = k.map(|now| (at, now));
     }
     if let Some((s, was)) = run {
-        out.push((&folded[s..], was));
+        out.push((s, folded.len(), was));
     }
     out
+}
+
+/// The tokens (or pieces) of folded text, in order, with their class.
+pub fn tokens(folded: &str) -> Vec<(&str, Class)> {
+    spans(folded)
+        .into_iter()
+        .map(|(s, e, k)| (&folded[s..e], k))
+        .collect()
+}
+
+/// Two letter tokens that follow each other, and the text between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pair<'a> {
+    /// Where the first token is among the text's tokens.
+    pub at: usize,
+    pub first: &'a str,
+    pub sep: &'a str,
+    pub second: &'a str,
+}
+
+/// The pairs of folded text that a `p:` entry can hold.
+pub fn pairs(folded: &str) -> Vec<Pair<'_>> {
+    spans(folded)
+        .windows(2)
+        .enumerate()
+        .filter_map(|(at, w)| {
+            let [(s1, e1, k1), (s2, e2, k2)] = [w[0], w[1]];
+            let sep = &folded[e1..s2];
+            (k1 == Class::Letter
+                && k2 == Class::Letter
+                && sep.chars().count() <= MAX_SEP
+                && !sep.contains(SEP))
+            .then(|| Pair {
+                at,
+                first: &folded[s1..e1],
+                sep,
+                second: &folded[s2..e2],
+            })
+        })
+        .collect()
+}
+
+/// The pair a needle is, whole: two letter pieces and what lies between
+/// them, nothing before or after. A value holds such a needle exactly when
+/// one of its pairs has a first token ending with the first piece, the same
+/// separator, and a second token starting with the second piece.
+pub fn pair_needle(folded: &str) -> Option<Pair<'_>> {
+    match (spans(folded).as_slice(), pairs(folded).as_slice()) {
+        ([(0, _, _), (_, end, _)], [pair]) if *end == folded.len() => Some(*pair),
+        _ => None,
+    }
+}
+
+/// The range of the contacts holding `first`, `sep`, then a token starting
+/// with `second` (the key itself when `second` is the whole token).
+pub fn pair_prefix(first: &str, sep: &str, second: &str) -> String {
+    format!("p:{first}{SEP}{sep}{SEP}{second}")
 }
 
 /// Every suffix of `word` with at least [`MIN_SUFFIX`] characters; the word
@@ -118,6 +183,12 @@ fn texts(c: &Contact) -> Vec<String> {
     .collect();
     out.extend(c.phones.iter().map(|p| crate::search::fold(&p.number)));
     out
+}
+
+/// The folded full name, as the query grammar matches it: pairs across the
+/// first and last name live there.
+fn full_name(c: &Contact) -> String {
+    crate::search::fold(&c.full_name())
 }
 
 /// A contact's letter tokens, sorted and without repeats: the dictionary
@@ -154,6 +225,11 @@ pub fn entries(c: &Contact) -> BTreeSet<String> {
                 }
                 Class::Digit => {}
             }
+        }
+    }
+    for text in fields.iter().chain([&full_name(c)]) {
+        for p in pairs(text) {
+            out.insert(pair_prefix(p.first, p.sep, p.second));
         }
     }
     for (kind, n) in [("u", c.user_id), ("o", c.source_id), ("c", c.country_id)] {
@@ -258,6 +334,44 @@ mod tests {
         assert_eq!(t, ["jean", "pierre", "dupont", "42", "company", "7", "fr"]);
         assert_eq!(tokens("42")[0].1, Class::Digit);
         assert!(tokens(" -@ ").is_empty());
+    }
+
+    #[test]
+    fn pairs_hold_neighbouring_letter_tokens_and_what_lies_between() {
+        let p: Vec<(&str, &str, &str)> = pairs("jean-luc  le gall.x42 y -- z")
+            .into_iter()
+            .map(|p| (p.first, p.sep, p.second))
+            .collect();
+        // `x` and `y` have a digit token between them; `y -- z` too wide a gap.
+        assert_eq!(
+            p,
+            [
+                ("jean", "-", "luc"),
+                ("luc", "  ", "le"),
+                ("le", " ", "gall"),
+                ("gall", ".", "x")
+            ]
+        );
+        assert_eq!(pairs("jean-luc")[0].at, 0);
+        assert_eq!(pairs("a b c")[1].at, 1);
+        assert!(pairs("a\u{1f}b").is_empty());
+    }
+
+    #[test]
+    fn a_pair_needle_is_two_words_and_nothing_around_them() {
+        let p = pair_needle("jean martin").unwrap();
+        assert_eq!((p.first, p.sep, p.second), ("jean", " ", "martin"));
+        assert!(pair_needle("n.mar").is_some());
+        for not in [
+            "jean",
+            " jean martin",
+            "jean martin.",
+            "a b c",
+            "jean 12",
+            "a -- b",
+        ] {
+            assert_eq!(pair_needle(not), None, "{not}");
+        }
     }
 
     #[test]

@@ -447,6 +447,8 @@ mod tests {
                 .is_multiple_of(2)
                 .then(|| Some(format!("{} rue de la Paix", 10 + i))),
             city: Some(Some(CITIES[i % CITIES.len()].to_owned())),
+            // Separators of one to four characters between words.
+            state: (i % 7 == 1).then(|| Some("Pays  de - la -- Loire".to_owned())),
             postal_code: Some(Some(format!("{:05}", 25000 + 37 * i))),
             user_id: (i % 4 == 1).then_some(Some(7 + (i as i64 % 3))),
             country_id: (i % 6 == 2).then_some(Some(42)),
@@ -508,7 +510,35 @@ mod tests {
             "dupont",
             "pont-aig",
             "dupont aignan",
+            "dupont-aignan",
             "jean luc",
+            "jean martin",
+            "JEAN MARTIN",
+            "luc martin",
+            "an martin",
+            "n martin",
+            "jean-luc",
+            "luc m",
+            "e le gall",
+            "le gall",
+            "le  gall",
+            "anne-marie dupont",
+            "marie dupont",
+            "rue de la paix",
+            "de la",
+            "la paix",
+            "zoe o'n",
+            "jean.x",
+            "n.x1",
+            "head of r&d",
+            "of r",
+            "pays  de",
+            "pays de",
+            "de - la",
+            "la -- loire",
+            "ys  de - l",
+            "ays  d",
+            "martin 1",
             "an-ma",
             "muller",
             "Müller",
@@ -628,7 +658,14 @@ mod tests {
         assert_eq!(kind("artin", None), "exact 3");
         assert_eq!(kind("MARTIN", None), "exact 3");
         assert_eq!(kind("a", None), "exact 8");
-        assert_eq!(kind("dupont aignan", None), "among");
+        // Two words: the pairs of tokens that follow each other.
+        assert_eq!(kind("jean martin", None), "exact 1");
+        assert_eq!(kind("luc le", None), "exact 1");
+        assert_eq!(kind("dupont-aignan", None), "exact 0");
+        assert_eq!(kind("dupont aignan", None), "exact 0");
+        assert_eq!(kind("e de", None), "exact 4");
+        assert_eq!(kind("jean martin", Some("last_name")), "among");
+        assert_eq!(kind("rue de la", None), "among");
         assert_eq!(kind("artin", Some("last_name")), "among");
         assert_eq!(kind("0612", None), "among");
         // No letter and no digit; a lone short digit run; `like` on a number.
@@ -650,5 +687,6 @@ mod tests {
         assert_eq!(one("upon"), Some(words::token_prefix("dupont")));
         assert_eq!(one("artin"), None);
         assert_eq!(one("dupont aignan"), None);
+        assert_eq!(one("jean martin"), None);
     }
 }
