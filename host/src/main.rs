@@ -442,10 +442,19 @@ fn serve(args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("binding {}", args.listen))?;
         let addr = listener.local_addr()?;
+        // Asked before the address is announced: once it is, a client may
+        // act on the database at once. Only a hint, so an error is not fatal.
+        let no_agents = app.auth.has_agents().map_or_else(
+            |e| {
+                tracing::warn!("could not tell whether any agent exists: {e:#}");
+                false
+            },
+            |has| !has,
+        );
         tracing::info!("ready in {} ms", started.elapsed().as_millis());
         // Scripts and tests read the address from this line.
         println!("listening on http://{addr}");
-        if !app.auth.has_agents()? {
+        if no_agents {
             eprintln!(
                 "\nNo agent can call this server yet. Create the first one and its token \
                  (the last line it prints):\n\n    contacts-host token create --db {} --name \"First Agent\"\n\n\
