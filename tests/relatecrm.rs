@@ -241,6 +241,12 @@ fn list_pages_orders_selects_and_searches() {
     // The grammar.
     for (query, expect) in [
         ("q=lee", vec!["Ann", "Cid"]),
+        // Two words, from the index's pairs: across first and last name,
+        // inside an email, and never out of order.
+        ("q=ann%20lee", vec!["Ann"]),
+        ("q=D%20LEE", vec!["Cid"]),
+        ("q=acme.fr", vec!["Bob", "Cid"]),
+        ("q=lee%20ann", vec![]),
         ("q=last_name:lee;city:paris", vec!["Ann", "Bob", "Cid"]),
         ("q=last_name:lee;city:paris&search_match=and", vec!["Cid"]),
         ("q=acme&search_fields=email:like", vec!["Bob", "Cid"]),

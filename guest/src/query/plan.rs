@@ -146,9 +146,10 @@ fn piece_ids<S: Store + ?Sized>(
     }
 }
 
-/// The contacts holding the pair `p`: a first token that holds `p.first`
-/// as `place` says, then `p.sep`, then a token starting with `p.second`.
-fn pair_ids<S: Store + ?Sized>(store: &S, p: words::Pair<'_>, place: Place) -> Ids {
+/// The entries of the contacts holding the pair `p`: a first token that
+/// holds `p.first` as `place` says, then `p.sep`, then a token starting with
+/// `p.second`.
+fn pair_hits<S: Store + ?Sized>(store: &S, p: words::Pair<'_>, place: Place) -> Vec<(String, u64)> {
     let firsts = match place {
         Place::Middle => vec![p.first.to_owned()],
         _ => words_holding(store, p.first, place),
@@ -156,13 +157,18 @@ fn pair_ids<S: Store + ?Sized>(store: &S, p: words::Pair<'_>, place: Place) -> I
     let mut out = Vec::new();
     for first in firsts {
         let range = Range::prefix(BY_WORD, &words::pair_prefix(&first, p.sep, p.second), 0);
-        out.extend(
-            ids_in(store, index::CONTACTS, range)
-                .into_iter()
-                .map(|(_, id)| id),
-        );
+        out.extend(ids_in(store, index::CONTACTS, range));
     }
-    normal(out)
+    out
+}
+
+fn pair_ids<S: Store + ?Sized>(store: &S, p: words::Pair<'_>, place: Place) -> Ids {
+    normal(
+        pair_hits(store, p, place)
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect(),
+    )
 }
 
 /// The contacts whose text holds `folded` somewhere. When two letter pieces
@@ -347,6 +353,21 @@ impl Query {
             [word] => Some(words::token_prefix(word)),
             _ => None,
         }
+    }
+
+    /// Every match of a plain `q` of two words ([`words::pair_needle`]), in
+    /// RelateCRM's default order (folded first name, then id), from the
+    /// first names its entries carry: no document is read.
+    pub fn pair_in_first_name_order<S: Store + ?Sized>(&self, store: &S) -> Option<Ids> {
+        let pair = words::pair_needle(&self.plain_needle()?.folded)?;
+        let mut named: Vec<(String, u64)> = pair_hits(store, pair, Place::First)
+            .into_iter()
+            .filter_map(|(key, id)| Some((words::pair_first_name(&key)?.to_owned(), id)))
+            .collect();
+        // One contact may hold the pair in several fields: same name, same id.
+        named.sort_unstable();
+        named.dedup();
+        Some(named.into_iter().map(|(_, id)| id).collect())
     }
 
     /// The contacts this query may match, from the indexes (see the module).

@@ -21,11 +21,12 @@
 //! - `w:{suffix}` for every suffix of 3 or more digits of each digit token of
 //!   those text fields (and the whole token when shorter), so "a digit run
 //!   holds `p`" is a prefix scan; phone digits are the `term` index's (`s:`);
-//! - `p:{a}␟{separator}␟{b}` for each two letter tokens that follow each
-//!   other in one of those fields or in the full name, with the text between
-//!   them (at most [`MAX_SEP`] characters): a needle of two words, `jean
-//!   martin` or `jean.martin`, is then exactly the contacts of a few prefix
-//!   scans, without reading a document (see [`pair_needle`]);
+//! - `p:{a}␟{separator}␟{b}␟{first name}` for each two letter tokens that
+//!   follow each other in one of those fields or in the full name, with the
+//!   text between them (at most [`MAX_SEP`] characters): a needle of two
+//!   words, `jean martin` or `jean.martin`, is then exactly the contacts of a
+//!   few prefix scans, without reading a document (see [`pair_needle`]), and
+//!   the first name lets those keys alone put them in RelateCRM's default order;
 //! - `u:`, `o:`, `c:` and the decimal `user_id`, `source_id`, `country_id`.
 //!
 //! Letter tokens repeat across contacts (names, streets, cities), so finding
@@ -147,9 +148,24 @@ pub fn pair_needle(folded: &str) -> Option<Pair<'_>> {
 }
 
 /// The range of the contacts holding `first`, `sep`, then a token starting
-/// with `second` (the key itself when `second` is the whole token).
+/// with `second`.
 pub fn pair_prefix(first: &str, sep: &str, second: &str) -> String {
     format!("p:{first}{SEP}{sep}{SEP}{second}")
+}
+
+/// A pair's entry: its range, then the contact's folded first name.
+fn pair_key(p: &Pair<'_>, first_name: &str) -> String {
+    format!("{}{SEP}{first_name}", pair_prefix(p.first, p.sep, p.second))
+}
+
+/// The folded first name a `p:` key carries.
+pub fn pair_first_name(key: &str) -> Option<&str> {
+    // Tokens and separators never hold `SEP`; the first name may.
+    let rest = key.strip_prefix("p:")?;
+    let (_token, rest) = rest.split_once(SEP)?;
+    let (_sep, rest) = rest.split_once(SEP)?;
+    let (_token, first_name) = rest.split_once(SEP)?;
+    Some(first_name)
 }
 
 /// Every suffix of `word` with at least [`MIN_SUFFIX`] characters; the word
@@ -229,7 +245,7 @@ pub fn entries(c: &Contact) -> BTreeSet<String> {
     }
     for text in fields.iter().chain([&full_name(c)]) {
         for p in pairs(text) {
-            out.insert(pair_prefix(p.first, p.sep, p.second));
+            out.insert(pair_key(&p, &first));
         }
     }
     for (kind, n) in [("u", c.user_id), ("o", c.source_id), ("c", c.country_id)] {
@@ -355,6 +371,9 @@ mod tests {
         assert_eq!(pairs("jean-luc")[0].at, 0);
         assert_eq!(pairs("a b c")[1].at, 1);
         assert!(pairs("a\u{1f}b").is_empty());
+        let key = pair_key(&pairs("jean martin")[0], "jean\u{1f}x");
+        assert!(key.starts_with(&pair_prefix("jean", " ", "mar")));
+        assert_eq!(pair_first_name(&key), Some("jean\u{1f}x"));
     }
 
     #[test]

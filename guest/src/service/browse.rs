@@ -260,6 +260,18 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             };
             return Ok((self.in_order(&ids)?, total));
         }
+        // Two words in the default order: ordered from their entries' keys.
+        if q.sort_index() == Some((index::BY_SORT_FIRST, false))
+            && let Some(ordered) = q.pair_in_first_name_order(self.store)
+        {
+            let total = ordered.len() as u64;
+            let page: Vec<u64> = ordered
+                .into_iter()
+                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+                .take(size as usize)
+                .collect();
+            return Ok((self.in_order(&page)?, total));
+        }
         let ids: Vec<u64> = match q.candidates(self.store) {
             Candidates::Exact(ids) => {
                 let total = ids.len() as u64;
@@ -447,8 +459,13 @@ mod tests {
                 .is_multiple_of(2)
                 .then(|| Some(format!("{} rue de la Paix", 10 + i))),
             city: Some(Some(CITIES[i % CITIES.len()].to_owned())),
-            // Separators of one to four characters between words.
-            state: (i % 7 == 1).then(|| Some("Pays  de - la -- Loire".to_owned())),
+            // Separators of one to four characters between words; and a
+            // second pair `de la…` beside the street's.
+            state: match i % 7 {
+                1 => Some(Some("Pays  de - la -- Loire".to_owned())),
+                3 => Some(Some("Vallée de Lanfon".to_owned())),
+                _ => None,
+            },
             postal_code: Some(Some(format!("{:05}", 25000 + 37 * i))),
             user_id: (i % 4 == 1).then_some(Some(7 + (i as i64 % 3))),
             country_id: (i % 6 == 2).then_some(Some(42)),
@@ -526,6 +543,7 @@ mod tests {
             "marie dupont",
             "rue de la paix",
             "de la",
+            "e la",
             "la paix",
             "zoe o'n",
             "jean.x",
@@ -663,7 +681,7 @@ mod tests {
         assert_eq!(kind("luc le", None), "exact 1");
         assert_eq!(kind("dupont-aignan", None), "exact 0");
         assert_eq!(kind("dupont aignan", None), "exact 0");
-        assert_eq!(kind("e de", None), "exact 4");
+        assert_eq!(kind("e de", None), "exact 5");
         assert_eq!(kind("jean martin", Some("last_name")), "among");
         assert_eq!(kind("rue de la", None), "among");
         assert_eq!(kind("artin", Some("last_name")), "among");
