@@ -164,10 +164,12 @@ impl Choice {
 /// first already hold `limit` names made of exactly the typed words (the
 /// best a name can rank), the others could only rank below: not read.
 fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<(u64, String)> {
-    let scan = |start: &str, limit: u32, contains: Vec<String>| {
-        let mut r = Range::prefix(index::BY_TERM, start, limit);
+    // A read of `budget` keys of a range, but never more than `limit` ids of
+    // one name (see `first_of_each`); also how many keys that read covers.
+    let scan = |start: &str, budget: u32, contains: Vec<String>| {
+        let mut r = Range::prefix(index::BY_TERM, start, 0);
         r.contains = contains;
-        store.scan(index::CONTACTS, &r)
+        first_of_each(store, r, budget, limit)
     };
     let mut out: Vec<(u64, String)> = Vec::new();
     let keep = |hits: Vec<crate::ports::Hit>, out: &mut Vec<(u64, String)>| {
@@ -184,7 +186,7 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
             for order in orders(words.len()) {
                 let name: Vec<&str> = order.iter().map(|i| words[*i].as_str()).collect();
                 let start = format!("n:{}{NAME_SEP}{}", name[0], name.join(" "));
-                keep(scan(&start, PROBE, Vec::new()), &mut out);
+                keep(scan(&start, PROBE, Vec::new()).0, &mut out);
             }
         }
     }
@@ -210,17 +212,19 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
     for c in choices {
         let mut hits = Vec::new();
         let mut complete = true;
+        let mut keys = 0;
         for r in c.ranges() {
-            let h = scan(&r, PROBE, Vec::new());
-            complete &= h.len() < PROBE as usize;
+            let (h, covered) = scan(&r, PROBE, Vec::new());
+            complete &= covered < PROBE;
+            keys += covered as usize;
             hits.extend(h);
         }
-        if complete && rarest.as_ref().is_none_or(|(n, _)| hits.len() < *n) {
-            rarest = Some((hits.len(), hits));
+        if complete && rarest.as_ref().is_none_or(|(n, _)| keys < *n) {
+            rarest = Some((keys, hits));
         } else if choices.len() == 1 {
             // One common word: its first keys are its exact matches, then
             // the words it starts in order.
-            rarest = Some((hits.len(), hits));
+            rarest = Some((keys, hits));
         }
     }
     match rarest {
@@ -239,13 +243,73 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
                 .flat_map(|(_, c)| std::iter::once(c.typed.clone()).chain(c.near.clone()))
                 .collect();
             for r in choices[longest].ranges() {
-                keep(scan(&r, CANDIDATES, others.clone()), &mut out);
+                keep(scan(&r, CANDIDATES, others.clone()).0, &mut out);
             }
         }
     }
     out.sort();
     out.dedup();
     out
+}
+
+/// The hits a read of `budget` hits of `range` would give, in key order,
+/// but only the first `per_key` of each key, and how many hits that read
+/// would have given. The ids of one `n:` key hold the same name, so they
+/// match the query alike and rank by id: past the first `per_key`, none can
+/// reach an answer of `per_key`. The rest of a key is counted, not read (a
+/// count reads run sizes): a common name costs a few hits instead of
+/// hundreds, and the keys the read covers are the same.
+fn first_of_each<S: Store + ?Sized>(
+    store: &S,
+    mut range: Range,
+    budget: u32,
+    per_key: usize,
+) -> (Vec<crate::ports::Hit>, u32) {
+    let mut kept: Vec<crate::ports::Hit> = Vec::new();
+    let mut covered: u32 = 0;
+    let mut step = u32::try_from(per_key).unwrap_or(u32::MAX).saturating_add(1);
+    while covered < budget {
+        range.limit = step.min(budget - covered);
+        let hits = store.scan(index::CONTACTS, &range);
+        let done = hits.len() < range.limit as usize;
+        let Some(last) = hits.last().map(|h| h.key.clone()) else {
+            break;
+        };
+        covered = covered.saturating_add(u32::try_from(hits.len()).unwrap_or(u32::MAX));
+        // Ids of `last` read so far: a continued key starts at `offset`.
+        let mut of_last = if range.start.as_deref() == Some(last.as_str()) {
+            range.offset as usize
+        } else {
+            0
+        };
+        for h in hits {
+            if h.key == last {
+                of_last += 1;
+            }
+            let of_key = kept.iter().rev().take_while(|k| k.key == h.key).count();
+            if of_key < per_key {
+                kept.push(h);
+            }
+        }
+        if done {
+            break;
+        }
+        if of_last >= per_key {
+            // Just past `last`: name keys hold words and spaces, never a
+            // control character (and PostgreSQL text never holds NUL).
+            let next = format!("{last}\u{1}");
+            let all = store.count(index::CONTACTS, &range.index, Some(&last), Some(&next));
+            let rest = all.saturating_sub(of_last as u64);
+            covered = covered.saturating_add(u32::try_from(rest).unwrap_or(u32::MAX));
+            range.start = Some(next);
+            range.offset = 0;
+        } else {
+            range.start = Some(last);
+            range.offset = u32::try_from(of_last).unwrap_or(u32::MAX);
+        }
+        step = step.saturating_mul(2).min(512);
+    }
+    (kept, covered.min(budget))
 }
 
 /// Each way to spell the query words: as typed, or with near words (a few).
@@ -305,6 +369,58 @@ mod tests {
     use crate::memory::{MemoryDirectory, MemoryStore};
     use crate::model::{Caller, ContactPatch, Context, Dialect, Settings};
     use crate::service::Engine;
+
+    /// Capping each key gives the first ids of each key that a plain read
+    /// of the same budget gives, and says how many that read gives.
+    #[test]
+    fn first_of_each_is_a_plain_read_capped_per_key() {
+        use crate::ports::{IndexEntry, Put, Write};
+        let store = MemoryStore::new();
+        let runs = [
+            ("n:a\u{1f}x", 10),
+            ("n:a\u{1f}y", 3),
+            ("n:a\u{1f}yz", 5),
+            ("n:b\u{1f}q", 7),
+        ];
+        let mut id = 0;
+        for (key, n) in runs {
+            for _ in 0..n {
+                id += 1;
+                let put = Put {
+                    collection: index::CONTACTS.into(),
+                    id,
+                    body: "{}".into(),
+                    entries: vec![IndexEntry {
+                        index: index::BY_TERM.into(),
+                        key: key.into(),
+                    }],
+                    expected_version: None,
+                    exclusive: Vec::new(),
+                };
+                store.commit(vec![Write::Put(put)], Vec::new()).unwrap();
+            }
+        }
+        for contains in [Vec::new(), vec!["y".to_owned()]] {
+            for budget in [1, 2, 3, 5, 10, 11, 13, 14, 17, 18, 30] {
+                for per_key in [1, 2, 3, 5, 10, 100] {
+                    let mut r = Range::prefix(index::BY_TERM, "n:a", budget);
+                    r.contains = contains.clone();
+                    let plain = store.scan(index::CONTACTS, &r);
+                    let mut want: Vec<(String, u64)> = Vec::new();
+                    for h in &plain {
+                        if want.iter().filter(|(k, _)| *k == h.key).count() < per_key {
+                            want.push((h.key.clone(), h.id));
+                        }
+                    }
+                    let (got, covered) = first_of_each(&store, r, budget, per_key);
+                    let got: Vec<(String, u64)> = got.into_iter().map(|h| (h.key, h.id)).collect();
+                    let case = format!("{contains:?} budget {budget} per key {per_key}");
+                    assert_eq!(got, want, "{case}");
+                    assert_eq!(covered as usize, plain.len(), "{case}");
+                }
+            }
+        }
+    }
 
     /// Enough names made of exactly the typed words end the read early, and
     /// the answer is the same as when every candidate name is read.
