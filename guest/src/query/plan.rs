@@ -187,10 +187,7 @@ fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Optio
         let ids = pair_ids(store, pair, place);
         by_pairs = Some(match by_pairs {
             None => ids,
-            Some(mut known) => {
-                known.retain(|id| ids.binary_search(id).is_ok());
-                known
-            }
+            Some(known) => common(known, &ids),
         });
     }
     if by_pairs.is_some() {
@@ -218,7 +215,7 @@ fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Optio
         && piece.chars().count() >= words::MIN_SUFFIX
         && let Some(more) = piece_ids(store, piece, class, Place::of(at, pieces.len()), digits)
     {
-        ids.retain(|id| more.binary_search(id).is_ok());
+        ids = common(ids, &more);
     }
     Some(ids)
 }
@@ -298,6 +295,17 @@ fn clause_ids<S: Store + ?Sized>(store: &S, c: &Clause) -> Option<Ids> {
     Some(normal(out))
 }
 
+/// The ids of `ids` that `more` holds too.
+fn common(mut ids: Ids, more: &Ids) -> Ids {
+    ids.retain(|id| more.binary_search(id).is_ok());
+    ids
+}
+
+/// Whether folded text is one run of letters and nothing else.
+fn is_one_run(folded: &str) -> bool {
+    matches!(words::tokens(folded).as_slice(), [(run, Class::Letter)] if *run == folded)
+}
+
 /// Sorted, without repeats (a sort of sorted runs is nearly a merge).
 fn normal(mut ids: Vec<u64>) -> Ids {
     ids.sort_unstable();
@@ -306,36 +314,33 @@ fn normal(mut ids: Vec<u64>) -> Ids {
 }
 
 impl Query {
-    /// The needle of a query that is one needle searched with `like` in
-    /// every field the word index holds, ORed (a plain `q`).
-    fn plain_needle(&self) -> Option<&super::Needle> {
+    /// The folded needle of a query that is one needle searched with `like`
+    /// in every field the word index holds, ORed (a plain `q`).
+    fn plain_needle(&self) -> Option<&str> {
         let first = self.clauses.first()?.needles.first()?;
         let plain = !self.conjunctive_many()
             && self.clauses.len() == TEXT_FIELDS.len()
             && TEXT_FIELDS.iter().all(|f| {
                 self.clauses.iter().any(|c| {
-                    c.field == *f && c.cond == Cond::Like && c.needles.as_slice() == [first.clone()]
+                    c.field == *f
+                        && c.cond == Cond::Like
+                        && matches!(c.needles.as_slice(), [n] if n == first)
                 })
             });
-        plain.then_some(first)
+        plain.then_some(first.folded.as_str())
     }
 
     /// The folded needle of a plain `q` of one run of letters.
     fn one_run(&self) -> Option<&str> {
-        let folded = &self.plain_needle()?.folded;
-        matches!(words::tokens(folded).as_slice(),
-            [(run, Class::Letter)] if run == folded)
-        .then_some(folded.as_str())
+        self.plain_needle().filter(|folded| is_one_run(folded))
     }
 
-    /// Whether the index answers this query exactly: a plain `q` of one run
-    /// of letters (a contact matches when one of its letter tokens holds the
-    /// needle) or of a pair of them ([`words::pair_needle`]).
-    fn answered_by_words(&self) -> bool {
-        self.one_run().is_some()
-            || self
-                .plain_needle()
-                .is_some_and(|n| words::pair_needle(&n.folded).is_some())
+    /// The folded needle of a plain `q` that the index answers exactly: one
+    /// run of letters (a contact matches when one of its letter tokens holds
+    /// the needle) or a pair of them ([`words::pair_needle`]).
+    fn exact_needle(&self) -> Option<&str> {
+        self.plain_needle()
+            .filter(|folded| is_one_run(folded) || words::pair_needle(folded).is_some())
     }
 
     /// Whether several clauses are ANDed.
@@ -359,7 +364,7 @@ impl Query {
     /// RelateCRM's default order (folded first name, then id), from the
     /// first names its entries carry: no document is read.
     pub fn pair_in_first_name_order<S: Store + ?Sized>(&self, store: &S) -> Option<Ids> {
-        let pair = words::pair_needle(&self.plain_needle()?.folded)?;
+        let pair = words::pair_needle(self.plain_needle()?)?;
         let mut named: Vec<(String, u64)> = pair_hits(store, pair, Place::First)
             .into_iter()
             .filter_map(|(key, id)| Some((words::pair_first_name(&key)?.to_owned(), id)))
@@ -377,10 +382,8 @@ impl Query {
         }
         // A needle of letters gives every text field the same candidates:
         // read them once.
-        if self.answered_by_words()
-            && let Some(n) = self.plain_needle()
-        {
-            return match text_ids(store, &n.folded, Digits::Text) {
+        if let Some(folded) = self.exact_needle() {
+            return match text_ids(store, folded, Digits::Text) {
                 Some(ids) => Candidates::Exact(ids),
                 None => Candidates::All,
             };
@@ -394,7 +397,7 @@ impl Query {
                 return Candidates::All;
             };
             for more in known {
-                ids.retain(|id| more.binary_search(id).is_ok());
+                ids = common(ids, &more);
             }
             return Candidates::Among(ids);
         }

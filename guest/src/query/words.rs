@@ -141,8 +141,9 @@ pub fn pairs(folded: &str) -> Vec<Pair<'_>> {
 /// one of its pairs has a first token ending with the first piece, the same
 /// separator, and a second token starting with the second piece.
 pub fn pair_needle(folded: &str) -> Option<Pair<'_>> {
-    match (spans(folded).as_slice(), pairs(folded).as_slice()) {
-        ([(0, _, _), (_, end, _)], [pair]) if *end == folded.len() => Some(*pair),
+    match pairs(folded).as_slice() {
+        // The pair lies within the text: as long as it, it is all of it.
+        [p] if p.first.len() + p.sep.len() + p.second.len() == folded.len() => Some(*p),
         _ => None,
     }
 }

@@ -267,45 +267,40 @@ fn first_of_each<S: Store + ?Sized>(
 ) -> (Vec<crate::ports::Hit>, u32) {
     let mut kept: Vec<crate::ports::Hit> = Vec::new();
     let mut covered: u32 = 0;
+    // The key being read, and how many of its ids were read.
+    let (mut key, mut read) = (String::new(), 0u32);
     let mut step = u32::try_from(per_key).unwrap_or(u32::MAX).saturating_add(1);
     while covered < budget {
         range.limit = step.min(budget - covered);
         let hits = store.scan(index::CONTACTS, &range);
         let done = hits.len() < range.limit as usize;
-        let Some(last) = hits.last().map(|h| h.key.clone()) else {
-            break;
-        };
         covered = covered.saturating_add(u32::try_from(hits.len()).unwrap_or(u32::MAX));
-        // Ids of `last` read so far: a continued key starts at `offset`.
-        let mut of_last = if range.start.as_deref() == Some(last.as_str()) {
-            range.offset as usize
-        } else {
-            0
-        };
         for h in hits {
-            if h.key == last {
-                of_last += 1;
+            if h.key == key {
+                read += 1;
+            } else {
+                (key, read) = (h.key.clone(), 1);
             }
-            let of_key = kept.iter().rev().take_while(|k| k.key == h.key).count();
-            if of_key < per_key {
+            if read as usize <= per_key {
                 kept.push(h);
             }
         }
         if done {
             break;
         }
-        if of_last >= per_key {
-            // Just past `last`: name keys hold words and spaces, never a
-            // control character (and PostgreSQL text never holds NUL).
-            let next = format!("{last}\u{1}");
-            let all = store.count(index::CONTACTS, &range.index, Some(&last), Some(&next));
-            let rest = all.saturating_sub(of_last as u64);
+        if read as usize >= per_key {
+            // The rest of this key, counted. Just past it: name keys hold
+            // words and spaces, never a control character (and PostgreSQL
+            // text never holds NUL).
+            let next = format!("{key}\u{1}");
+            let all = store.count(index::CONTACTS, &range.index, Some(&key), Some(&next));
+            let rest = all.saturating_sub(u64::from(read));
             covered = covered.saturating_add(u32::try_from(rest).unwrap_or(u32::MAX));
             range.start = Some(next);
             range.offset = 0;
         } else {
-            range.start = Some(last);
-            range.offset = u32::try_from(of_last).unwrap_or(u32::MAX);
+            range.start = Some(key.clone());
+            range.offset = read;
         }
         step = step.saturating_mul(2).min(512);
     }
