@@ -586,6 +586,35 @@ fn cased_fragment(fragment: &str, rng: &mut Rng) -> String {
     }
 }
 
+/// The people as JSON Lines that `contacts-host import` reads: the same
+/// fields the component engine is given (`engines::component::patch`), each
+/// phone with the region its person types it in.
+pub fn write_jsonl(people: &[Person], path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for p in people {
+        let phones: Vec<serde_json::Value> = p
+            .phones
+            .iter()
+            .map(|ph| {
+                serde_json::json!({
+                    "number": ph.typed,
+                    "type": if ph.mobile { "mobile" } else { "landline" },
+                    "region": p.region(),
+                })
+            })
+            .collect();
+        let row = serde_json::json!({
+            "first_name": p.first,
+            "last_name": p.last,
+            "email": p.email,
+            "phones": phones,
+        });
+        writeln!(out, "{row}")?;
+    }
+    out.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use engines::SearchEngine;
 use engines::component::Component;
+use engines::http::HelperIq;
 use engines::like::Like;
 use engines::tantivy_index::Tantivy;
 use generate::Query;
@@ -29,10 +30,20 @@ struct Args {
     misses: usize,
     /// Print the queries slower than this many milliseconds.
     slow: Option<f64>,
+    /// Run only these queries, printing each read of the store.
+    trace: Vec<String>,
+    /// Write the people as JSON Lines for `contacts-host import`, and stop.
+    write_jsonl: Option<PathBuf>,
+    /// A server holding those people (`host:port`), and a token for it.
+    http: Option<String>,
+    token: Option<String>,
+    /// The rejects file of that import.
+    rejects: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: search-eval [--contacts N] [--queries N per kind] [--seed N] \
-[--engines component,sql-like,tantivy] [--misses N] [--slow MS]";
+[--engines component,sql-like,tantivy,http] [--misses N] [--slow MS] [--trace QUERY]... \
+[--write-jsonl FILE] [--http HOST:PORT --token TOKEN [--rejects FILE]]";
 
 fn args() -> Result<Args, String> {
     let mut a = Args {
@@ -42,6 +53,11 @@ fn args() -> Result<Args, String> {
         engines: vec!["component".into(), "sql-like".into(), "tantivy".into()],
         misses: 0,
         slow: None,
+        trace: Vec::new(),
+        write_jsonl: None,
+        http: None,
+        token: None,
+        rejects: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -60,6 +76,11 @@ fn args() -> Result<Args, String> {
             "--seed" => a.seed = number(value()?)? as u64,
             "--misses" => a.misses = number(value()?)?,
             "--slow" => a.slow = Some(number(value()?)? as f64),
+            "--trace" => a.trace.push(value()?),
+            "--write-jsonl" => a.write_jsonl = Some(PathBuf::from(value()?)),
+            "--http" => a.http = Some(value()?),
+            "--token" => a.token = Some(value()?),
+            "--rejects" => a.rejects = Some(PathBuf::from(value()?)),
             "--engines" => a.engines = value()?.split(',').map(str::to_owned).collect(),
             "-h" | "--help" => return Err(USAGE.to_owned()),
             other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
@@ -71,9 +92,12 @@ fn args() -> Result<Args, String> {
         ));
     }
     for e in &a.engines {
-        if !["component", "sql-like", "tantivy"].contains(&e.as_str()) {
+        if !["component", "sql-like", "tantivy", "http"].contains(&e.as_str()) {
             return Err(format!("unknown engine `{e}`\n{USAGE}"));
         }
+    }
+    if a.engines.iter().any(|e| e == "http") && (a.http.is_none() || a.token.is_none()) {
+        return Err(format!("the http engine needs --http and --token\n{USAGE}"));
     }
     Ok(a)
 }
@@ -90,17 +114,20 @@ fn run(
     let mut latencies = Vec::with_capacity(queries.len());
     let mut shown = 0;
     for q in queries {
+        engine.cost();
         let t = Instant::now();
         let answer = engine.search(&q.text);
         let took = t.elapsed();
         latencies.push(took);
+        let cost = engine.cost();
         if slow.is_some_and(|ms| took.as_secs_f64() * 1000.0 > ms) {
             eprintln!(
-                "  slow [{}] {:?} {:?}: {:.1} ms",
+                "  slow [{}] {:?} {:?}: {:.1} ms{}",
                 engine.name(),
                 q.kind,
                 q.text,
-                took.as_secs_f64() * 1000.0
+                took.as_secs_f64() * 1000.0,
+                cost.map(|c| format!(" ({c})")).unwrap_or_default()
             );
         }
         let rank = report::first_right(&answer, &q.right);
@@ -172,6 +199,14 @@ fn evaluate(a: &Args, work: &PathBuf) -> Result<String, String> {
         queries.len(),
         t.elapsed().as_secs_f64()
     );
+    if let Some(path) = &a.write_jsonl {
+        generate::write_jsonl(&people, path).map_err(|e| format!("{}: {e}", path.display()))?;
+        return Ok(format!(
+            "wrote {} people to {} (import into a fresh database: contact i+1 is person i)",
+            people.len(),
+            path.display()
+        ));
+    }
     let mut runs = Vec::new();
     let mut notes = Vec::new();
     for name in &a.engines {
@@ -184,10 +219,30 @@ fn evaluate(a: &Args, work: &PathBuf) -> Result<String, String> {
                 Box::new(c)
             }
             "sql-like" => Box::new(Like::load(&people, work).map_err(|e| e.to_string())?),
+            "http" => Box::new(HelperIq::connect(
+                a.http.as_deref().unwrap_or_default(),
+                a.token.as_deref().unwrap_or_default(),
+                a.rejects.as_deref(),
+                people.len(),
+            )?),
             _ => Box::new(Tantivy::load(&people, work).map_err(|e| e.to_string())?),
         };
         let load = t.elapsed();
         eprintln!("loaded {name} in {:.1} s", load.as_secs_f64());
+        if !a.trace.is_empty() {
+            engine.trace();
+            for q in &a.trace {
+                eprintln!("query {q:?}");
+                let t = Instant::now();
+                let answer = engine.search(q);
+                eprintln!(
+                    "  {} answers in {:.2} ms (with the printing)",
+                    answer.len(),
+                    t.elapsed().as_secs_f64() * 1000.0
+                );
+            }
+            continue;
+        }
         let r = run(engine.as_ref(), load, &queries, &people, a.misses, a.slow);
         eprintln!("ran {name}");
         runs.push(r);

@@ -20,7 +20,94 @@ use contacts_guest::ports::{CommitError, Document, Event, Hit, Range, Store, Wri
 #[derive(Default)]
 struct Collection {
     docs: BTreeMap<u64, (u64, Box<str>)>,
-    indexes: HashMap<String, BTreeSet<(Box<str>, u64)>>,
+    indexes: HashMap<String, Entries>,
+}
+
+type Entry = (Box<str>, u64);
+
+/// One index's (key, id) entries: an ordered set while the evaluation loads,
+/// then (after [`CompactStore::freeze`]) a sorted vector, where a count or an
+/// offset is a binary search, as the real backends answer them from run
+/// sizes instead of a walk.
+enum Entries {
+    Set(BTreeSet<Entry>),
+    Sorted(Vec<Entry>),
+}
+
+impl Default for Entries {
+    fn default() -> Self {
+        Entries::Set(BTreeSet::new())
+    }
+}
+
+impl Entries {
+    fn len(&self) -> usize {
+        match self {
+            Entries::Set(s) => s.len(),
+            Entries::Sorted(v) => v.len(),
+        }
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = &Entry> + '_> {
+        match self {
+            Entries::Set(s) => Box::new(s.iter()),
+            Entries::Sorted(v) => Box::new(v.iter()),
+        }
+    }
+
+    fn insert(&mut self, e: Entry) {
+        match self {
+            Entries::Set(s) => {
+                s.insert(e);
+            }
+            Entries::Sorted(v) => {
+                if let Err(at) = v.binary_search(&e) {
+                    v.insert(at, e);
+                }
+            }
+        }
+    }
+
+    fn freeze(&mut self) {
+        if let Entries::Set(s) = self {
+            *self = Entries::Sorted(std::mem::take(s).into_iter().collect());
+        }
+    }
+
+    /// The entries in `[start, end)` by key, in order.
+    fn range(
+        &self,
+        start: Option<&str>,
+        end: Option<&str>,
+    ) -> Box<dyn DoubleEndedIterator<Item = &Entry> + '_> {
+        match self {
+            Entries::Set(s) => Box::new(s.range(bounds(start, end))),
+            Entries::Sorted(v) => {
+                let (lo, hi) = Entries::slice(v, start, end);
+                Box::new(v[lo..hi].iter())
+            }
+        }
+    }
+
+    fn slice(v: &[Entry], start: Option<&str>, end: Option<&str>) -> (usize, usize) {
+        let lo = start.map_or(0, |s| v.partition_point(|(k, _)| &**k < s));
+        let hi = end.map_or(v.len(), |e| v.partition_point(|(k, _)| &**k < e));
+        (lo, hi.max(lo))
+    }
+
+    /// How many entries `[start, end)` holds, and how many were walked to tell.
+    fn count(&self, start: Option<&str>, end: Option<&str>) -> (usize, usize) {
+        match self {
+            Entries::Set(s) => {
+                let n = s.range(bounds(start, end)).count();
+                (n, n)
+            }
+            Entries::Sorted(v) => {
+                let (lo, hi) = Entries::slice(v, start, end);
+                (hi - lo, 0)
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -28,11 +115,52 @@ pub struct CompactStore {
     collections: RefCell<HashMap<String, Collection>>,
     next_ids: RefCell<HashMap<String, u64>>,
     events: Cell<u64>,
+    cost: Cell<Cost>,
+    /// Print every read to stderr (`--trace`).
+    trace: Cell<bool>,
+}
+
+/// What the reads since the last [`CompactStore::take_cost`] asked of the
+/// store: calls across the port, hits they returned, and entries they
+/// walked (a `contains` filter or a count walks entries it does not return).
+/// A query's cost in these units is the same in any store; its time is not.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Cost {
+    pub calls: u64,
+    pub hits: u64,
+    pub walked: u64,
 }
 
 impl CompactStore {
     pub fn new() -> CompactStore {
         CompactStore::default()
+    }
+
+    /// Ends the load: every index becomes a sorted vector (see [`Entries`]).
+    pub fn freeze(&self) {
+        for c in self.collections.borrow_mut().values_mut() {
+            for e in c.indexes.values_mut() {
+                e.freeze();
+            }
+        }
+    }
+
+    /// Whether every read is printed to stderr from now on.
+    pub fn set_trace(&self, on: bool) {
+        self.trace.set(on);
+    }
+
+    /// The cost of the reads since the last call, and a fresh count.
+    pub fn take_cost(&self) -> Cost {
+        self.cost.take()
+    }
+
+    fn charge(&self, hits: usize, walked: usize) {
+        let mut c = self.cost.get();
+        c.calls += 1;
+        c.hits += hits as u64;
+        c.walked += walked as u64;
+        self.cost.set(c);
     }
 
     /// Bytes of keys and bodies held: what a store must keep for the engine.
@@ -104,13 +232,16 @@ impl Store for CompactStore {
         let Some(set) = all.get(collection).and_then(|c| c.indexes.get(index)) else {
             return Vec::new();
         };
-        set.range((
-            Bound::Included((Box::<str>::from(key), 0)),
-            Bound::Unbounded,
-        ))
-        .take_while(|(k, _)| &**k == key)
-        .map(|(_, id)| *id)
-        .collect()
+        let ids: Vec<u64> = set
+            .range(Some(key), None)
+            .take_while(|(k, _)| &**k == key)
+            .map(|(_, id)| *id)
+            .collect();
+        self.charge(ids.len(), ids.len());
+        if self.trace.get() {
+            eprintln!("    find {collection}/{index} {key:?} -> {} ids", ids.len());
+        }
+        ids
     }
 
     fn scan(&self, collection: &str, range: &Range) -> Vec<Hit> {
@@ -124,16 +255,29 @@ impl Store for CompactStore {
         if matches!((&range.start, &range.end), (Some(s), Some(e)) if s >= e) {
             return Vec::new();
         }
+        let walked = Cell::new(0usize);
         let keep = |(k, _): &&(Box<str>, u64)| {
+            walked.set(walked.get() + 1);
             range.contains.is_empty() || range.contains.iter().any(|s| k.contains(s.as_str()))
         };
         let hit = |(k, id): &(Box<str>, u64)| Hit {
             key: k.to_string(),
             id: *id,
         };
-        let within = set.range(bounds(range.start.as_deref(), range.end.as_deref()));
-        let (offset, limit) = (range.offset as usize, range.limit as usize);
-        if range.reverse {
+        let mut within = set.range(range.start.as_deref(), range.end.as_deref());
+        let (mut offset, limit) = (range.offset as usize, range.limit as usize);
+        if range.contains.is_empty() && matches!(set, Entries::Sorted(_)) {
+            // A plain offset into a sorted slice costs nothing to skip.
+            if offset > 0 {
+                if range.reverse {
+                    within.nth_back(offset - 1);
+                } else {
+                    within.nth(offset - 1);
+                }
+            }
+            offset = 0;
+        }
+        let hits: Vec<Hit> = if range.reverse {
             within
                 .rev()
                 .filter(keep)
@@ -148,7 +292,27 @@ impl Store for CompactStore {
                 .take(limit)
                 .map(hit)
                 .collect()
+        };
+        self.charge(hits.len(), walked.get());
+        if self.trace.get() {
+            eprintln!(
+                "    scan {collection}/{} {:?}..{:?} offset {} limit {}{}{} -> {} hits, {} walked",
+                range.index,
+                range.start,
+                range.end,
+                range.offset,
+                range.limit,
+                if range.reverse { " reverse" } else { "" },
+                if range.contains.is_empty() {
+                    String::new()
+                } else {
+                    format!(" contains {:?}", range.contains)
+                },
+                hits.len(),
+                walked.get()
+            );
         }
+        hits
     }
 
     fn count(&self, collection: &str, index: &str, start: Option<&str>, end: Option<&str>) -> u64 {
@@ -159,7 +323,12 @@ impl Store for CompactStore {
         if matches!((start, end), (Some(s), Some(e)) if s >= e) {
             return 0;
         }
-        set.range(bounds(start, end)).count() as u64
+        let (n, walked) = set.count(start, end);
+        self.charge(0, walked);
+        if self.trace.get() {
+            eprintln!("    count {collection}/{index} {start:?}..{end:?} -> {n}");
+        }
+        n as u64
     }
 
     fn allocate_id(&self, collection: &str) -> u64 {
@@ -198,12 +367,9 @@ impl Store for CompactStore {
             }
             for e in &p.exclusive {
                 let held = c.indexes.get(&e.index).is_some_and(|set| {
-                    set.range((
-                        Bound::Included((Box::<str>::from(e.key.as_str()), 0)),
-                        Bound::Unbounded,
-                    ))
-                    .take_while(|(k, _)| **k == *e.key)
-                    .any(|(_, id)| *id != p.id)
+                    set.range(Some(&e.key), None)
+                        .take_while(|(k, _)| **k == *e.key)
+                        .any(|(_, id)| *id != p.id)
                 });
                 if held {
                     return Err(CommitError::Taken(e.clone()));
@@ -258,6 +424,8 @@ mod tests {
                     .unwrap();
             }
         }
+        // Searched as the evaluation searches: after the load, sorted.
+        compact.freeze();
         let ids = |store: &dyn Store, q: &str| -> Vec<u64> {
             Engine::new(&settings, store, &directory)
                 .search(&cx, q, 20)
@@ -277,5 +445,22 @@ mod tests {
             compact.count("contacts", "email", None, None),
             memory.count("contacts", "email", None, None)
         );
+        // Counts and offsets of the sorted form, against the reference.
+        let n = |s: &dyn Store| s.count("contacts", "term", Some("n:m"), Some("n:n"));
+        assert!(n(&compact) > 20);
+        assert_eq!(n(&compact), n(&memory));
+        for reverse in [false, true] {
+            for offset in [0, 1, 7] {
+                let mut r = contacts_guest::ports::Range::prefix("term", "n:m", 5);
+                (r.reverse, r.offset) = (reverse, offset);
+                let keys = |s: &dyn Store| -> Vec<(String, u64)> {
+                    s.scan("contacts", &r)
+                        .into_iter()
+                        .map(|h| (h.key, h.id))
+                        .collect()
+                };
+                assert_eq!(keys(&compact), keys(&memory), "{reverse} {offset}");
+            }
+        }
     }
 }

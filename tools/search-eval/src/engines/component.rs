@@ -70,6 +70,7 @@ impl Component {
                 return Err(format!("person {i} got id {}", view.contact.id));
             }
         }
+        c.store.freeze();
         Ok(c)
     }
 
@@ -97,6 +98,18 @@ impl SearchEngine for Component {
                 .collect(),
             Err(_) => Vec::new(),
         }
+    }
+
+    fn trace(&self) {
+        self.store.set_trace(true);
+    }
+
+    fn cost(&self) -> Option<String> {
+        let c = self.store.take_cost();
+        Some(format!(
+            "{} store calls, {} hits, {} entries walked",
+            c.calls, c.hits, c.walked
+        ))
     }
 
     fn footprint(&self) -> String {
