@@ -277,6 +277,60 @@ fn json_lines_take_any_dialect_names_and_reject_what_is_not_a_contact() {
 }
 
 #[test]
+fn a_phone_keeps_the_region_it_was_read_in_through_export_and_import() {
+    let dir = scratch_dir();
+    let db = db_in(&dir);
+    let file = dir.join("people.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"first_name":"Ada","last_name":"King","phones":[{"number":"07400 123456","type":"mobile","region":"GB"}]}"#,
+            "\n",
+            r#"{"first_name":"Jean","last_name":"Roux","phones":[{"number":"06 12 34 56 78","type":"mobile","region":null}]}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    assert_eq!(counts(&import(&db, &file, &[])), [2, 2, 0, 0, 0]);
+    let all = exported(&db, &[]);
+    let named = |all: &[Value], first: &str| -> Value {
+        all.iter()
+            .find(|c| c["first_name"] == first)
+            .unwrap()
+            .clone()
+    };
+    // A British number typed nationally is read as British, not in the
+    // store's default region (FR here), and the export says so.
+    assert_eq!(named(&all, "Ada")["phones"][0]["region"], "GB");
+    assert_eq!(named(&all, "Jean")["phones"][0]["region"], "FR");
+    let again = dir.join("export.jsonl");
+    let out = run(
+        &db,
+        &[
+            "export",
+            "--format",
+            "jsonl",
+            "--output",
+            again.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let other = scratch_dir();
+    let db2 = db_in(&other);
+    // Imported where the default region is another: the same phones.
+    let out = run(&db2, &["import", again.to_str().unwrap(), "--region", "DE"]);
+    assert!(out.status.success(), "{out:?}");
+    let back = exported(&db2, &[]);
+    for first in ["Ada", "Jean"] {
+        assert_eq!(
+            named(&back, first)["phones"],
+            named(&all, first)["phones"],
+            "{first}"
+        );
+    }
+}
+
+#[test]
 fn rejects_name_each_line_and_reason_and_nothing_of_a_refused_row_is_written() {
     let dir = scratch_dir();
     let db = db_in(&dir);

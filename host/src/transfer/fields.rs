@@ -448,8 +448,10 @@ fn phone_input(number: String, kind: &str) -> PhoneInput {
     }
 }
 
-/// Phones from a `phones` value: a JSON array of `{number, type}` or of
-/// `"number|type"` strings (RelateCRM), or one number.
+/// Phones from a `phones` value: a JSON array of `{number, type, region}`
+/// (the region, as in the API, says where a national number is read; the
+/// store's default region otherwise) or of `"number|type"` strings
+/// (RelateCRM), or one number.
 fn phones_of(v: &Value, out: &mut Vec<PhoneInput>) -> Result<()> {
     let parsed;
     let v = match v {
@@ -467,7 +469,9 @@ fn phones_of(v: &Value, out: &mut Vec<PhoneInput>) -> Result<()> {
                     Value::Object(o) => {
                         let number = o.get("number").map(text).unwrap_or_default();
                         let kind = o.get("type").map(text).unwrap_or_else(|| "mobile".into());
-                        out.push(phone_input(number, &kind));
+                        let mut phone = phone_input(number, &kind);
+                        phone.region = o.get("region").filter(|r| !r.is_null()).map(text);
+                        out.push(phone);
                     }
                     Value::String(s) => {
                         let (number, kind) = s.split_once('|').unwrap_or((s, "mobile"));
@@ -704,7 +708,13 @@ pub fn export_values(c: &Contact) -> Vec<Value> {
     let phones: Vec<Value> = c
         .phones
         .iter()
-        .map(|p| serde_json::json!({ "number": p.number, "type": p.kind.name() }))
+        .map(|p| {
+            let mut phone = serde_json::json!({ "number": p.number, "type": p.kind.name() });
+            if let Some(region) = &p.region {
+                phone["region"] = Value::String(region.clone());
+            }
+            phone
+        })
         .collect();
     let custom: Map<String, Value> = c
         .custom_fields
