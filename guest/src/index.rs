@@ -22,7 +22,9 @@ use crate::search;
 /// `qtext` projection.
 /// 7: `p:` entries in the `word` index: letter tokens that follow each other, with the text
 /// between them, so a `q` of two words is answered without reading documents.
-pub const VERSION: u32 = 7;
+/// 8: `r:` terms start with the word's first letter (`crate::search::terms::ending_key`), so a
+/// typo lookup lists only the words that start as the query word does.
+pub const VERSION: u32 = 8;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";

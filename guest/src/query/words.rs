@@ -300,6 +300,11 @@ pub fn word_of(key: &str) -> Option<&str> {
     key.strip_prefix("x:")?.split_once(SEP).map(|(_, w)| w)
 }
 
+/// The `d:` range of the dictionary words that start with `start`.
+pub fn dictionary_prefix(start: &str) -> String {
+    format!("d:{start}")
+}
+
 /// The `x:` range of the words holding `piece` (3 or more letters).
 pub fn suffix_prefix(piece: &str) -> String {
     format!("x:{piece}")

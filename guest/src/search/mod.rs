@@ -27,7 +27,8 @@ use query::Query;
 use ranking_rules::{Rank, Scored, match_name};
 use terms::{NAME_SEP, name_prefix, read_name_key};
 
-/// Keys read from one name word's range before it counts as common.
+/// Keys in one name word's range from which it counts as common (its names
+/// are then filtered by the other words, not all read).
 const PROBE: u32 = 500;
 /// Names weighed when every query word is common.
 const CANDIDATES: u32 = 2_000;
@@ -160,7 +161,7 @@ impl Choice {
 /// Candidate names (id, whole folded name) for the query words: for a few
 /// words, the names that are the query words in some order; then the names
 /// of the rarest word (whose ranges hold fewer than [`PROBE`] keys), else
-/// the names of the longest word that hold another word's text. When the
+/// the names of the word with the fewest that hold another word's text. When the
 /// first already hold `limit` names made of exactly the typed words (the
 /// best a name can rank), the others could only rank below: not read.
 fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<(u64, String)> {
@@ -207,42 +208,53 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
             return out;
         }
     }
-    // The rarest word, by probing each.
-    let mut rarest: Option<(usize, Vec<crate::ports::Hit>)> = None;
-    for c in choices {
-        let mut hits = Vec::new();
-        let mut complete = true;
-        let mut keys = 0;
-        for r in c.ranges() {
-            let (h, covered) = scan(&r, PROBE, Vec::new());
-            complete &= covered < PROBE;
-            keys += covered as usize;
-            hits.extend(h);
-        }
-        if complete && rarest.as_ref().is_none_or(|(n, _)| keys < *n) {
-            rarest = Some((keys, hits));
-        } else if choices.len() == 1 {
-            // One common word: its first keys are its exact matches, then
-            // the words it starts in order.
-            rarest = Some((keys, hits));
-        }
-    }
-    match rarest {
-        Some((_, hits)) => keep(hits, &mut out),
-        None => {
-            let longest = choices
+    // How many names each word's ranges hold: counts, which run sizes make
+    // cheap, so that only the word chosen is read.
+    let sizes: Vec<Vec<u64>> = choices
+        .iter()
+        .map(|c| {
+            c.ranges()
                 .iter()
-                .enumerate()
-                .max_by_key(|(i, c)| (c.typed.chars().count(), std::cmp::Reverse(*i)))
-                .map(|(i, _)| i)
+                .map(|r| {
+                    let end = crate::ports::prefix_end(r);
+                    store.count(index::CONTACTS, index::BY_TERM, Some(r), end.as_deref())
+                })
+                .collect()
+        })
+        .collect();
+    // The rarest word whose every range holds fewer than PROBE names (the
+    // first such on a tie); a single word is read however common: its first
+    // keys are its exact matches, then the words it starts in order.
+    let rarest = if choices.len() == 1 {
+        Some(0)
+    } else {
+        (0..choices.len())
+            .filter(|&i| sizes[i].iter().all(|n| *n < u64::from(PROBE)))
+            .min_by_key(|&i| (sizes[i].iter().sum::<u64>(), i))
+    };
+    match rarest {
+        Some(i) => {
+            for r in choices[i].ranges() {
+                keep(scan(&r, PROBE, Vec::new()).0, &mut out);
+            }
+        }
+        None => {
+            // Every word is common: walk the names of the one with the
+            // fewest, keeping those that hold the other words' text; on a
+            // tie, the longest word.
+            let fewest = (0..choices.len())
+                .min_by_key(|&i| {
+                    let len = choices[i].typed.chars().count();
+                    (sizes[i].iter().sum::<u64>(), std::cmp::Reverse(len), i)
+                })
                 .unwrap_or(0);
             let others: Vec<String> = choices
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| *i != longest)
+                .filter(|(i, _)| *i != fewest)
                 .flat_map(|(_, c)| std::iter::once(c.typed.clone()).chain(c.near.clone()))
                 .collect();
-            for r in choices[longest].ranges() {
+            for r in choices[fewest].ranges() {
                 keep(scan(&r, CANDIDATES, others.clone()).0, &mut out);
             }
         }

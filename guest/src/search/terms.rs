@@ -9,8 +9,9 @@
 //!   range yields every name holding it, so the other query words are checked
 //!   from the keys, without reading a document. Keys of a word sort exact
 //!   first (`␟` sorts below every letter), then longer words alphabetically.
-//! - `r:{word reversed}`: each name word backwards, so a typo lookup can find
-//!   the words that end like the query word.
+//! - `r:{first letter}{rest of the word reversed}`: each name word by its
+//!   first letter and then backwards, so a typo lookup finds the words that
+//!   start with the query word's letter (the engine trusts it) and end like it.
 //! - `e:{address}` and `l:{local part}`: each email, compared as
 //!   [`email::key`] does.
 //! - `s:{digits}`: every suffix of 3 or more digits of each phone, as typed
@@ -53,8 +54,24 @@ pub fn read_name_key(key: &str) -> Option<(&str, &str)> {
     key.strip_prefix("n:")?.split_once(NAME_SEP)
 }
 
-pub fn reversed(word: &str) -> String {
-    word.chars().rev().collect()
+/// The `r:` key of a name word.
+pub fn ending_key(word: &str) -> String {
+    let mut chars = word.chars();
+    let first = chars.next().map(String::from).unwrap_or_default();
+    format!("r:{first}{}", chars.rev().collect::<String>())
+}
+
+/// The `r:` range of the words that start with `first` and end with the
+/// reverse of `tail_reversed`.
+pub fn ending_prefix(first: char, tail_reversed: &str) -> String {
+    format!("r:{first}{tail_reversed}")
+}
+
+/// The name word of an `r:` key.
+pub fn read_ending_key(key: &str) -> Option<String> {
+    let mut chars = key.strip_prefix("r:")?.chars();
+    let first = chars.next()?;
+    Some(std::iter::once(first).chain(chars.rev()).collect())
 }
 
 pub fn digits_prefix(digits: &str) -> String {
@@ -68,7 +85,7 @@ pub fn terms(c: &Contact) -> Vec<String> {
     let whole = name.join(" ");
     for w in &name {
         out.push(format!("n:{w}{NAME_SEP}{whole}"));
-        out.push(format!("r:{}", reversed(w)));
+        out.push(ending_key(w));
     }
     for address in c.email.iter().chain(&c.alternate_emails) {
         let key = email::key(address);
@@ -118,7 +135,9 @@ mod tests {
         let t = terms(&c);
         assert!(t.contains(&"n:elodie\u{1f}elodie le gall".to_owned()));
         assert!(t.contains(&"n:gall\u{1f}elodie le gall".to_owned()));
-        assert!(t.contains(&"r:eidole".to_owned()));
+        assert!(t.contains(&"r:eeidol".to_owned()));
+        assert_eq!(read_ending_key("r:eeidol").as_deref(), Some("elodie"));
+        assert_eq!(read_ending_key(&ending_key("é")).as_deref(), Some("é"));
         assert!(t.contains(&"e:elodie@martin.fr".to_owned()));
         assert!(t.contains(&"l:elodie".to_owned()));
         // Digits as typed, though the number has no E.164 form.

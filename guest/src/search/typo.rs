@@ -4,18 +4,28 @@
 //! The engine also trusts the first letter (agents rarely mistype it), which
 //! keeps the words a lookup weighs few.
 //!
-//! Near words are found in the `term` index itself: the words sharing the
-//! first half of the query word (`n:` keys) and those sharing its end (`r:`
-//! keys, reversed). One edit leaves one of the two intact.
+//! Near words are the name words that share the first half of the query
+//! word, listed from the word dictionary (`crate::query::words`: one key per
+//! distinct word, where the names' own keys hold one per name), and those
+//! that share its first letter and its end, from the `term` index's `r:`
+//! keys (the first letter, then the rest reversed). One edit leaves one of
+//! the two intact.
 
-use super::terms::{self, NAME_SEP};
+use super::terms::{self, name_prefix};
 use crate::index;
-use crate::ports::{Range, Store, prefix_end};
+use crate::ports::{Range, Store};
+use crate::query::words;
 
 /// Distinct words one lookup weighs, at most.
 const WORDS: usize = 200;
-/// Entries read per store call while listing distinct words.
-const STEP: u32 = 64;
+/// Dictionary words read per store call, and at most in all.
+const DICTIONARY_STEP: u32 = 1_000;
+const DICTIONARY_WORDS: usize = 10_000;
+/// Entries read per store call while listing distinct words. Each call
+/// starts past every entry of the last word it read, so a common word costs
+/// a call, not its thousands of entries; a few keys per call still list
+/// several rare words at once.
+const STEP: u32 = 8;
 
 /// How many edits a query word of `len` letters may be from a name word.
 pub fn budget(len: usize) -> usize {
@@ -65,50 +75,70 @@ pub fn near_words<S: Store + ?Sized>(store: &S, word: &str) -> Vec<String> {
     let half = chars.len() / 2;
     let head: String = chars[..half.max(1)].iter().collect();
     let tail: String = chars[(half + 1).min(chars.len())..].iter().rev().collect();
-    let mut found = distinct(store, &format!("n:{head}"), |key| {
-        key[2..].split(NAME_SEP).next().map(str::to_owned)
-    });
-    if !tail.is_empty() {
-        found.extend(distinct(store, &format!("r:{tail}"), |key| {
-            Some(terms::reversed(&key[2..]))
-        }));
-    }
     let first = chars[0];
-    found.retain(|w| w != word && w.starts_with(first) && within_edits(word, w, budget));
+    let near = |w: &str| w != word && w.starts_with(first) && within_edits(word, w, budget);
+    // Words that start like it: the dictionary lists them in a call or two,
+    // where the names' own keys take a call per word; only those some name
+    // holds are kept.
+    let mut found: Vec<String> = dictionary_words(store, &head)
+        .into_iter()
+        .filter(|w| near(w) && is_name_word(store, w))
+        .collect();
+    if !tail.is_empty() {
+        found.extend(
+            endings(store, &terms::ending_prefix(first, &tail))
+                .into_iter()
+                .filter(|w| near(w)),
+        );
+    }
     found.sort();
     found.dedup();
     found
 }
 
-/// The distinct words (as `word_of` reads them from keys) under a key
-/// prefix, skipping past every entry of a word once it is read.
-fn distinct<S: Store + ?Sized>(
-    store: &S,
-    prefix: &str,
-    word_of: impl Fn(&str) -> Option<String>,
-) -> Vec<String> {
-    let end = prefix_end(prefix);
-    let mut start = prefix.to_owned();
+/// The dictionary's words (every letter token ever stored, see
+/// [`crate::query::words`]) that start with `head`, at most
+/// [`DICTIONARY_WORDS`].
+fn dictionary_words<S: Store + ?Sized>(store: &S, head: &str) -> Vec<String> {
+    let prefix = words::dictionary_prefix(head);
+    let mut range = Range::prefix(words::BY_SUFFIX, &prefix, DICTIONARY_STEP);
+    let mut out = Vec::new();
+    while out.len() < DICTIONARY_WORDS {
+        let hits = store.scan(words::WORDS, &range);
+        let done = hits.len() < DICTIONARY_STEP as usize;
+        let Some(last) = hits.last() else { break };
+        // Each word has one key: the next read starts just past the last.
+        range.start = Some(format!("{}\u{1}", last.key));
+        out.extend(
+            hits.iter()
+                .filter_map(|h| words::word_of(&h.key))
+                .map(str::to_owned),
+        );
+        if done {
+            break;
+        }
+    }
+    out
+}
+
+/// Whether some contact's name holds `word` as a whole word.
+fn is_name_word<S: Store + ?Sized>(store: &S, word: &str) -> bool {
+    let range = Range::prefix(index::BY_TERM, &name_prefix(word, true), 1);
+    !store.scan(index::CONTACTS, &range).is_empty()
+}
+
+/// The distinct words of the `r:` keys under a prefix, skipping past every
+/// entry of a word (one key, an entry per contact) once it is read.
+fn endings<S: Store + ?Sized>(store: &S, prefix: &str) -> Vec<String> {
+    let mut range = Range::prefix(index::BY_TERM, prefix, STEP);
     let mut out: Vec<String> = Vec::new();
     while out.len() < WORDS {
-        let range = Range {
-            index: index::BY_TERM.to_owned(),
-            start: Some(start.clone()),
-            end: end.clone(),
-            limit: STEP,
-            ..Range::default()
-        };
         let hits = store.scan(index::CONTACTS, &range);
         let done = hits.len() < STEP as usize;
         let Some(last) = hits.last() else { break };
-        // Past the last key's word: its entries all share the key up to the
-        // separator (`n:`) or are the very key (`r:`).
-        start = match last.key.split_once(NAME_SEP) {
-            Some((head, _)) => format!("{head}{}", char::from(0x20)),
-            None => format!("{}\u{0}", last.key),
-        };
+        range.start = Some(format!("{}\u{1}", last.key));
         for h in &hits {
-            if let Some(w) = word_of(&h.key)
+            if let Some(w) = terms::read_ending_key(&h.key)
                 && out.last() != Some(&w)
             {
                 out.push(w);
@@ -124,6 +154,57 @@ fn distinct<S: Store + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::memory::{MemoryDirectory, MemoryStore};
+    use crate::model::{Caller, ContactPatch, Context, Dialect, Settings};
+    use crate::service::Engine;
+
+    /// Near words come from the head (the dictionary, names only) and from
+    /// the tail (`r:` keys with the first letter), never from other fields.
+    #[test]
+    fn near_words_are_name_words_found_by_either_half() {
+        let (settings, store, directory) = (
+            Settings::default(),
+            MemoryStore::new(),
+            MemoryDirectory::default(),
+        );
+        let engine = Engine::new(&settings, &store, &directory);
+        let cx = Context {
+            caller: Caller {
+                agent_id: 1,
+                first_name: "A".into(),
+                last_name: "B".into(),
+                scopes: Vec::new(),
+            },
+            dialect: Dialect::RelateCrm,
+        };
+        let people = [
+            ("Anna", "Müller", "Mullet Street"),
+            ("Jan", "Miller", "Moller Lane"),
+            ("Eva", "Mayer", "Hiller Road"),
+            ("Ida", "Mueller", "Main Road"),
+        ];
+        for (first, last, street) in people {
+            let patch = ContactPatch {
+                first_name: Some(Some(first.into())),
+                last_name: Some(Some(last.into())),
+                street: Some(Some(street.into())),
+                ..ContactPatch::default()
+            };
+            engine.create(&cx, None, patch).expect("create");
+        }
+        // `mul` starts muller and the street word mullet (2 edits): only the
+        // name stays; mueller (1 edit) holds `mul` nowhere but ends in `ler`
+        // as miller (2 edits) does: both from the tail.
+        assert_eq!(
+            near_words(&store, "mulller"),
+            ["miller", "mueller", "muller"]
+        );
+        // Nothing starts with `mxl`: both come from the tail, and moller
+        // (a street, 1 edit) and hiller (another first letter) do not.
+        assert_eq!(near_words(&store, "mxller"), ["miller", "muller"]);
+        assert_eq!(near_words(&store, "muller"), ["miller", "mueller"]);
+        assert!(near_words(&store, "mul").is_empty(), "too short for a typo");
+    }
 
     #[test]
     fn counts_edits_with_swaps() {
