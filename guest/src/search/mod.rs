@@ -374,7 +374,7 @@ fn note(best: &mut HashMap<u64, Scored>, id: u64, rank: Rank, tie: &str) {
 mod tests {
     use super::*;
     use crate::memory::{MemoryDirectory, MemoryStore};
-    use crate::model::{Caller, ContactPatch, Context, Dialect, Settings};
+    use crate::model::{ContactPatch, Dialect, Settings};
     use crate::service::Engine;
 
     /// Capping each key gives the first ids of each key that a plain read
@@ -439,15 +439,7 @@ mod tests {
             MemoryDirectory::default(),
         );
         let engine = Engine::new(&settings, &store, &directory);
-        let cx = Context {
-            caller: Caller {
-                agent_id: 1,
-                first_name: "A".into(),
-                last_name: "B".into(),
-                scopes: Vec::new(),
-            },
-            dialect: Dialect::RelateCrm,
-        };
+        let cx = crate::service::tests::cx(Dialect::RelateCrm, &[]);
         let people = [
             ("Jean-Pierre", "Martin", 3),
             ("Jean", "Martin", 8),

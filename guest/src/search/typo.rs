@@ -155,7 +155,7 @@ fn endings<S: Store + ?Sized>(store: &S, prefix: &str) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::memory::{MemoryDirectory, MemoryStore};
-    use crate::model::{Caller, ContactPatch, Context, Dialect, Settings};
+    use crate::model::{ContactPatch, Dialect, Settings};
     use crate::service::Engine;
 
     /// Near words come from the head (the dictionary, names only) and from
@@ -168,15 +168,7 @@ mod tests {
             MemoryDirectory::default(),
         );
         let engine = Engine::new(&settings, &store, &directory);
-        let cx = Context {
-            caller: Caller {
-                agent_id: 1,
-                first_name: "A".into(),
-                last_name: "B".into(),
-                scopes: Vec::new(),
-            },
-            dialect: Dialect::RelateCrm,
-        };
+        let cx = crate::service::tests::cx(Dialect::RelateCrm, &[]);
         let people = [
             ("Anna", "Müller", "Mullet Street"),
             ("Jan", "Miller", "Moller Lane"),

@@ -278,4 +278,4 @@ fn by_name(a: &Contact, b: &Contact) -> std::cmp::Ordering {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

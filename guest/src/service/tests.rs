@@ -37,7 +37,8 @@ fn directory() -> MemoryDirectory {
     }
 }
 
-fn cx(dialect: Dialect, scopes: &[&str]) -> Context {
+/// An agent's context in a dialect, with these scopes (other modules' tests too).
+pub(crate) fn cx(dialect: Dialect, scopes: &[&str]) -> Context {
     Context {
         caller: Caller {
             agent_id: 1,
