@@ -9,14 +9,15 @@
 //! distinct word, where the names' own keys hold one per name), and those
 //! that share its first letter and its end, from the `term` index's `r:`
 //! keys (the first letter, then the rest reversed). One edit leaves one of
-//! the two intact.
+//! the two intact. The dictionary holds runs of letters, so a name word with
+//! digits in it (`jean2`, a typing slip) is found from its end only.
 
 use super::terms::{self, name_prefix};
 use crate::index;
 use crate::ports::{Range, Store};
 use crate::query::words;
 
-/// Distinct words one lookup weighs, at most.
+/// Distinct words one `r:` listing weighs, at most.
 const WORDS: usize = 200;
 /// Dictionary words read per store call, and at most in all.
 const DICTIONARY_STEP: u32 = 1_000;
