@@ -209,9 +209,12 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
         }
     }
     // How many names each word's ranges hold: counts, which run sizes make
-    // cheap, so that only the word chosen is read.
+    // cheap, so that only the word chosen is read (a single word is read
+    // however common: no count).
+    let several = choices.len() > 1;
     let sizes: Vec<Vec<u64>> = choices
         .iter()
+        .filter(|_| several)
         .map(|c| {
             c.ranges()
                 .iter()
@@ -225,7 +228,7 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
     // The rarest word whose every range holds fewer than PROBE names (the
     // first such on a tie); a single word is read however common: its first
     // keys are its exact matches, then the words it starts in order.
-    let rarest = if choices.len() == 1 {
+    let rarest = if !several {
         Some(0)
     } else {
         (0..choices.len())
@@ -371,11 +374,35 @@ fn note(best: &mut HashMap<u64, Scored>, id: u64, rank: Rank, tie: &str) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::memory::{MemoryDirectory, MemoryStore};
     use crate::model::{ContactPatch, Dialect, Settings};
     use crate::service::Engine;
+
+    /// A store holding a contact created through the engine for each patch.
+    pub(crate) fn store_of(patches: impl IntoIterator<Item = ContactPatch>) -> MemoryStore {
+        let (settings, store, directory) = (
+            Settings::default(),
+            MemoryStore::new(),
+            MemoryDirectory::default(),
+        );
+        let engine = Engine::new(&settings, &store, &directory);
+        let cx = crate::service::tests::cx(Dialect::RelateCrm, &[]);
+        for patch in patches {
+            engine.create(&cx, None, patch).expect("create");
+        }
+        store
+    }
+
+    /// A patch of a first and last name.
+    pub(crate) fn named(first: &str, last: &str) -> ContactPatch {
+        ContactPatch {
+            first_name: Some(Some(first.into())),
+            last_name: Some(Some(last.into())),
+            ..ContactPatch::default()
+        }
+    }
 
     /// Capping each key gives the first ids of each key that a plain read
     /// of the same budget gives, and says how many that read gives.
@@ -433,13 +460,6 @@ mod tests {
     /// the answer is the same as when every candidate name is read.
     #[test]
     fn whole_names_spare_the_wide_read_without_changing_the_answer() {
-        let (settings, store, directory) = (
-            Settings::default(),
-            MemoryStore::new(),
-            MemoryDirectory::default(),
-        );
-        let engine = Engine::new(&settings, &store, &directory);
-        let cx = crate::service::tests::cx(Dialect::RelateCrm, &[]);
         let people = [
             ("Jean-Pierre", "Martin", 3),
             ("Jean", "Martin", 8),
@@ -447,16 +467,11 @@ mod tests {
             ("Jean", "Martinez", 3),
             ("Jean", "Martin Durand", 2),
         ];
-        for (first, last, n) in people {
-            for _ in 0..n {
-                let patch = ContactPatch {
-                    first_name: Some(Some(first.into())),
-                    last_name: Some(Some(last.into())),
-                    ..ContactPatch::default()
-                };
-                engine.create(&cx, None, patch).expect("create");
-            }
-        }
+        let store = store_of(
+            people
+                .iter()
+                .flat_map(|(first, last, n)| std::iter::repeat_n(named(first, last), *n)),
+        );
         let q = Query::read("jean martin");
         let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
         let top = |limit: usize, read: usize| {

@@ -155,36 +155,23 @@ fn endings<S: Store + ?Sized>(store: &S, prefix: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::memory::{MemoryDirectory, MemoryStore};
-    use crate::model::{ContactPatch, Dialect, Settings};
-    use crate::service::Engine;
+    use crate::model::ContactPatch;
+    use crate::search::tests::{named, store_of};
 
     /// Near words come from the head (the dictionary, names only) and from
     /// the tail (`r:` keys with the first letter), never from other fields.
     #[test]
     fn near_words_are_name_words_found_by_either_half() {
-        let (settings, store, directory) = (
-            Settings::default(),
-            MemoryStore::new(),
-            MemoryDirectory::default(),
-        );
-        let engine = Engine::new(&settings, &store, &directory);
-        let cx = crate::service::tests::cx(Dialect::RelateCrm, &[]);
         let people = [
             ("Anna", "Müller", "Mullet Street"),
             ("Jan", "Miller", "Moller Lane"),
             ("Eva", "Mayer", "Hiller Road"),
             ("Ida", "Mueller", "Main Road"),
         ];
-        for (first, last, street) in people {
-            let patch = ContactPatch {
-                first_name: Some(Some(first.into())),
-                last_name: Some(Some(last.into())),
-                street: Some(Some(street.into())),
-                ..ContactPatch::default()
-            };
-            engine.create(&cx, None, patch).expect("create");
-        }
+        let store = store_of(people.map(|(first, last, street)| ContactPatch {
+            street: Some(Some(street.into())),
+            ..named(first, last)
+        }));
         // `mul` starts muller and the street word mullet (2 edits): only the
         // name stays; mueller (1 edit) holds `mul` nowhere but ends in `ler`
         // as miller (2 edits) does: both from the tail.
