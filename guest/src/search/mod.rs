@@ -109,12 +109,7 @@ pub fn search<S: Store + ?Sized>(
         let choices: Vec<Choice> = q
             .words
             .iter()
-            .map(|w| {
-                let mut c = Choice::typed(w);
-                c.near = typo::near_words(store, w);
-                c.near.truncate(NEAR);
-                c
-            })
+            .map(|w| Choice::with_near(w, typo::near_words(store, w)))
             .collect();
         if choices.iter().any(|c| !c.near.is_empty()) {
             for (id, name) in names(store, &choices, limit) {
@@ -140,6 +135,8 @@ fn tie(matched: &[String], name: &str) -> String {
 struct Choice {
     typed: String,
     near: Vec<String>,
+    /// Near words left out (past [`NEAR`]).
+    cut: bool,
 }
 
 impl Choice {
@@ -147,6 +144,18 @@ impl Choice {
         Choice {
             typed: word.to_owned(),
             near: Vec::new(),
+            cut: false,
+        }
+    }
+
+    /// The typed word with its near words, at most [`NEAR`] of them.
+    fn with_near(word: &str, mut near: Vec<String>) -> Choice {
+        let cut = near.len() > NEAR;
+        near.truncate(NEAR);
+        Choice {
+            typed: word.to_owned(),
+            near,
+            cut,
         }
     }
 
@@ -182,8 +191,16 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
     };
     // The query words as a whole name, in each order (the last one may be
     // the start of the last name word).
+    // The fewest edits of a spelling not tried (`None`: every one was), when
+    // the spellings are tried in every order. Each read starts at the key
+    // of the spelled name itself, so it reads that name's first `limit`
+    // contacts however the read ends.
+    let mut untried = None;
+    let mut tried = false;
     if (2..=WHOLE_NAME_WORDS).contains(&choices.len()) {
-        for words in spellings(choices) {
+        let (spelled, rest) = spellings(choices);
+        (tried, untried) = (limit < PROBE as usize, rest);
+        for words in spelled {
             for order in orders(words.len()) {
                 let name: Vec<&str> = order.iter().map(|i| words[*i].as_str()).collect();
                 let start = format!("n:{}{NAME_SEP}{}", name[0], name.join(" "));
@@ -193,6 +210,12 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
     }
     out.sort();
     out.dedup();
+    if tried
+        && choices.iter().any(|c| !c.near.is_empty())
+        && enough_with_typos(store, choices, &out, untried, limit)
+    {
+        return out;
+    }
     if choices.iter().all(|c| c.near.is_empty()) {
         let mut typed: Vec<&str> = choices.iter().map(|c| c.typed.as_str()).collect();
         typed.sort_unstable();
@@ -322,24 +345,103 @@ fn first_of_each<S: Store + ?Sized>(
     (kept, covered.min(budget))
 }
 
-/// Each way to spell the query words: as typed, or with near words (a few).
-fn spellings(choices: &[Choice]) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = vec![Vec::new()];
-    for c in choices {
-        let options: Vec<&String> = std::iter::once(&c.typed).chain(&c.near).collect();
-        out = out
+/// The ways to spell the query words (as typed, or with near words) with
+/// the fewest edits, at most [`NEAR`] of them, and the fewest edits of a
+/// spelling left out (`None`: none was). A near word is one edit or two.
+fn spellings(choices: &[Choice]) -> (Vec<Vec<String>>, Option<usize>) {
+    // Each word's options with their edits.
+    let options: Vec<Vec<(&String, usize)>> = choices
+        .iter()
+        .map(|c| {
+            std::iter::once((&c.typed, 0))
+                .chain(c.near.iter().map(|w| (w, edits(&c.typed, w))))
+                .collect()
+        })
+        .collect();
+    let mut all: Vec<(usize, Vec<String>)> = vec![(0, Vec::new())];
+    for word in &options {
+        all = all
             .iter()
-            .flat_map(|so_far| {
-                options.iter().map(move |o| {
+            .flat_map(|(n, so_far)| {
+                word.iter().map(move |(o, e)| {
                     let mut next = so_far.clone();
                     next.push((*o).clone());
-                    next
+                    (n + e, next)
                 })
             })
-            .take(NEAR)
             .collect();
     }
-    out
+    // Fewest edits first; on a tie, as typed, then the near words' order.
+    all.sort_by_key(|(n, _)| *n);
+    let rest = all.get(NEAR).map(|(n, _)| *n);
+    all.truncate(NEAR);
+    (all.into_iter().map(|(_, words)| words).collect(), rest)
+}
+
+/// The edits from a query word to one of its near words: one or two.
+fn edits(typed: &str, near: &str) -> usize {
+    if typo::within_edits(typed, near, 1) {
+        1
+    } else {
+        2
+    }
+}
+
+/// Whether `limit` of the names found so far rank above every name not yet
+/// read, so that the typo pass may stop. The names that are exactly a
+/// spelling tried are read (their first `limit` contacts), so a name not
+/// yet read is a spelling left out (`untried`: at least that many edits),
+/// or has a word left over, or a query word only starts one of its words,
+/// or needs a word no near list holds. At best it ranks as [`Rank::Typo`]
+/// with the fewest edits any name can need and one word over ([`Rank::Name`]
+/// when no edit is needed), or as the whole name of a spelling left out. A
+/// whole name two edits from a word the near lists left out is the
+/// exception, weighed only when it is read. Near lists cut short never stop.
+fn enough_with_typos<S: Store + ?Sized>(
+    store: &S,
+    choices: &[Choice],
+    found: &[(u64, String)],
+    untried: Option<usize>,
+    limit: usize,
+) -> bool {
+    if found.len() < limit || choices.iter().any(|c| c.cut) {
+        return false;
+    }
+    let typed: Vec<String> = choices.iter().map(|c| c.typed.clone()).collect();
+    // The fewest edits each query word needs: none when some name word
+    // starts with it, else its nearest near word's (a near word is within
+    // the budget, so one edit or two).
+    let mut fewest = 0;
+    for c in choices {
+        let prefix = name_prefix(&c.typed, false);
+        let end = crate::ports::prefix_end(&prefix);
+        if store.count(
+            index::CONTACTS,
+            index::BY_TERM,
+            Some(&prefix),
+            end.as_deref(),
+        ) > 0
+        {
+            continue;
+        }
+        fewest += c.near.iter().map(|w| edits(&c.typed, w)).min().unwrap_or(2);
+    }
+    let rank = |edits: usize, exactness| match edits {
+        0 => Rank::Name(exactness),
+        n => Rank::Typo(n, exactness),
+    };
+    let mut bound = rank(fewest, ranking_rules::Exactness::Words { extra: 1 });
+    if let Some(n) = untried {
+        bound = bound.min(rank(n, ranking_rules::Exactness::Words { extra: 0 }));
+    }
+    let above = found
+        .iter()
+        .filter(|(_, name)| {
+            let words: Vec<&str> = name.split(' ').collect();
+            match_name(&typed, &words, true).is_some_and(|m| m.rank < bound)
+        })
+        .count();
+    above >= limit
 }
 
 /// Every order of `n` items (n ≤ 3).
@@ -494,5 +596,103 @@ pub(crate) mod tests {
         for limit in [1, 5, 10, 11, 20] {
             assert_eq!(top(limit, limit), top(limit, usize::MAX), "{limit}");
         }
+    }
+
+    /// The best `limit` ids of `names` for a query, with typos, reading as
+    /// if the answer were `read` long.
+    fn top_with_typos(store: &MemoryStore, text: &str, limit: usize, read: usize) -> Vec<u64> {
+        let q = Query::read(text);
+        let choices: Vec<Choice> = q
+            .words
+            .iter()
+            .map(|w| Choice::with_near(w, typo::near_words(store, w)))
+            .collect();
+        let mut best = HashMap::new();
+        for (id, name) in names(store, &choices, read) {
+            let words: Vec<&str> = name.split(' ').collect();
+            if let Some(m) = match_name(&q.words, &words, true) {
+                note(&mut best, id, m.rank, &tie(&m.matched, &name));
+            }
+        }
+        let mut ranked: Vec<Scored> = best.into_values().collect();
+        ranked.sort();
+        ranked.into_iter().take(limit).map(|s| s.id).collect()
+    }
+
+    /// Spellings come fewest edits first, and say how near the first one
+    /// left out is; a bound on names not read takes it in.
+    #[test]
+    fn spellings_with_the_fewest_edits_are_tried_first() {
+        let near = |words: &[&str]| words.iter().map(|w| w.to_string()).collect();
+        let choices = [
+            Choice::with_near("anna", near(&["ana", "anne"])),
+            Choice::with_near("debiski", near(&["debewski", "debinski", "debski"])),
+        ];
+        let (spelled, rest) = spellings(&choices);
+        let spelled: Vec<String> = spelled.iter().map(|w| w.join(" ")).collect();
+        assert_eq!(
+            spelled,
+            [
+                "anna debiski",
+                "anna debinski",
+                "anna debski",
+                "ana debiski",
+                "anne debiski",
+                "anna debewski",
+                "ana debinski",
+                "ana debski",
+            ]
+        );
+        // Left out: anne debinski, anne debski (2 edits), then 3.
+        assert_eq!(rest, Some(2));
+        // Whole names two edits away end the read only when no spelling
+        // left out is as near.
+        let store = store_of([named("Ana", "Debinski"), named("Ana", "Debski")]);
+        let found: Vec<(u64, String)> = vec![(1, "ana debinski".into()), (2, "ana debski".into())];
+        assert!(enough_with_typos(&store, &choices, &found, Some(3), 2));
+        assert!(!enough_with_typos(&store, &choices, &found, Some(2), 2));
+        assert!(!enough_with_typos(&store, &choices, &found, Some(3), 3));
+    }
+
+    /// The typo pass stops once enough whole names at the fewest edits are
+    /// read, with the same answer; names with fewer edits and a word left
+    /// over still come first when the whole names need more edits.
+    #[test]
+    fn whole_names_with_typos_spare_the_wide_read_only_when_nothing_could_rank_above() {
+        let people = [
+            ("Jean", "Dupont", 12),
+            ("Jean", "Dupond", 3),
+            ("Martin", "Jean Dupont", 2),
+            ("Jean-Luc", "Dupont", 2),
+        ];
+        let store = store_of(
+            people
+                .iter()
+                .flat_map(|(first, last, n)| std::iter::repeat_n(named(first, last), *n)),
+        );
+        let q = Query::read("jean dupontt");
+        let choices: Vec<Choice> = q
+            .words
+            .iter()
+            .map(|w| Choice::with_near(w, typo::near_words(&store, w)))
+            .collect();
+        // The names with a word over are read only when the read goes on.
+        let reads_over = |read| {
+            names(&store, &choices, read)
+                .iter()
+                .any(|(_, name)| name == "martin jean dupont")
+        };
+        assert!(!reads_over(10) && reads_over(usize::MAX));
+        for limit in [1, 5, 10, 11, 20] {
+            let top = |read| top_with_typos(&store, "jean dupontt", limit, read);
+            assert_eq!(top(limit), top(usize::MAX), "{limit}");
+        }
+        // Whole names two edits away do not end the read: a name one edit
+        // away with a word left over ranks above them.
+        let store = store_of(
+            std::iter::repeat_n(named("Jean", "Dupond"), 12)
+                .chain([named("Martin", "Jean Dupont")]),
+        );
+        assert_eq!(top_with_typos(&store, "jean dupontt", 10, 10)[0], 13);
     }
 }
