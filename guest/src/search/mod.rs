@@ -60,6 +60,8 @@ pub fn search<S: Store + ?Sized>(
             note(&mut best, id, Rank::ExactEmail, &key);
         }
     }
+    // Whether every name that holds the query words as typed was read.
+    let mut read_every_name = false;
     let probes = q.digit_probes();
     if !probes.is_empty() {
         // By the international form, so a stored number without E.164 is found too.
@@ -76,7 +78,9 @@ pub fn search<S: Store + ?Sized>(
     }
     if !q.words.is_empty() {
         let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
-        for (id, name) in names(store, &choices, limit) {
+        let (found, all) = names(store, &choices, limit, None);
+        read_every_name = all;
+        for (id, name) in found {
             let words: Vec<&str> = name.split(' ').collect();
             if let Some(m) = match_name(&q.words, &words, false) {
                 note(&mut best, id, m.rank, &tie(&m.matched, &name));
@@ -112,7 +116,9 @@ pub fn search<S: Store + ?Sized>(
             .map(|w| Choice::with_near(w, typo::near_words(store, w)))
             .collect();
         if choices.iter().any(|c| !c.near.is_empty()) {
-            for (id, name) in names(store, &choices, limit) {
+            let before = read_every_name.then_some(&best);
+            let (found, _) = names(store, &choices, limit, before);
+            for (id, name) in found {
                 let words: Vec<&str> = name.split(' ').collect();
                 if let Some(m) = match_name(&q.words, &words, true) {
                     note(&mut best, id, m.rank, &tie(&m.matched, &name));
@@ -173,7 +179,17 @@ impl Choice {
 /// the names of the word with the fewest that hold another word's text. When the
 /// first already hold `limit` names made of exactly the typed words (the
 /// best a name can rank), the others could only rank below: not read.
-fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<(u64, String)> {
+///
+/// `before`, in the typo pass, holds the contacts the search ranked when it
+/// read every name that holds the query words as typed: a name not yet read
+/// then needs an edit. Also says whether every name holding the words (or
+/// their near words) was read: no read was cut short.
+fn names<S: Store + ?Sized>(
+    store: &S,
+    choices: &[Choice],
+    limit: usize,
+    before: Option<&HashMap<u64, Scored>>,
+) -> (Vec<(u64, String)>, bool) {
     // A read of `budget` keys of a range, but never more than `limit` ids of
     // one name (see `first_of_each`); also how many keys that read covers.
     let scan = |start: &str, budget: u32, contains: Vec<String>| {
@@ -212,9 +228,9 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
     out.dedup();
     if tried
         && choices.iter().any(|c| !c.near.is_empty())
-        && enough_with_typos(store, choices, &out, untried, limit)
+        && enough_with_typos(store, choices, &out, untried, before, limit)
     {
-        return out;
+        return (out, false);
     }
     if choices.iter().all(|c| c.near.is_empty()) {
         let mut typed: Vec<&str> = choices.iter().map(|c| c.typed.as_str()).collect();
@@ -228,7 +244,7 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
             })
             .count();
         if whole_names >= limit {
-            return out;
+            return (out, false);
         }
     }
     // How many names each word's ranges hold: counts, which run sizes make
@@ -258,10 +274,13 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
             .filter(|&i| sizes[i].iter().all(|n| *n < u64::from(PROBE)))
             .min_by_key(|&i| (sizes[i].iter().sum::<u64>(), i))
     };
+    let mut all = true;
     match rarest {
         Some(i) => {
             for r in choices[i].ranges() {
-                keep(scan(&r, PROBE, Vec::new()).0, &mut out);
+                let (hits, covered) = scan(&r, PROBE, Vec::new());
+                all &= covered < PROBE;
+                keep(hits, &mut out);
             }
         }
         None => {
@@ -281,13 +300,15 @@ fn names<S: Store + ?Sized>(store: &S, choices: &[Choice], limit: usize) -> Vec<
                 .flat_map(|(_, c)| std::iter::once(c.typed.clone()).chain(c.near.clone()))
                 .collect();
             for r in choices[fewest].ranges() {
-                keep(scan(&r, CANDIDATES, others.clone()).0, &mut out);
+                let (hits, covered) = scan(&r, CANDIDATES, others.clone());
+                all &= covered < CANDIDATES;
+                keep(hits, &mut out);
             }
         }
     }
     out.sort();
     out.dedup();
-    out
+    (out, all)
 }
 
 /// The hits a read of `budget` hits of `range` would give, in key order,
@@ -397,14 +418,17 @@ fn edits(typed: &str, near: &str) -> usize {
 /// when no edit is needed), or as the whole name of a spelling left out. A
 /// whole name two edits from a word the near lists left out is the
 /// exception, weighed only when it is read. Near lists cut short never stop.
+/// With `before` (see [`names`]), a name not yet read needs an edit, and the
+/// contacts ranked before count: they rank above any name with one.
 fn enough_with_typos<S: Store + ?Sized>(
     store: &S,
     choices: &[Choice],
     found: &[(u64, String)],
     untried: Option<usize>,
+    before: Option<&HashMap<u64, Scored>>,
     limit: usize,
 ) -> bool {
-    if found.len() < limit || choices.iter().any(|c| c.cut) {
+    if choices.iter().any(|c| c.cut) {
         return false;
     }
     let typed: Vec<String> = choices.iter().map(|c| c.typed.clone()).collect();
@@ -426,6 +450,9 @@ fn enough_with_typos<S: Store + ?Sized>(
         }
         fewest += c.near.iter().map(|w| edits(&c.typed, w)).min().unwrap_or(2);
     }
+    if before.is_some() {
+        fewest = fewest.max(1);
+    }
     let rank = |edits: usize, exactness| match edits {
         0 => Rank::Name(exactness),
         n => Rank::Typo(n, exactness),
@@ -434,14 +461,16 @@ fn enough_with_typos<S: Store + ?Sized>(
     if let Some(n) = untried {
         bound = bound.min(rank(n, ranking_rules::Exactness::Words { extra: 0 }));
     }
+    let ranked = before.filter(|_| fewest > 0).map_or(0, HashMap::len);
     let above = found
         .iter()
-        .filter(|(_, name)| {
+        .filter(|(id, name)| {
             let words: Vec<&str> = name.split(' ').collect();
-            match_name(&typed, &words, true).is_some_and(|m| m.rank < bound)
+            !before.is_some_and(|b| fewest > 0 && b.contains_key(id))
+                && match_name(&typed, &words, true).is_some_and(|m| m.rank < bound)
         })
         .count();
-    above >= limit
+    ranked + above >= limit
 }
 
 /// Every order of `n` items (n ≤ 3).
@@ -578,7 +607,7 @@ pub(crate) mod tests {
         let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
         let top = |limit: usize, read: usize| {
             let mut best = HashMap::new();
-            for (id, name) in names(&store, &choices, read) {
+            for (id, name) in names(&store, &choices, read, None).0 {
                 let words: Vec<&str> = name.split(' ').collect();
                 if let Some(m) = match_name(&q.words, &words, false) {
                     note(&mut best, id, m.rank, &tie(&m.matched, &name));
@@ -592,7 +621,10 @@ pub(crate) mod tests {
                 .map(|s| s.id)
                 .collect::<Vec<u64>>()
         };
-        assert!(names(&store, &choices, 10).len() < names(&store, &choices, usize::MAX).len());
+        assert!(
+            names(&store, &choices, 10, None).0.len()
+                < names(&store, &choices, usize::MAX, None).0.len()
+        );
         for limit in [1, 5, 10, 11, 20] {
             assert_eq!(top(limit, limit), top(limit, usize::MAX), "{limit}");
         }
@@ -608,7 +640,7 @@ pub(crate) mod tests {
             .map(|w| Choice::with_near(w, typo::near_words(store, w)))
             .collect();
         let mut best = HashMap::new();
-        for (id, name) in names(store, &choices, read) {
+        for (id, name) in names(store, &choices, read, None).0 {
             let words: Vec<&str> = name.split(' ').collect();
             if let Some(m) = match_name(&q.words, &words, true) {
                 note(&mut best, id, m.rank, &tie(&m.matched, &name));
@@ -617,6 +649,54 @@ pub(crate) mod tests {
         let mut ranked: Vec<Scored> = best.into_values().collect();
         ranked.sort();
         ranked.into_iter().take(limit).map(|s| s.id).collect()
+    }
+
+    /// When the first pass read every name holding the typed words, the
+    /// typo pass counts what it ranked and stops once names one edit away
+    /// fill the answer, with the same answer as a read of everything.
+    #[test]
+    fn a_whole_first_pass_lets_the_typo_pass_stop_at_one_edit() {
+        let store = store_of(
+            std::iter::repeat_n(named("Jerome", "Belmont"), 3)
+                .chain(std::iter::repeat_n(named("Jerome", "Bermont"), 20))
+                .chain([named("Martin", "Jerome Bermont")]),
+        );
+        let q = Query::read("jerome belmont");
+        let typed: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
+        let (first, all) = names(&store, &typed, 10, None);
+        assert!(all, "the first pass read every Belmont");
+        let mut best = HashMap::new();
+        for (id, name) in first {
+            let words: Vec<&str> = name.split(' ').collect();
+            if let Some(m) = match_name(&q.words, &words, false) {
+                note(&mut best, id, m.rank, &tie(&m.matched, &name));
+            }
+        }
+        assert_eq!(best.len(), 3);
+        let near: Vec<Choice> = q
+            .words
+            .iter()
+            .map(|w| Choice::with_near(w, typo::near_words(&store, w)))
+            .collect();
+        let (read, _) = names(&store, &near, 10, Some(&best));
+        assert!(!read.iter().any(|(_, n)| n == "martin jerome bermont"));
+        let top = |found: Vec<(u64, String)>| {
+            let mut best = best.clone();
+            for (id, name) in found {
+                let words: Vec<&str> = name.split(' ').collect();
+                if let Some(m) = match_name(&q.words, &words, true) {
+                    note(&mut best, id, m.rank, &tie(&m.matched, &name));
+                }
+            }
+            let mut ranked: Vec<Scored> = best.into_values().collect();
+            ranked.sort();
+            ranked
+                .into_iter()
+                .take(10)
+                .map(|s| s.id)
+                .collect::<Vec<u64>>()
+        };
+        assert_eq!(top(read), top(names(&store, &near, usize::MAX, None).0));
     }
 
     /// Spellings come fewest edits first, and say how near the first one
@@ -649,9 +729,30 @@ pub(crate) mod tests {
         // left out is as near.
         let store = store_of([named("Ana", "Debinski"), named("Ana", "Debski")]);
         let found: Vec<(u64, String)> = vec![(1, "ana debinski".into()), (2, "ana debski".into())];
-        assert!(enough_with_typos(&store, &choices, &found, Some(3), 2));
-        assert!(!enough_with_typos(&store, &choices, &found, Some(2), 2));
-        assert!(!enough_with_typos(&store, &choices, &found, Some(3), 3));
+        assert!(enough_with_typos(
+            &store,
+            &choices,
+            &found,
+            Some(3),
+            None,
+            2
+        ));
+        assert!(!enough_with_typos(
+            &store,
+            &choices,
+            &found,
+            Some(2),
+            None,
+            2
+        ));
+        assert!(!enough_with_typos(
+            &store,
+            &choices,
+            &found,
+            Some(3),
+            None,
+            3
+        ));
     }
 
     /// The typo pass stops once enough whole names at the fewest edits are
@@ -678,7 +779,8 @@ pub(crate) mod tests {
             .collect();
         // The names with a word over are read only when the read goes on.
         let reads_over = |read| {
-            names(&store, &choices, read)
+            names(&store, &choices, read, None)
+                .0
                 .iter()
                 .any(|(_, name)| name == "martin jean dupont")
         };
