@@ -535,6 +535,44 @@ pub(crate) mod tests {
         }
     }
 
+    /// A store of `n` contacts for each (first, last, n).
+    fn people(list: &[(&str, &str, usize)]) -> MemoryStore {
+        store_of(
+            list.iter()
+                .flat_map(|(first, last, n)| std::iter::repeat_n(named(first, last), *n)),
+        )
+    }
+
+    /// Notes in `best` each name `found` that matches the query `words`.
+    fn rank_into(
+        words: &[String],
+        found: Vec<(u64, String)>,
+        typos: bool,
+        best: &mut HashMap<u64, Scored>,
+    ) {
+        for (id, name) in found {
+            let name_words: Vec<&str> = name.split(' ').collect();
+            if let Some(m) = match_name(words, &name_words, typos) {
+                note(best, id, m.rank, &tie(&m.matched, &name));
+            }
+        }
+    }
+
+    /// The ids of the best `limit` contacts once the names `found` are
+    /// matched to the query `words` and ranked among those of `best`.
+    fn top_of(
+        words: &[String],
+        found: Vec<(u64, String)>,
+        typos: bool,
+        mut best: HashMap<u64, Scored>,
+        limit: usize,
+    ) -> Vec<u64> {
+        rank_into(words, found, typos, &mut best);
+        let mut ranked: Vec<Scored> = best.into_values().collect();
+        ranked.sort();
+        ranked.into_iter().take(limit).map(|s| s.id).collect()
+    }
+
     /// Capping each key gives the first ids of each key that a plain read
     /// of the same budget gives, and says how many that read gives.
     #[test]
@@ -591,35 +629,18 @@ pub(crate) mod tests {
     /// the answer is the same as when every candidate name is read.
     #[test]
     fn whole_names_spare_the_wide_read_without_changing_the_answer() {
-        let people = [
+        let store = people(&[
             ("Jean-Pierre", "Martin", 3),
             ("Jean", "Martin", 8),
             ("Martin", "Jean", 3),
             ("Jean", "Martinez", 3),
             ("Jean", "Martin Durand", 2),
-        ];
-        let store = store_of(
-            people
-                .iter()
-                .flat_map(|(first, last, n)| std::iter::repeat_n(named(first, last), *n)),
-        );
+        ]);
         let q = Query::read("jean martin");
         let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
         let top = |limit: usize, read: usize| {
-            let mut best = HashMap::new();
-            for (id, name) in names(&store, &choices, read, None).0 {
-                let words: Vec<&str> = name.split(' ').collect();
-                if let Some(m) = match_name(&q.words, &words, false) {
-                    note(&mut best, id, m.rank, &tie(&m.matched, &name));
-                }
-            }
-            let mut ranked: Vec<Scored> = best.into_values().collect();
-            ranked.sort();
-            ranked
-                .into_iter()
-                .take(limit)
-                .map(|s| s.id)
-                .collect::<Vec<u64>>()
+            let found = names(&store, &choices, read, None).0;
+            top_of(&q.words, found, false, HashMap::new(), limit)
         };
         assert!(
             names(&store, &choices, 10, None).0.len()
@@ -639,16 +660,8 @@ pub(crate) mod tests {
             .iter()
             .map(|w| Choice::with_near(w, typo::near_words(store, w)))
             .collect();
-        let mut best = HashMap::new();
-        for (id, name) in names(store, &choices, read, None).0 {
-            let words: Vec<&str> = name.split(' ').collect();
-            if let Some(m) = match_name(&q.words, &words, true) {
-                note(&mut best, id, m.rank, &tie(&m.matched, &name));
-            }
-        }
-        let mut ranked: Vec<Scored> = best.into_values().collect();
-        ranked.sort();
-        ranked.into_iter().take(limit).map(|s| s.id).collect()
+        let found = names(store, &choices, read, None).0;
+        top_of(&q.words, found, true, HashMap::new(), limit)
     }
 
     /// When the first pass read every name holding the typed words, the
@@ -656,22 +669,17 @@ pub(crate) mod tests {
     /// fill the answer, with the same answer as a read of everything.
     #[test]
     fn a_whole_first_pass_lets_the_typo_pass_stop_at_one_edit() {
-        let store = store_of(
-            std::iter::repeat_n(named("Jerome", "Belmont"), 3)
-                .chain(std::iter::repeat_n(named("Jerome", "Bermont"), 20))
-                .chain([named("Martin", "Jerome Bermont")]),
-        );
+        let store = people(&[
+            ("Jerome", "Belmont", 3),
+            ("Jerome", "Bermont", 20),
+            ("Martin", "Jerome Bermont", 1),
+        ]);
         let q = Query::read("jerome belmont");
         let typed: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
         let (first, all) = names(&store, &typed, 10, None);
         assert!(all, "the first pass read every Belmont");
         let mut best = HashMap::new();
-        for (id, name) in first {
-            let words: Vec<&str> = name.split(' ').collect();
-            if let Some(m) = match_name(&q.words, &words, false) {
-                note(&mut best, id, m.rank, &tie(&m.matched, &name));
-            }
-        }
+        rank_into(&q.words, first, false, &mut best);
         assert_eq!(best.len(), 3);
         let near: Vec<Choice> = q
             .words
@@ -680,22 +688,7 @@ pub(crate) mod tests {
             .collect();
         let (read, _) = names(&store, &near, 10, Some(&best));
         assert!(!read.iter().any(|(_, n)| n == "martin jerome bermont"));
-        let top = |found: Vec<(u64, String)>| {
-            let mut best = best.clone();
-            for (id, name) in found {
-                let words: Vec<&str> = name.split(' ').collect();
-                if let Some(m) = match_name(&q.words, &words, true) {
-                    note(&mut best, id, m.rank, &tie(&m.matched, &name));
-                }
-            }
-            let mut ranked: Vec<Scored> = best.into_values().collect();
-            ranked.sort();
-            ranked
-                .into_iter()
-                .take(10)
-                .map(|s| s.id)
-                .collect::<Vec<u64>>()
-        };
+        let top = |found| top_of(&q.words, found, true, best.clone(), 10);
         assert_eq!(top(read), top(names(&store, &near, usize::MAX, None).0));
     }
 
@@ -760,17 +753,12 @@ pub(crate) mod tests {
     /// over still come first when the whole names need more edits.
     #[test]
     fn whole_names_with_typos_spare_the_wide_read_only_when_nothing_could_rank_above() {
-        let people = [
+        let store = people(&[
             ("Jean", "Dupont", 12),
             ("Jean", "Dupond", 3),
             ("Martin", "Jean Dupont", 2),
             ("Jean-Luc", "Dupont", 2),
-        ];
-        let store = store_of(
-            people
-                .iter()
-                .flat_map(|(first, last, n)| std::iter::repeat_n(named(first, last), *n)),
-        );
+        ]);
         let q = Query::read("jean dupontt");
         let choices: Vec<Choice> = q
             .words
@@ -791,10 +779,7 @@ pub(crate) mod tests {
         }
         // Whole names two edits away do not end the read: a name one edit
         // away with a word left over ranks above them.
-        let store = store_of(
-            std::iter::repeat_n(named("Jean", "Dupond"), 12)
-                .chain([named("Martin", "Jean Dupont")]),
-        );
+        let store = people(&[("Jean", "Dupond", 12), ("Martin", "Jean Dupont", 1)]);
         assert_eq!(top_with_typos(&store, "jean dupontt", 10, 10)[0], 13);
     }
 }
