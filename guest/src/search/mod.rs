@@ -206,11 +206,10 @@ fn names<S: Store + ?Sized>(
         }
     };
     // The query words as a whole name, in each order (the last one may be
-    // the start of the last name word).
-    // The fewest edits of a spelling not tried (`None`: every one was), when
-    // the spellings are tried in every order. Each read starts at the key
-    // of the spelled name itself, so it reads that name's first `limit`
-    // contacts however the read ends.
+    // the start of the last name word). Each read starts at the key of the
+    // spelled name itself, so it reads that name's first `limit` contacts
+    // however the read ends; `untried` is the fewest edits of a spelling
+    // left out (`None`: none was).
     let mut untried = None;
     let mut tried = false;
     if (2..=WHOLE_NAME_WORDS).contains(&choices.len()) {
