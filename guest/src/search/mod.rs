@@ -225,11 +225,22 @@ fn names<S: Store + ?Sized>(
     }
     out.sort();
     out.dedup();
-    if tried
-        && choices.iter().any(|c| !c.near.is_empty())
-        && enough_with_typos(store, choices, &out, untried, before, limit)
-    {
-        return (out, false);
+    // How many names a range holds (run sizes make it cheap).
+    let count = |r: &str| {
+        let end = crate::ports::prefix_end(r);
+        store.count(index::CONTACTS, index::BY_TERM, Some(r), end.as_deref())
+    };
+    // The names each typed word starts, once counted (the first of each
+    // word's ranges, counted again below otherwise).
+    let mut starts: Vec<Option<u64>> = vec![None; choices.len()];
+    if tried && choices.iter().any(|c| !c.near.is_empty()) && !choices.iter().any(|c| c.cut) {
+        for (n, c) in starts.iter_mut().zip(choices) {
+            *n = Some(count(&name_prefix(&c.typed, false)));
+        }
+        let counted: Vec<u64> = starts.iter().flatten().copied().collect();
+        if enough_with_typos(choices, &counted, &out, untried, before, limit) {
+            return (out, false);
+        }
     }
     if choices.iter().all(|c| c.near.is_empty()) {
         let mut typed: Vec<&str> = choices.iter().map(|c| c.typed.as_str()).collect();
@@ -252,13 +263,15 @@ fn names<S: Store + ?Sized>(
     let several = choices.len() > 1;
     let sizes: Vec<Vec<u64>> = choices
         .iter()
+        .zip(&starts)
         .filter(|_| several)
-        .map(|c| {
+        .map(|(c, start)| {
             c.ranges()
                 .iter()
-                .map(|r| {
-                    let end = crate::ports::prefix_end(r);
-                    store.count(index::CONTACTS, index::BY_TERM, Some(r), end.as_deref())
+                .enumerate()
+                .map(|(j, r)| match (j, start) {
+                    (0, Some(n)) => *n,
+                    _ => count(r),
                 })
                 .collect()
         })
@@ -416,38 +429,27 @@ fn edits(typed: &str, near: &str) -> usize {
 /// with the fewest edits any name can need and one word over ([`Rank::Name`]
 /// when no edit is needed), or as the whole name of a spelling left out. A
 /// whole name two edits from a word the near lists left out is the
-/// exception, weighed only when it is read. Near lists cut short never stop.
+/// exception, weighed only when it is read (near lists cut short are not
+/// weighed here). `starts` holds how many names each typed word starts.
 /// With `before` (see [`names`]), a name not yet read needs an edit, and the
 /// contacts ranked before count: they rank above any name with one.
-fn enough_with_typos<S: Store + ?Sized>(
-    store: &S,
+fn enough_with_typos(
     choices: &[Choice],
+    starts: &[u64],
     found: &[(u64, String)],
     untried: Option<usize>,
     before: Option<&HashMap<u64, Scored>>,
     limit: usize,
 ) -> bool {
-    if choices.iter().any(|c| c.cut) {
-        return false;
-    }
     let typed: Vec<String> = choices.iter().map(|c| c.typed.clone()).collect();
     // The fewest edits each query word needs: none when some name word
     // starts with it, else its nearest near word's (a near word is within
     // the budget, so one edit or two).
     let mut fewest = 0;
-    for c in choices {
-        let prefix = name_prefix(&c.typed, false);
-        let end = crate::ports::prefix_end(&prefix);
-        if store.count(
-            index::CONTACTS,
-            index::BY_TERM,
-            Some(&prefix),
-            end.as_deref(),
-        ) > 0
-        {
-            continue;
+    for (c, n) in choices.iter().zip(starts) {
+        if *n == 0 {
+            fewest += c.near.iter().map(|w| edits(&c.typed, w)).min().unwrap_or(2);
         }
-        fewest += c.near.iter().map(|w| edits(&c.typed, w)).min().unwrap_or(2);
     }
     if before.is_some() {
         fewest = fewest.max(1);
@@ -460,16 +462,17 @@ fn enough_with_typos<S: Store + ?Sized>(
     if let Some(n) = untried {
         bound = bound.min(rank(n, ranking_rules::Exactness::Words { extra: 0 }));
     }
-    let ranked = before.filter(|_| fewest > 0).map_or(0, HashMap::len);
+    // Contacts ranked before count when a name not yet read needs an edit.
+    let counted = before.filter(|_| fewest > 0);
     let above = found
         .iter()
         .filter(|(id, name)| {
             let words: Vec<&str> = name.split(' ').collect();
-            !before.is_some_and(|b| fewest > 0 && b.contains_key(id))
+            !counted.is_some_and(|b| b.contains_key(id))
                 && match_name(&typed, &words, true).is_some_and(|m| m.rank < bound)
         })
         .count();
-    ranked + above >= limit
+    counted.map_or(0, HashMap::len) + above >= limit
 }
 
 /// Every order of `n` items (n ≤ 3).
@@ -719,27 +722,27 @@ pub(crate) mod tests {
         assert_eq!(rest, Some(2));
         // Whole names two edits away end the read only when no spelling
         // left out is as near.
-        let store = store_of([named("Ana", "Debinski"), named("Ana", "Debski")]);
+        // No name starts with `anna` or `debiski`.
         let found: Vec<(u64, String)> = vec![(1, "ana debinski".into()), (2, "ana debski".into())];
         assert!(enough_with_typos(
-            &store,
             &choices,
+            &[0, 0],
             &found,
             Some(3),
             None,
             2
         ));
         assert!(!enough_with_typos(
-            &store,
             &choices,
+            &[0, 0],
             &found,
             Some(2),
             None,
             2
         ));
         assert!(!enough_with_typos(
-            &store,
             &choices,
+            &[0, 0],
             &found,
             Some(3),
             None,
