@@ -108,14 +108,14 @@ pub(super) fn check(typed: &str) -> Result<Domain, EmailError> {
     }
     // Dots and hyphens (RFC 952, RFC 1123 §2.1, RFC 5322 §3.2.3): no empty
     // label, none starting or ending with a hyphen; and hyphens in positions
-    // 3 and 4 are reserved for "xn--" (RFC 5891 §4.2.3.1).
+    // 3 and 4 are reserved for "xn--" (RFC 5891 §4.2.3.1). Positions count
+    // characters, not bytes (`à--v` holds none there).
     let mut all_ldh = true;
     for label in mapped.split('.') {
-        let bytes = label.as_bytes();
-        let hyphen_3_4 = bytes.get(2..4) == Some(b"--");
-        let xn = bytes
-            .get(..2)
-            .is_some_and(|p| p.eq_ignore_ascii_case(b"xn"));
+        let mut chars = label.chars();
+        let first_two = [chars.next(), chars.next()];
+        let hyphen_3_4 = chars.next() == Some('-') && chars.next() == Some('-');
+        let xn = matches!(first_two, [Some('x' | 'X'), Some('n' | 'N')]);
         if label.is_empty() || label.starts_with('-') || label.ends_with('-') || (hyphen_3_4 && !xn)
         {
             return Err(EmailError::BadDomain);

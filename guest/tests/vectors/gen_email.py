@@ -271,6 +271,9 @@ CASES = [
     ("a@example.-com", "leading hyphen in the TLD"),
     ("a@example.com-", "trailing hyphen in the TLD"),
     ("a@ab--c.com", "hyphens at positions 3-4 are reserved for xn--"),
+    ("a@àb--c.com", "positions 3-4 count characters, not bytes: reserved"),
+    ("a@à--vb.com", "positions 3-4 count characters: a two-byte letter then hyphens at 2-3"),
+    ("usr@xn----vb-ynab.cʛum", "an A-label whose U-label has two-byte letters before its hyphens (found by fuzzing)"),
     ("a@-.com", "hyphen-only label"),
     # other characters in the domain
     ("a@ex_ample.com", "underscore in the domain"),
