@@ -9,7 +9,7 @@
 //! thread of its own. `IMPORT_WORKERS=1` checks one batch after the other.
 //!
 //! ```sh
-//! cargo bench -p contacts-host --bench import                          # 100,000 rows, batches of 1,000
+//! cargo bench -p contacts-host --bench import                          # 100,000 rows, batches of 10,000 (the default)
 //! IMPORT_SIZES=100000,1000000 IMPORT_BATCHES=250,1000,5000 IMPORT_WORKERS=2 cargo bench -p contacts-host --bench import
 //! ```
 
@@ -240,7 +240,8 @@ fn main() -> Result<()> {
             eprintln!("generating {}", csv.display());
             generate(&csv, n)?;
         }
-        for batch in list("IMPORT_BATCHES", "1000") {
+        let default_batch = contacts_host::transfer::DEFAULT_BATCH.to_string();
+        for batch in list("IMPORT_BATCHES", &default_batch) {
             for workers in list("IMPORT_WORKERS", "1,2") {
                 run(&csv, &dir, n, batch as usize, workers as usize, &cache)?;
             }
