@@ -234,13 +234,13 @@ fn main() -> Result<()> {
         "| contacts | batch | workers | seconds | contacts/s | commit µs/row | find µs/row | allocate µs/row | other store µs/row | component µs/row | database MiB | WAL MiB |"
     );
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    let default_batch = contacts_host::transfer::DEFAULT_BATCH.to_string();
     for n in list("IMPORT_SIZES", "100000") {
         let csv = dir.join(format!("contacts-{n}.csv"));
         if !csv.exists() {
             eprintln!("generating {}", csv.display());
             generate(&csv, n)?;
         }
-        let default_batch = contacts_host::transfer::DEFAULT_BATCH.to_string();
         for batch in list("IMPORT_BATCHES", &default_batch) {
             for workers in list("IMPORT_WORKERS", "1,2") {
                 run(&csv, &dir, n, batch as usize, workers as usize, &cache)?;

@@ -16,7 +16,7 @@ mod maintenance;
 
 pub use associations::Mode;
 pub use export::{ExportFilter, ExportPage};
-pub use import::{DuplicatePolicy, ImportOutcome, ImportRow};
+pub use import::{DuplicatePolicy, ImportOutcome, ImportRow, MAX_BATCH};
 pub use lookup::{CallerId, PhoneMatch};
 
 use std::collections::BTreeSet;

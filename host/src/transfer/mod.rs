@@ -763,9 +763,8 @@ pub fn utc(raw: &str) -> Result<String> {
     Ok(crate::clock::rfc3339(secs))
 }
 
-/// The most rows a batch holds: the component's own bound on
-/// `import-batch` (`guest/src/service/import.rs`).
-pub const MAX_BATCH: usize = 10_000;
+/// The most rows a batch holds: the component's own bound on `import-batch`.
+pub use contacts_guest::service::MAX_BATCH;
 
 /// Rows a batch holds unless `--batch` says otherwise: the most. Each batch
 /// is one commit, and a commit of realistic contacts (names and addresses
