@@ -80,12 +80,7 @@ pub fn search<S: Store + ?Sized>(
         let choices: Vec<Choice> = q.words.iter().map(|w| Choice::typed(w)).collect();
         let (found, all) = names(store, &choices, limit, None);
         read_every_name = all;
-        for (id, name) in found {
-            let words: Vec<&str> = name.split(' ').collect();
-            if let Some(m) = match_name(&q.words, &words, false) {
-                note(&mut best, id, m.rank, &tie(&m.matched, &name));
-            }
-        }
+        rank_names(&q.words, found, false, &mut best);
     }
     if !q.folded.is_empty() {
         let rank = if q.email_like() {
@@ -118,18 +113,29 @@ pub fn search<S: Store + ?Sized>(
         if choices.iter().any(|c| !c.near.is_empty()) {
             let before = read_every_name.then_some(&best);
             let (found, _) = names(store, &choices, limit, before);
-            for (id, name) in found {
-                let words: Vec<&str> = name.split(' ').collect();
-                if let Some(m) = match_name(&q.words, &words, true) {
-                    note(&mut best, id, m.rank, &tie(&m.matched, &name));
-                }
-            }
+            rank_names(&q.words, found, true, &mut best);
         }
     }
     let mut ranked: Vec<Scored> = best.into_values().collect();
     ranked.sort();
     ranked.truncate(limit);
     ranked.into_iter().map(|s| s.id).collect()
+}
+
+/// Notes in `best` each name `found` (id, whole folded name) that matches
+/// the query `words`, with typos or not.
+fn rank_names(
+    words: &[String],
+    found: Vec<(u64, String)>,
+    typos: bool,
+    best: &mut HashMap<u64, Scored>,
+) {
+    for (id, name) in found {
+        let name_words: Vec<&str> = name.split(' ').collect();
+        if let Some(m) = match_name(words, &name_words, typos) {
+            note(best, id, m.rank, &tie(&m.matched, &name));
+        }
+    }
 }
 
 /// The tie key of a name match: matched words in query order, then the name.
@@ -230,17 +236,20 @@ fn names<S: Store + ?Sized>(
         let end = crate::ports::prefix_end(r);
         store.count(index::CONTACTS, index::BY_TERM, Some(r), end.as_deref())
     };
-    // The names each typed word starts, once counted (the first of each
-    // word's ranges, counted again below otherwise).
-    let mut starts: Vec<Option<u64>> = vec![None; choices.len()];
-    if tried && choices.iter().any(|c| !c.near.is_empty()) && !choices.iter().any(|c| c.cut) {
-        for (n, c) in starts.iter_mut().zip(choices) {
-            *n = Some(count(&name_prefix(&c.typed, false)));
-        }
-        let counted: Vec<u64> = starts.iter().flatten().copied().collect();
-        if enough_with_typos(choices, &counted, &out, untried, before, limit) {
-            return (out, false);
-        }
+    // The names each typed word starts, when the early stop weighs them
+    // (the first of each word's ranges, not counted again below).
+    let starts: Option<Vec<u64>> =
+        (tried && choices.iter().any(|c| !c.near.is_empty()) && !choices.iter().any(|c| c.cut))
+            .then(|| {
+                choices
+                    .iter()
+                    .map(|c| count(&name_prefix(&c.typed, false)))
+                    .collect()
+            });
+    if let Some(starts) = &starts
+        && enough_with_typos(choices, starts, &out, untried, before, limit)
+    {
+        return (out, false);
     }
     if choices.iter().all(|c| c.near.is_empty()) {
         let mut typed: Vec<&str> = choices.iter().map(|c| c.typed.as_str()).collect();
@@ -263,14 +272,14 @@ fn names<S: Store + ?Sized>(
     let several = choices.len() > 1;
     let sizes: Vec<Vec<u64>> = choices
         .iter()
-        .zip(&starts)
+        .enumerate()
         .filter(|_| several)
-        .map(|(c, start)| {
+        .map(|(i, c)| {
             c.ranges()
                 .iter()
                 .enumerate()
-                .map(|(j, r)| match (j, start) {
-                    (0, Some(n)) => *n,
+                .map(|(j, r)| match &starts {
+                    Some(starts) if j == 0 => starts[i],
                     _ => count(r),
                 })
                 .collect()
@@ -545,21 +554,6 @@ pub(crate) mod tests {
         )
     }
 
-    /// Notes in `best` each name `found` that matches the query `words`.
-    fn rank_into(
-        words: &[String],
-        found: Vec<(u64, String)>,
-        typos: bool,
-        best: &mut HashMap<u64, Scored>,
-    ) {
-        for (id, name) in found {
-            let name_words: Vec<&str> = name.split(' ').collect();
-            if let Some(m) = match_name(words, &name_words, typos) {
-                note(best, id, m.rank, &tie(&m.matched, &name));
-            }
-        }
-    }
-
     /// The ids of the best `limit` contacts once the names `found` are
     /// matched to the query `words` and ranked among those of `best`.
     fn top_of(
@@ -569,7 +563,7 @@ pub(crate) mod tests {
         mut best: HashMap<u64, Scored>,
         limit: usize,
     ) -> Vec<u64> {
-        rank_into(words, found, typos, &mut best);
+        rank_names(words, found, typos, &mut best);
         let mut ranked: Vec<Scored> = best.into_values().collect();
         ranked.sort();
         ranked.into_iter().take(limit).map(|s| s.id).collect()
@@ -681,7 +675,7 @@ pub(crate) mod tests {
         let (first, all) = names(&store, &typed, 10, None);
         assert!(all, "the first pass read every Belmont");
         let mut best = HashMap::new();
-        rank_into(&q.words, first, false, &mut best);
+        rank_names(&q.words, first, false, &mut best);
         assert_eq!(best.len(), 3);
         let near: Vec<Choice> = q
             .words
