@@ -24,7 +24,7 @@ use crate::index;
 use crate::phone;
 use crate::ports::{Range, Store};
 use query::Query;
-use ranking_rules::{Rank, Scored, match_name};
+use ranking_rules::{Rank, Scored, match_name, name_tie};
 use terms::{NAME_SEP, name_prefix, read_name_key};
 
 /// Keys in one name word's range from which it counts as common (its names
@@ -116,10 +116,7 @@ pub fn search<S: Store + ?Sized>(
             rank_names(&q.words, found, true, &mut best);
         }
     }
-    let mut ranked: Vec<Scored> = best.into_values().collect();
-    ranked.sort();
-    ranked.truncate(limit);
-    ranked.into_iter().map(|s| s.id).collect()
+    ranking_rules::top(best.into_values().collect(), limit)
 }
 
 /// Notes in `best` each name `found` (id, whole folded name) that matches
@@ -133,14 +130,9 @@ fn rank_names(
     for (id, name) in found {
         let name_words: Vec<&str> = name.split(' ').collect();
         if let Some(m) = match_name(words, &name_words, typos) {
-            note(best, id, m.rank, &tie(&m.matched, &name));
+            note(best, id, m.rank, &name_tie(&m.matched, &name));
         }
     }
-}
-
-/// The tie key of a name match: matched words in query order, then the name.
-fn tie(matched: &[String], name: &str) -> String {
-    format!("{}{NAME_SEP}{name}", matched.join(" "))
 }
 
 /// What one query word may match: words it starts, and near words exactly.
@@ -564,9 +556,7 @@ pub(crate) mod tests {
         limit: usize,
     ) -> Vec<u64> {
         rank_names(words, found, typos, &mut best);
-        let mut ranked: Vec<Scored> = best.into_values().collect();
-        ranked.sort();
-        ranked.into_iter().take(limit).map(|s| s.id).collect()
+        ranking_rules::top(best.into_values().collect(), limit)
     }
 
     /// Capping each key gives the first ids of each key that a plain read
@@ -686,6 +676,23 @@ pub(crate) mod tests {
         assert!(!read.iter().any(|(_, n)| n == "martin jerome bermont"));
         let top = |found| top_of(&q.words, found, true, best.clone(), 10);
         assert_eq!(top(read), top(names(&store, &near, usize::MAX, None).0));
+    }
+
+    /// A typo one edit from two names shows both near the top, each round
+    /// of spellings in the tie order (rule 5), where the tie order alone
+    /// filled the answer with the first name. Names without typos keep it.
+    #[test]
+    fn a_typo_that_could_mean_two_names_shows_both() {
+        let store = people(&[("Jean", "Chamelle", 25), ("Jean", "Chamville", 3)]);
+        let chamelle = 1..=25;
+        let chamville = 26..=28;
+        let got = search(&store, "FR", "jean chamille", 20);
+        assert_eq!(got.len(), 20);
+        assert_eq!(&got[..7], [1, 26, 2, 27, 3, 28, 4]);
+        assert!(got[7..].iter().all(|id| chamelle.contains(id)));
+        // Without a typo, the tie order: every Chamelle by id, then Chamville.
+        let got = search(&store, "FR", "jean cham", 30);
+        assert_eq!(got, chamelle.chain(chamville).collect::<Vec<u64>>());
     }
 
     /// Spellings come fewest edits first, and say how near the first one

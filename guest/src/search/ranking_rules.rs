@@ -16,9 +16,16 @@
 //! 4. Ties: the name words the query matched, in query order, then the whole
 //!    folded name (or, for other kinds, the matched key), then the oldest id.
 //!    The same query over the same contacts always gives the same order.
+//! 5. A typo can mean several names (`jean chamille`: Chamelle or Chamville,
+//!    one edit each): within one rank of typo matches, each spelling's first
+//!    contact comes before any spelling's second, so the answer shows every
+//!    name the query could mean instead of filling with the first in rule 4's
+//!    order. Each round keeps rule 4's order.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
+use super::terms::NAME_SEP;
 use super::typo::{budget, within_edits};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,6 +72,46 @@ impl PartialOrd for Scored {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
+}
+
+/// The tie key of a name match (rule 4): the name words matched, in query
+/// order, then the whole name.
+pub fn name_tie(matched: &[String], name: &str) -> String {
+    format!("{}{NAME_SEP}{name}", matched.join(" "))
+}
+
+/// The name words a name match's tie key holds: its spelling (rule 5).
+fn spelling(tie: &str) -> &str {
+    tie.split(NAME_SEP).next().unwrap_or_default()
+}
+
+/// The ids of the best `limit` of `scored`, in the order of rules 1 to 5.
+pub fn top(mut scored: Vec<Scored>, limit: usize) -> Vec<u64> {
+    scored.sort();
+    let mut out = Vec::with_capacity(limit.min(scored.len()));
+    for tier in scored.chunk_by(|a, b| a.rank == b.rank) {
+        if out.len() >= limit {
+            break;
+        }
+        if !matches!(tier[0].rank, Rank::Typo(..)) {
+            out.extend(tier.iter().map(|s| s.id));
+            continue;
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut rounds: Vec<(usize, u64)> = tier
+            .iter()
+            .map(|s| {
+                let n = seen.entry(spelling(&s.tie)).or_default();
+                *n += 1;
+                (*n, s.id)
+            })
+            .collect();
+        // A stable sort: rule 4's order within each round.
+        rounds.sort_by_key(|(round, _)| *round);
+        out.extend(rounds.into_iter().map(|(_, id)| id));
+    }
+    out.truncate(limit);
+    out
 }
 
 /// How a name answers the query words.
