@@ -42,7 +42,7 @@ struct Args {
 }
 
 const USAGE: &str = "usage: search-eval [--contacts N] [--queries N per kind] [--seed N] \
-[--engines component,sql-like,tantivy,http] [--misses N] [--slow MS] [--trace QUERY]... \
+[--engines component,sql-like,tantivy,http,http-relatecrm] [--misses N] [--slow MS] [--trace QUERY]... \
 [--write-jsonl FILE] [--http HOST:PORT --token TOKEN [--rejects FILE]]";
 
 fn args() -> Result<Args, String> {
@@ -92,11 +92,11 @@ fn args() -> Result<Args, String> {
         ));
     }
     for e in &a.engines {
-        if !["component", "sql-like", "tantivy", "http"].contains(&e.as_str()) {
+        if !["component", "sql-like", "tantivy", "http", "http-relatecrm"].contains(&e.as_str()) {
             return Err(format!("unknown engine `{e}`\n{USAGE}"));
         }
     }
-    if a.engines.iter().any(|e| e == "http") && (a.http.is_none() || a.token.is_none()) {
+    if a.engines.iter().any(|e| e.starts_with("http")) && (a.http.is_none() || a.token.is_none()) {
         return Err(format!("the http engine needs --http and --token\n{USAGE}"));
     }
     Ok(a)
@@ -227,7 +227,8 @@ fn evaluate(a: &Args, work: &PathBuf) -> Result<String, String> {
                 Box::new(c)
             }
             "sql-like" => Box::new(Like::load(&people, work).map_err(|e| e.to_string())?),
-            "http" => Box::new(HelperIq::connect(
+            "http" | "http-relatecrm" => Box::new(HelperIq::connect(
+                name == "http-relatecrm",
                 a.http.as_deref().unwrap_or_default(),
                 a.token.as_deref().unwrap_or_default(),
                 a.rejects.as_deref(),

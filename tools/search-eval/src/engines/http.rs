@@ -1,6 +1,8 @@
-//! HelperIQ `/search` of a running server, over HTTP: the same queries timed
-//! as a client sees them (the component in wasm, the store on disk, the
-//! request and its JSON), not only in process.
+//! HelperIQ `/search` (engine `http`) or RelateCRM `/contacts/search`
+//! (engine `http-relatecrm`: the `q` grammar, its plain text ranked) of a
+//! running server, over HTTP: the same queries timed as a client sees them
+//! (the component in wasm, the store on disk, the request and its JSON), not
+//! only in process.
 //!
 //! The server holds the evaluation's people, imported in file order with one
 //! worker into a fresh database from the file `--write-jsonl` writes: ids
@@ -17,6 +19,10 @@ use std::net::TcpStream;
 use super::{LIMIT, SearchEngine};
 
 pub struct HelperIq {
+    /// The route and its query parameter, up to the query's text.
+    route: &'static str,
+    name: &'static str,
+    dialect: &'static str,
     addr: String,
     token: String,
     conn: RefCell<Conn>,
@@ -39,10 +45,10 @@ impl Conn {
     }
 
     /// The status and body of a GET.
-    fn get(&mut self, target: &str, token: &str) -> std::io::Result<(u16, Vec<u8>)> {
+    fn get(&mut self, target: &str, token: &str, dialect: &str) -> std::io::Result<(u16, Vec<u8>)> {
         write!(
             self.stream,
-            "GET {target} HTTP/1.1\r\nHost: eval\r\nAuthorization: Bearer {token}\r\nX-Contacts-Dialect: helperiq\r\nAccept: application/json\r\n\r\n"
+            "GET {target} HTTP/1.1\r\nHost: eval\r\nAuthorization: Bearer {token}\r\nX-Contacts-Dialect: {dialect}\r\nAccept: application/json\r\n\r\n"
         )?;
         let mut line = String::new();
         self.reader.read_line(&mut line)?;
@@ -85,6 +91,7 @@ impl HelperIq {
     /// Checks that the server answers the token before any query is timed.
     /// `rejects` is the import's rejects file, `people` how many it read.
     pub fn connect(
+        relatecrm: bool,
         addr: &str,
         token: &str,
         rejects: Option<&std::path::Path>,
@@ -107,9 +114,18 @@ impl HelperIq {
                 .filter(|i| !refused.contains(&(i + 1)))
                 .map(|i| i as u32),
         );
+        let (name, route, dialect) = if relatecrm {
+            (
+                "http-relatecrm",
+                "/api/contacts/search?take=20&q=",
+                "relatecrm",
+            )
+        } else {
+            ("http", "/api/v1/contacts/search?q=", "helperiq")
+        };
         let mut conn = Conn::open(addr)?;
         let (status, body) = conn
-            .get("/api/v1/contacts/search?q=a", token)
+            .get(&format!("{route}a"), token, dialect)
             .map_err(|e| format!("{addr}: {e}"))?;
         if status != 200 {
             return Err(format!(
@@ -118,6 +134,9 @@ impl HelperIq {
             ));
         }
         Ok(HelperIq {
+            route,
+            name,
+            dialect,
             addr: addr.to_owned(),
             token: token.to_owned(),
             conn: RefCell::new(conn),
@@ -128,13 +147,13 @@ impl HelperIq {
 
 impl SearchEngine for HelperIq {
     fn name(&self) -> &'static str {
-        "http"
+        self.name
     }
 
     fn search(&self, query: &str) -> Vec<u32> {
-        let target = format!("/api/v1/contacts/search?q={}", encode(query));
+        let target = format!("{}{}", self.route, encode(query));
         let mut conn = self.conn.borrow_mut();
-        let answer = match conn.get(&target, &self.token) {
+        let answer = match conn.get(&target, &self.token, self.dialect) {
             Ok(a) => a,
             Err(_) => {
                 // One new connection, once, if the server closed this one.
@@ -142,7 +161,7 @@ impl SearchEngine for HelperIq {
                     return Vec::new();
                 };
                 *conn = fresh;
-                match conn.get(&target, &self.token) {
+                match conn.get(&target, &self.token, self.dialect) {
                     Ok(a) => a,
                     Err(_) => return Vec::new(),
                 }
@@ -165,6 +184,10 @@ impl SearchEngine for HelperIq {
     }
 
     fn footprint(&self) -> String {
-        format!("HelperIQ `/search` at {}", self.addr)
+        format!(
+            "`{}` at {}",
+            self.route.split('?').next().unwrap_or_default(),
+            self.addr
+        )
     }
 }
