@@ -554,6 +554,9 @@ def relatecrm():
                       {"200": answer("The contacts.", arr(ref("SelectedContact"))),
                        **laravel_errors(401, 403, 422)},
                       params=grammar + [query("take", i(), "At most this many."),
+                                        query("order", s(), "`field|dir`. Without it, plain text"
+                                              " ranks its best matches first (as the HelperIQ"
+                                              " search does), then the list's order."),
                                         query("select", s(), "`a;b`: only those fields.")]),
         },
         "/api/contacts/{id}": {

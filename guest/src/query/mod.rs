@@ -617,6 +617,19 @@ fn parse_search_fields(raw: Option<&str>) -> Result<Vec<(Field, Cond)>, QueryErr
     Ok(fields)
 }
 
+/// The text of a plain `q`, searched in every field: no `field:value` pair
+/// and no `search_fields`. None for any other query.
+pub fn plain_text(p: &QueryParams) -> Option<&str> {
+    if p.search_fields
+        .as_deref()
+        .is_some_and(|f| !f.trim().is_empty())
+    {
+        return None;
+    }
+    let q = p.q.as_deref().filter(|q| !q.trim().is_empty())?;
+    q.split(';').all(|s| pair(s).is_none()).then_some(q)
+}
+
 /// `field:value` when the text before the first `:` looks like a field name (so `10:30` stays
 /// a plain value); the name is lowercased, the value left raw.
 fn pair(segment: &str) -> Option<(String, &str)> {

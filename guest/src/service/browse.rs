@@ -21,6 +21,9 @@ use crate::search;
 
 /// Documents read per step when a filter has to look at every contact.
 const CHUNK: u32 = 500;
+/// Contacts the search engine ranks at the head of a RelateCRM search (as
+/// many as HelperIQ's `/search` answers); the rest keep the list's order.
+const RANKED: u32 = 20;
 
 /// Which index orders the list, and whether it runs backwards.
 fn order(order_by: Option<&str>, order: Option<&str>) -> Result<(&'static str, bool)> {
@@ -210,10 +213,26 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
         } else {
             (q.offset(), q.per_page(), q.page())
         };
-        let (contacts, total) = match (q.has_search(), q.sort_index()) {
+        // A search of plain text in no given order: the best matches first.
+        let plain = params.order.as_deref().is_none_or(|o| o.trim().is_empty());
+        let head = match query::plain_text(params).filter(|_| searching && plain) {
+            Some(text) => self.best_matches(&q, text, size.min(RANKED))?,
+            None => Vec::new(),
+        };
+        let (mut contacts, total) = match (q.has_search(), q.sort_index()) {
             (false, Some((index, desc))) => self.page_of(index, desc, offset, size)?,
             _ => self.query_page(&q, offset, size)?,
         };
+        // The page in order overlaps the head by at most the head's length,
+        // so the two together still fill `size` when there are that many.
+        if !head.is_empty() {
+            contacts.retain(|c| !head.iter().any(|h| h.id == c.id));
+            contacts = head
+                .into_iter()
+                .chain(contacts)
+                .take(size as usize)
+                .collect();
+        }
         Ok(QueryPage {
             items: self.views(contacts),
             total,
@@ -221,6 +240,17 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             per_page: size,
             select: q.select(),
         })
+    }
+
+    /// The search engine's best `limit` contacts for `text` (its ranking,
+    /// [`crate::search`]) among those the query matches: a typo the grammar
+    /// does not match is left out, so the answer holds what it held before.
+    fn best_matches(&self, q: &Query, text: &str, limit: u32) -> Result<Vec<Contact>> {
+        let region = &self.settings.default_region;
+        let ids = search::search(self.store, region, text, limit as usize);
+        let mut found = self.in_order(&ids)?;
+        found.retain(|c| q.matches(c));
+        Ok(found)
     }
 
     /// One page of the contacts a query matches, in the query's order, and
@@ -646,6 +676,71 @@ mod tests {
         }
         // Most of them never walk.
         assert!(from_index > 1000, "{from_index}");
+    }
+
+    /// A RelateCRM search of plain text in no given order puts the search
+    /// engine's best matches first and the rest in the list's order; every
+    /// contact in it matches the grammar (never a typo it does not match).
+    /// An order, or a `field:value` query, keeps the list's order.
+    #[test]
+    fn a_plain_search_puts_the_best_matches_first() {
+        let settings = Settings::default();
+        let store = MemoryStore::new();
+        let directory = MemoryDirectory::default();
+        let engine = Engine::new(&settings, &store, &directory);
+        let person = |first: &str, last: &str, street: &str| ContactPatch {
+            first_name: Some(Some(first.into())),
+            last_name: Some(Some(last.into())),
+            street: Some(Some(street.into())),
+            ..ContactPatch::default()
+        };
+        let mut ids = Vec::new();
+        for p in [
+            person("Alice", "Bernard", "3 rue Dupont"),
+            person("Zoé", "Dupont", "1 rue Haute"),
+            person("Bruno", "Dupontel", "2 rue Basse"),
+            person("Carl", "Petit", "4 rue Dupont"),
+        ] {
+            ids.push(engine.create(&crm(), None, p).expect("create").contact.id);
+        }
+        let [alice, zoe, bruno, carl] = ids[..] else {
+            panic!()
+        };
+        let search = |q: &str, order: Option<&str>, take: &str| {
+            let params = QueryParams {
+                q: Some(q.to_owned()),
+                order: order.map(str::to_owned),
+                take: Some(take.to_owned()),
+                ..QueryParams::default()
+            };
+            let page = engine.query(&crm(), &params).expect("query");
+            page.items
+                .iter()
+                .map(|v| v.contact.id)
+                .collect::<Vec<u64>>()
+        };
+        // The whole last name, then the name it starts, then the street.
+        assert_eq!(search("dupont", None, "10"), [zoe, bruno, alice, carl]);
+        assert_eq!(search("dupont", Some(""), "10"), [zoe, bruno, alice, carl]);
+        assert_eq!(search("dupont", None, "1"), [zoe]);
+        // The page in order (Alice, Bruno, Carl) fills what the head leaves.
+        assert_eq!(search("dupont", None, "3"), [zoe, bruno, alice]);
+        // Given an order, or asked field by field: the list's order.
+        assert_eq!(
+            search("dupont", Some("first_name"), "10"),
+            [alice, bruno, carl, zoe]
+        );
+        assert_eq!(search("last_name:dupont", None, "10"), [bruno, zoe]);
+        // The engine finds Dupont for `dupnot`; the grammar does not.
+        assert!(search("dupnot", None, "10").is_empty());
+        // A list is never ranked.
+        let list = QueryParams {
+            q: Some("dupont".to_owned()),
+            ..QueryParams::default()
+        };
+        let page = engine.query(&crm(), &list).expect("list");
+        let got: Vec<u64> = page.items.iter().map(|v| v.contact.id).collect();
+        assert_eq!(got, [alice, bruno, carl, zoe]);
     }
 
     /// What the index answers and what it leaves to a walk.
