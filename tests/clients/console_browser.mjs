@@ -99,9 +99,18 @@ async function evaluate(expression) {
   return r.result.value;
 }
 
+// An evaluation sent while the page navigates (a click on a link, a form
+// sent) fails with "navigated or closed" or loses its context: on a loaded
+// machine that is a moment, not an answer, so the wait asks again.
+const NAVIGATING = /navigated or closed|Cannot find context|Execution context was destroyed/;
+
 async function waitFor(expression, what) {
   for (let i = 0; i < 200; i++) {
-    if (await evaluate(expression)) return;
+    try {
+      if (await evaluate(expression)) return;
+    } catch (e) {
+      if (!NAVIGATING.test(e.message)) throw e;
+    }
     await sleep(50);
   }
   throw new Error(`timed out waiting for ${what}: ${expression}`);
