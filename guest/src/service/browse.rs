@@ -244,7 +244,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
 
     /// The search engine's best `limit` contacts for `text` (its ranking,
     /// [`crate::search`]) among those the query matches: a typo the grammar
-    /// does not match is left out, so the answer holds what it held before.
+    /// does not match is left out, so every contact given matches as before.
     fn best_matches(&self, q: &Query, text: &str, limit: u32) -> Result<Vec<Contact>> {
         let region = &self.settings.default_region;
         let ids = search::search(self.store, region, text, limit as usize);
