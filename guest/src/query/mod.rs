@@ -495,6 +495,9 @@ fn selectable(name: &str) -> bool {
 pub struct Query {
     clauses: Vec<Clause>,
     match_all: bool,
+    /// The text of a plain `q` (no `field:value` pair, no `search_fields`)
+    /// asked in no order: a search may put its best matches first.
+    ranked_text: Option<String>,
     /// Sort keys, `true` = descending; ties always fall to id ascending.
     order: Vec<(SortKey, bool)>,
     select: Vec<String>,
@@ -509,6 +512,7 @@ impl Default for Query {
         Query {
             clauses: Vec::new(),
             match_all: false,
+            ranked_text: None,
             order: vec![(SortKey::FirstName, false)],
             select: Vec::new(),
             per_page: DEFAULT_PER_PAGE,
@@ -527,10 +531,11 @@ pub fn parse(p: &QueryParams) -> Result<Query, QueryError> {
 /// Parses the parameters; `default_region` (ISO 3166 alpha-2, the tenant's) normalizes phone
 /// values searched with `=` or `in`, so `phones.number:06 12 34 56 78` finds `+33612345678`.
 pub fn parse_with_region(p: &QueryParams, default_region: &str) -> Result<Query, QueryError> {
-    let clauses = match p.q.as_deref().filter(|q| !q.trim().is_empty()) {
+    let (clauses, plain) = match p.q.as_deref().filter(|q| !q.trim().is_empty()) {
         Some(q) => parse_search(q, p.search_fields.as_deref(), default_region)?,
-        None => Vec::new(),
+        None => (Vec::new(), None),
     };
+    let order = parse_order(p.order.as_deref())?;
     let match_all = p
         .search_match
         .as_deref()
@@ -538,7 +543,8 @@ pub fn parse_with_region(p: &QueryParams, default_region: &str) -> Result<Query,
     Ok(Query {
         clauses,
         match_all,
-        order: parse_order(p.order.as_deref())?,
+        ranked_text: plain.filter(|_| order.is_none()),
+        order: order.unwrap_or_else(|| Query::default().order),
         select: parse_select(p.select.as_deref())?,
         per_page: match parse_count(p.per_page.as_deref()) {
             Some(n) if n >= 1 => saturate(n.min(u64::from(MAX_PER_PAGE))),
@@ -617,19 +623,6 @@ fn parse_search_fields(raw: Option<&str>) -> Result<Vec<(Field, Cond)>, QueryErr
     Ok(fields)
 }
 
-/// The text of a plain `q`, searched in every field: no `field:value` pair
-/// and no `search_fields`. None for any other query.
-pub fn plain_text(p: &QueryParams) -> Option<&str> {
-    if p.search_fields
-        .as_deref()
-        .is_some_and(|f| !f.trim().is_empty())
-    {
-        return None;
-    }
-    let q = p.q.as_deref().filter(|q| !q.trim().is_empty())?;
-    q.split(';').all(|s| pair(s).is_none()).then_some(q)
-}
-
 /// `field:value` when the text before the first `:` looks like a field name (so `10:30` stays
 /// a plain value); the name is lowercased, the value left raw.
 fn pair(segment: &str) -> Option<(String, &str)> {
@@ -641,11 +634,13 @@ fn pair(segment: &str) -> Option<(String, &str)> {
     ident.then_some((name, value))
 }
 
+/// The clauses of `q`, and its text when it is plain: no `field:value`
+/// pair and no `search_fields`.
 fn parse_search(
     q: &str,
     search_fields: Option<&str>,
     region: &str,
-) -> Result<Vec<Clause>, QueryError> {
+) -> Result<(Vec<Clause>, Option<String>), QueryError> {
     if q.chars().count() > MAX_Q_CHARS {
         return Err(invalid(
             "q",
@@ -703,16 +698,19 @@ fn parse_search(
             "The search value is not valid for any of the search fields.".to_owned(),
         ));
     }
-    Ok(clauses)
+    let every_field = search_fields.is_none_or(|f| f.trim().is_empty());
+    let text = (pairs.is_empty() && every_field).then(|| q.to_owned());
+    Ok((clauses, text))
 }
 
-fn parse_order(raw: Option<&str>) -> Result<Vec<(SortKey, bool)>, QueryError> {
+/// The order asked, or None when none was (the default applies).
+fn parse_order(raw: Option<&str>) -> Result<Option<Vec<(SortKey, bool)>>, QueryError> {
     let list = match raw {
         Some(raw) => entries("order", raw)?,
         None => Vec::new(),
     };
     if list.is_empty() {
-        return Ok(Query::default().order);
+        return Ok(None);
     }
     let mut order = Vec::with_capacity(list.len());
     for entry in list {
@@ -741,7 +739,7 @@ fn parse_order(raw: Option<&str>) -> Result<Vec<(SortKey, bool)>, QueryError> {
         };
         order.push((key, desc));
     }
-    Ok(order)
+    Ok(Some(order))
 }
 
 fn parse_select(raw: Option<&str>) -> Result<Vec<String>, QueryError> {
@@ -837,6 +835,12 @@ impl Query {
             _ => return None,
         };
         Some((index, *desc))
+    }
+
+    /// The text a search may rank by relevance: a plain `q` (no
+    /// `field:value` pair, no `search_fields`) asked in no order.
+    pub fn ranked_text(&self) -> Option<&str> {
+        self.ranked_text.as_deref()
     }
 
     /// Whether `q` asked for a search (a blank `q` does not).

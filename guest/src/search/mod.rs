@@ -39,12 +39,21 @@ const WHOLE_NAME_WORDS: usize = 3;
 /// Typo corrections weighed per query word.
 const NEAR: usize = 8;
 
+/// Whether a search also reads names within the typo budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Typos {
+    Tolerated,
+    /// For a caller that keeps only what the text matches as typed.
+    Refused,
+}
+
 /// The ids of the best `limit` contacts for `text`, best first.
 pub fn search<S: Store + ?Sized>(
     store: &S,
     default_region: &str,
     text: &str,
     limit: usize,
+    typos: Typos,
 ) -> Vec<u64> {
     let q = Query::read(text);
     let mut best: HashMap<u64, Scored> = HashMap::new();
@@ -104,7 +113,7 @@ pub fn search<S: Store + ?Sized>(
         }
     }
     // Names with typos, below every other kind, while there is room.
-    if best.len() < limit && !q.words.is_empty() {
+    if typos == Typos::Tolerated && best.len() < limit && !q.words.is_empty() {
         let choices: Vec<Choice> = q
             .words
             .iter()
@@ -686,12 +695,12 @@ pub(crate) mod tests {
         let store = people(&[("Jean", "Chamelle", 25), ("Jean", "Chamville", 3)]);
         let chamelle = 1..=25;
         let chamville = 26..=28;
-        let got = search(&store, "FR", "jean chamille", 20);
+        let got = search(&store, "FR", "jean chamille", 20, Typos::Tolerated);
         assert_eq!(got.len(), 20);
         assert_eq!(&got[..7], [1, 26, 2, 27, 3, 28, 4]);
         assert!(got[7..].iter().all(|id| chamelle.contains(id)));
         // Without a typo, the tie order: every Chamelle by id, then Chamville.
-        let got = search(&store, "FR", "jean cham", 30);
+        let got = search(&store, "FR", "jean cham", 30, Typos::Tolerated);
         assert_eq!(got, chamelle.chain(chamville).collect::<Vec<u64>>());
     }
 

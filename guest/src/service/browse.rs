@@ -17,7 +17,7 @@ use crate::model::{
 use crate::permissions::{Operation, authorize};
 use crate::ports::{Directory, Range, Store};
 use crate::query::{self, Candidates, Query, QueryError, QueryParams, SortPosition};
-use crate::search;
+use crate::search::{self, Typos};
 
 /// Documents read per step when a filter has to look at every contact.
 const CHUNK: u32 = 500;
@@ -214,8 +214,7 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             (q.offset(), q.per_page(), q.page())
         };
         // A search of plain text in no given order: the best matches first.
-        let plain = params.order.as_deref().is_none_or(|o| o.trim().is_empty());
-        let head = match query::plain_text(params).filter(|_| searching && plain) {
+        let head = match q.ranked_text().filter(|_| searching) {
             Some(text) => self.best_matches(&q, text, size.min(RANKED))?,
             None => Vec::new(),
         };
@@ -243,11 +242,12 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
     }
 
     /// The search engine's best `limit` contacts for `text` (its ranking,
-    /// [`crate::search`]) among those the query matches: a typo the grammar
-    /// does not match is left out, so every contact given matches as before.
+    /// [`crate::search`]) among those the query matches, so every contact
+    /// given matches as before. The grammar matches no typo, so the engine
+    /// looks for none.
     fn best_matches(&self, q: &Query, text: &str, limit: u32) -> Result<Vec<Contact>> {
         let region = &self.settings.default_region;
-        let ids = search::search(self.store, region, text, limit as usize);
+        let ids = search::search(self.store, region, text, limit as usize, Typos::Refused);
         let mut found = self.in_order(&ids)?;
         found.retain(|c| q.matches(c));
         Ok(found)
@@ -412,7 +412,8 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             return Err(Error::BadRequest("Search query is required".to_owned()));
         }
         let limit = limit.clamp(1, 100) as usize;
-        let ids = search::search(self.store, &self.settings.default_region, q, limit);
+        let region = &self.settings.default_region;
+        let ids = search::search(self.store, region, q, limit, Typos::Tolerated);
         Ok(self.views(self.in_order(&ids)?))
     }
 }
