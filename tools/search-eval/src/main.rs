@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use engines::SearchEngine;
 use engines::component::Component;
-use engines::http::HelperIq;
+use engines::http::{ROUTES, Served};
 use engines::like::Like;
 use engines::tantivy_index::Tantivy;
 use generate::Query;
@@ -92,11 +92,13 @@ fn args() -> Result<Args, String> {
         ));
     }
     for e in &a.engines {
-        if !["component", "sql-like", "tantivy", "http", "http-relatecrm"].contains(&e.as_str()) {
+        let served = ROUTES.iter().any(|r| r.name == e);
+        if !served && !["component", "sql-like", "tantivy"].contains(&e.as_str()) {
             return Err(format!("unknown engine `{e}`\n{USAGE}"));
         }
     }
-    if a.engines.iter().any(|e| e.starts_with("http")) && (a.http.is_none() || a.token.is_none()) {
+    let served = |e: &String| ROUTES.iter().any(|r| r.name == e);
+    if a.engines.iter().any(served) && (a.http.is_none() || a.token.is_none()) {
         return Err(format!("the http engine needs --http and --token\n{USAGE}"));
     }
     Ok(a)
@@ -219,6 +221,7 @@ fn evaluate(a: &Args, work: &PathBuf) -> Result<String, String> {
     let mut notes = Vec::new();
     for name in &a.engines {
         let t = Instant::now();
+        let served = ROUTES.iter().find(|r| r.name == name);
         let engine: Box<dyn SearchEngine> = match name.as_str() {
             "component" => {
                 let c = Component::load(&people)?;
@@ -227,8 +230,8 @@ fn evaluate(a: &Args, work: &PathBuf) -> Result<String, String> {
                 Box::new(c)
             }
             "sql-like" => Box::new(Like::load(&people, work).map_err(|e| e.to_string())?),
-            "http" | "http-relatecrm" => Box::new(HelperIq::connect(
-                name == "http-relatecrm",
+            _ if let Some(route) = served => Box::new(Served::connect(
+                route,
                 a.http.as_deref().unwrap_or_default(),
                 a.token.as_deref().unwrap_or_default(),
                 a.rejects.as_deref(),

@@ -18,11 +18,31 @@ use std::net::TcpStream;
 
 use super::{LIMIT, SearchEngine};
 
-pub struct HelperIq {
-    /// The route and its query parameter, up to the query's text.
-    route: &'static str,
-    name: &'static str,
+/// A search route of the server, as an engine.
+pub struct Route {
+    /// The engine's name on the command line.
+    pub name: &'static str,
+    /// The path and its query string, up to the query's text.
+    path: &'static str,
     dialect: &'static str,
+}
+
+/// The engines this module serves.
+pub const ROUTES: [Route; 2] = [
+    Route {
+        name: "http",
+        path: "/api/v1/contacts/search?q=",
+        dialect: "helperiq",
+    },
+    Route {
+        name: "http-relatecrm",
+        path: "/api/contacts/search?take=20&q=",
+        dialect: "relatecrm",
+    },
+];
+
+pub struct Served {
+    route: &'static Route,
     addr: String,
     token: String,
     conn: RefCell<Conn>,
@@ -87,16 +107,16 @@ fn encode(q: &str) -> String {
     out
 }
 
-impl HelperIq {
+impl Served {
     /// Checks that the server answers the token before any query is timed.
     /// `rejects` is the import's rejects file, `people` how many it read.
     pub fn connect(
-        relatecrm: bool,
+        route: &'static Route,
         addr: &str,
         token: &str,
         rejects: Option<&std::path::Path>,
         people: usize,
-    ) -> Result<HelperIq, String> {
+    ) -> Result<Served, String> {
         let mut refused = std::collections::HashSet::new();
         if let Some(path) = rejects {
             let text =
@@ -114,18 +134,9 @@ impl HelperIq {
                 .filter(|i| !refused.contains(&(i + 1)))
                 .map(|i| i as u32),
         );
-        let (name, route, dialect) = if relatecrm {
-            (
-                "http-relatecrm",
-                "/api/contacts/search?take=20&q=",
-                "relatecrm",
-            )
-        } else {
-            ("http", "/api/v1/contacts/search?q=", "helperiq")
-        };
         let mut conn = Conn::open(addr)?;
         let (status, body) = conn
-            .get(&format!("{route}a"), token, dialect)
+            .get(&format!("{}a", route.path), token, route.dialect)
             .map_err(|e| format!("{addr}: {e}"))?;
         if status != 200 {
             return Err(format!(
@@ -133,10 +144,8 @@ impl HelperIq {
                 String::from_utf8_lossy(&body)
             ));
         }
-        Ok(HelperIq {
+        Ok(Served {
             route,
-            name,
-            dialect,
             addr: addr.to_owned(),
             token: token.to_owned(),
             conn: RefCell::new(conn),
@@ -145,15 +154,15 @@ impl HelperIq {
     }
 }
 
-impl SearchEngine for HelperIq {
+impl SearchEngine for Served {
     fn name(&self) -> &'static str {
-        self.name
+        self.route.name
     }
 
     fn search(&self, query: &str) -> Vec<u32> {
-        let target = format!("{}{}", self.route, encode(query));
+        let target = format!("{}{}", self.route.path, encode(query));
         let mut conn = self.conn.borrow_mut();
-        let answer = match conn.get(&target, &self.token, self.dialect) {
+        let answer = match conn.get(&target, &self.token, self.route.dialect) {
             Ok(a) => a,
             Err(_) => {
                 // One new connection, once, if the server closed this one.
@@ -161,7 +170,7 @@ impl SearchEngine for HelperIq {
                     return Vec::new();
                 };
                 *conn = fresh;
-                match conn.get(&target, &self.token, self.dialect) {
+                match conn.get(&target, &self.token, self.route.dialect) {
                     Ok(a) => a,
                     Err(_) => return Vec::new(),
                 }
@@ -186,7 +195,7 @@ impl SearchEngine for HelperIq {
     fn footprint(&self) -> String {
         format!(
             "`{}` at {}",
-            self.route.split('?').next().unwrap_or_default(),
+            self.route.path.split('?').next().unwrap_or_default(),
             self.addr
         )
     }
