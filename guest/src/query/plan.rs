@@ -34,6 +34,14 @@ pub enum Candidates {
 
 /// Keys read per step of a range that is read whole.
 const STEP: u32 = 10_000;
+/// The most pieces a needle's first lookup is narrowed by.
+const NARROWINGS: usize = 3;
+/// Candidates few enough that reading their documents costs less than
+/// another lookup.
+const CHECKED_CHEAPLY: usize = 64;
+/// How many entries per candidate a pair range may hold and still be read
+/// to narrow them.
+const PAIR_READ: u64 = 8;
 
 /// Every id in a range, a step at a time (by offset: keys repeat).
 fn ids_in<S: Store + ?Sized>(store: &S, collection: &str, mut range: Range) -> Vec<(String, u64)> {
@@ -108,8 +116,51 @@ fn words_holding<S: Store + ?Sized>(store: &S, piece: &str, place: Place) -> Vec
     out
 }
 
+/// The `word` entries (key, id) of the contacts holding a letter token that
+/// holds `piece` as `place` says. The tokens that start with the piece sort
+/// together (`w:{token}␟…`): one range reads them all; each other word the
+/// dictionary names is a range of its own.
+fn token_hits<S: Store + ?Sized>(store: &S, piece: &str, place: Place) -> Vec<(String, u64)> {
+    let starts = matches!(place, Place::Only | Place::Last);
+    let mut out = Vec::new();
+    if starts {
+        let range = Range::prefix(BY_WORD, &format!("w:{piece}"), 0);
+        out.extend(ids_in(store, index::CONTACTS, range));
+    }
+    if place == Place::Last {
+        return out;
+    }
+    for w in words_holding(store, piece, place) {
+        if starts && w.starts_with(piece) {
+            continue;
+        }
+        let range = Range::prefix(BY_WORD, &words::token_prefix(&w), 0);
+        out.extend(ids_in(store, index::CONTACTS, range));
+    }
+    out
+}
+
+/// How a digit piece is found in the word index's keys (`w:{suffix}` for
+/// each suffix of 3 or more digits of a text field's digit token, the whole
+/// token when shorter), by where it sits in its needle: None when no key
+/// answers it (a short piece that must end a token, or hold anywhere).
+fn text_digit_lookup(piece: &str, place: Place) -> Option<(String, bool)> {
+    let key = format!("w:{piece}");
+    let short = piece.len() < MIN_DIGITS;
+    match place {
+        // A token ending with the piece holds it as a suffix entry; a short
+        // piece in the middle is a whole token, which is its own entry.
+        Place::First if !short => Some((key, true)),
+        Place::Middle => Some((key, true)),
+        // Every token is a prefix of one of its entries.
+        Place::Last => Some((key, false)),
+        Place::Only if !short => Some((key, false)),
+        Place::First | Place::Only => None,
+    }
+}
+
 /// The contacts holding a token that holds `piece`; None when no index
-/// answers (a digit piece shorter than [`MIN_DIGITS`]).
+/// answers (see [`text_digit_lookup`]; phone digits need [`MIN_DIGITS`]).
 fn piece_ids<S: Store + ?Sized>(
     store: &S,
     piece: &str,
@@ -117,107 +168,183 @@ fn piece_ids<S: Store + ?Sized>(
     place: Place,
     digits: Digits,
 ) -> Option<Ids> {
-    match class {
-        Class::Letter => {
-            let mut out = Vec::new();
-            for w in words_holding(store, piece, place) {
-                let range = Range::prefix(BY_WORD, &words::token_prefix(&w), 0);
-                out.extend(
-                    ids_in(store, index::CONTACTS, range)
-                        .into_iter()
-                        .map(|(_, id)| id),
-                );
-            }
-            Some(normal(out))
-        }
-        Class::Digit if piece.len() < MIN_DIGITS => None,
-        Class::Digit => {
-            let range = match digits {
-                Digits::Text => Range::prefix(BY_WORD, &format!("w:{piece}"), 0),
-                Digits::Phones => Range::prefix(index::BY_TERM, &digits_prefix(piece), 0),
-            };
-            Some(normal(
-                ids_in(store, index::CONTACTS, range)
-                    .into_iter()
-                    .map(|(_, id)| id)
-                    .collect(),
-            ))
-        }
+    let found = |range: Range| {
+        normal(
+            ids_in(store, index::CONTACTS, range)
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect(),
+        )
+    };
+    match (class, digits) {
+        (Class::Letter, _) => Some(normal(
+            token_hits(store, piece, place)
+                .into_iter()
+                .map(|(_, id)| id)
+                .collect(),
+        )),
+        (Class::Digit, Digits::Text) => match text_digit_lookup(piece, place)? {
+            (key, true) => Some(normal(store.find(index::CONTACTS, BY_WORD, &key))),
+            (key, false) => Some(found(Range::prefix(BY_WORD, &key, 0))),
+        },
+        (Class::Digit, Digits::Phones) if piece.len() < MIN_DIGITS => None,
+        (Class::Digit, Digits::Phones) => Some(found(Range::prefix(
+            index::BY_TERM,
+            &digits_prefix(piece),
+            0,
+        ))),
     }
 }
 
-/// The entries of the contacts holding the pair `p`: a first token that
+/// Whether the index can answer a piece (see [`piece_ids`]), and whether
+/// its answer is narrow enough to intersect with: a piece of 3 or more
+/// characters, or a digit piece read by its exact key.
+fn answerable(piece: &str, class: Class, place: Place, digits: Digits) -> Option<bool> {
+    let long = piece.chars().count() >= words::MIN_SUFFIX;
+    match (class, digits) {
+        (Class::Letter, _) => Some(long),
+        (Class::Digit, Digits::Text) => {
+            text_digit_lookup(piece, place).map(|(_, exact)| exact || long)
+        }
+        (Class::Digit, Digits::Phones) => (piece.len() >= MIN_DIGITS).then_some(true),
+    }
+}
+
+/// The `p:` ranges of the contacts holding the pair `p`: a first token that
 /// holds `p.first` as `place` says, then `p.sep`, then a token starting with
-/// `p.second`.
-fn pair_hits<S: Store + ?Sized>(store: &S, p: words::Pair<'_>, place: Place) -> Vec<(String, u64)> {
+/// `p.second`. None when the first piece must end a token and is shorter
+/// than [`words::MIN_SUFFIX`] (`a.gross`): finding the words that end so
+/// walks the dictionary, and thousands do, a range each, which costs more
+/// than checking what the other pieces find.
+fn pair_ranges<S: Store + ?Sized>(
+    store: &S,
+    p: words::Pair<'_>,
+    place: Place,
+) -> Option<Vec<String>> {
     let firsts = match place {
         Place::Middle => vec![p.first.to_owned()],
+        _ if p.first.chars().count() < words::MIN_SUFFIX => return None,
         _ => words_holding(store, p.first, place),
     };
+    Some(
+        firsts
+            .iter()
+            .map(|first| words::pair_prefix(first, p.sep, p.second))
+            .collect(),
+    )
+}
+
+/// The entries of the ranges of [`pair_ranges`].
+fn pair_hits<S: Store + ?Sized>(store: &S, prefixes: &[String]) -> Vec<(String, u64)> {
     let mut out = Vec::new();
-    for first in firsts {
-        let range = Range::prefix(BY_WORD, &words::pair_prefix(&first, p.sep, p.second), 0);
-        out.extend(ids_in(store, index::CONTACTS, range));
+    for prefix in prefixes {
+        out.extend(ids_in(
+            store,
+            index::CONTACTS,
+            Range::prefix(BY_WORD, prefix, 0),
+        ));
     }
     out
 }
 
-fn pair_ids<S: Store + ?Sized>(store: &S, p: words::Pair<'_>, place: Place) -> Ids {
+/// How many entries the ranges hold (a count is an order statistic: no
+/// entry is read).
+fn entries_in<S: Store + ?Sized>(store: &S, prefixes: &[String]) -> u64 {
+    prefixes
+        .iter()
+        .map(|prefix| {
+            let end = crate::ports::prefix_end(prefix);
+            store.count(index::CONTACTS, BY_WORD, Some(prefix), end.as_deref())
+        })
+        .sum()
+}
+
+fn pair_ids<S: Store + ?Sized>(store: &S, prefixes: &[String]) -> Ids {
     normal(
-        pair_hits(store, p, place)
+        pair_hits(store, prefixes)
             .into_iter()
             .map(|(_, id)| id)
             .collect(),
     )
 }
 
-/// The contacts whose text holds `folded` somewhere. When two letter pieces
-/// of the needle follow each other (with a short separator), those holding
-/// each such pair; otherwise those holding the longest answerable piece,
-/// narrowed by the next one of 3 or more characters.
-fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Option<Ids> {
-    let mut by_pairs: Option<Ids> = None;
-    for pair in words::pairs(folded) {
+/// The contacts whose text holds `folded` somewhere, and whether they are
+/// exactly those when the needle is one run of letters or one pair. When
+/// two letter pieces of the needle follow each other (with a short
+/// separator), those holding each such pair, the smallest pair first;
+/// otherwise those holding the longest answerable piece, narrowed by the
+/// next narrow ones ([`answerable`]).
+fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Option<(Ids, bool)> {
+    let pairs = words::pairs(folded);
+    let mut plans: Vec<(u64, Vec<String>)> = Vec::new();
+    for pair in &pairs {
         // The first piece of the needle ends its token; any later one is whole.
         let place = if pair.at == 0 {
             Place::First
         } else {
             Place::Middle
         };
-        let ids = pair_ids(store, pair, place);
-        by_pairs = Some(match by_pairs {
-            None => ids,
-            Some(known) => common(known, &ids),
-        });
+        if let Some(prefixes) = pair_ranges(store, *pair, place) {
+            plans.push((0, prefixes));
+        }
     }
-    if by_pairs.is_some() {
-        return by_pairs;
+    // Counted only to choose among several.
+    if plans.len() > 1 {
+        for (n, prefixes) in &mut plans {
+            *n = entries_in(store, prefixes);
+        }
+    }
+    plans.sort_by_key(|(n, _)| *n);
+    let every_pair = plans.len() == pairs.len();
+    let mut by_pairs: Option<Ids> = None;
+    for (n, prefixes) in &plans {
+        let ids = match by_pairs {
+            None => pair_ids(store, prefixes),
+            // Reading a range much larger than the candidates costs more
+            // than checking them.
+            Some(known)
+                if known.len() > CHECKED_CHEAPLY && *n <= PAIR_READ * known.len() as u64 =>
+            {
+                common(known, &pair_ids(store, prefixes))
+            }
+            Some(known) => {
+                by_pairs = Some(known);
+                break;
+            }
+        };
+        by_pairs = Some(ids);
+    }
+    if let Some(ids) = by_pairs {
+        return Some((ids, every_pair && pairs.len() == 1));
     }
     let pieces = words::tokens(folded);
-    let mut usable: Vec<(usize, &str, Class)> = pieces
+    let count = pieces.len();
+    let mut usable: Vec<(usize, &str, Class, bool)> = pieces
         .iter()
         .enumerate()
-        .filter(|(_, (p, k))| *k == Class::Letter || p.len() >= MIN_DIGITS)
-        .map(|(at, (p, k))| (at, *p, *k))
+        .filter_map(|(at, &(p, k))| {
+            let narrow = answerable(p, k, Place::of(at, count), digits)?;
+            Some((at, p, k, narrow))
+        })
         .collect();
     // Longest first; letters before digits of the same length; then in order.
-    usable.sort_by_key(|(at, p, k)| {
-        (
-            std::cmp::Reverse(p.chars().count()),
-            *k == Class::Digit,
-            *at,
-        )
+    usable.sort_by_key(|&(at, p, k, _)| {
+        (std::cmp::Reverse(p.chars().count()), k == Class::Digit, at)
     });
     let mut chosen = usable.iter();
-    let &(at, piece, class) = chosen.next()?;
-    let mut ids = piece_ids(store, piece, class, Place::of(at, pieces.len()), digits)?;
-    if let Some(&(at, piece, class)) = chosen.next()
-        && piece.chars().count() >= words::MIN_SUFFIX
-        && let Some(more) = piece_ids(store, piece, class, Place::of(at, pieces.len()), digits)
-    {
-        ids = common(ids, &more);
+    let &(at, piece, class, _) = chosen.next()?;
+    let mut ids = piece_ids(store, piece, class, Place::of(at, count), digits)?;
+    // Narrowed by the next narrow pieces, while checking the documents left
+    // would cost more than another lookup.
+    for &(at, piece, class, _) in chosen.filter(|u| u.3).take(NARROWINGS) {
+        if ids.len() <= CHECKED_CHEAPLY {
+            break;
+        }
+        if let Some(more) = piece_ids(store, piece, class, Place::of(at, count), digits) {
+            ids = common(ids, &more);
+        }
     }
-    Some(ids)
+    Some((ids, is_one_run(folded)))
 }
 
 /// The contacts whose phone digits (as typed or international) hold `digits`.
@@ -244,13 +371,18 @@ fn needle_ids<S: Store + ?Sized>(store: &S, field: Field, cond: Cond, n: &Needle
         | Field::Street
         | Field::City
         | Field::State
-        | Field::PostalCode => text_ids(store, &n.folded, Digits::Text),
+        | Field::PostalCode => text_ids(store, &n.folded, Digits::Text).map(|(ids, _)| ids),
         // Mirrors `phone_like` and `phone_eq`: the text as typed, its digits
         // in either form, the trunk and international prefix rules (a
         // national number is the end of the international digits, or the
         // typed digits when the number does not parse), the E.164 form.
         Field::Phone => {
-            let mut ids = text_ids(store, &n.folded, Digits::Phones)?;
+            let mut ids = match n.digits.as_deref() {
+                // A number whose text holds the needle holds its digits (folding
+                // leaves digits alone): the digit lookups below find it.
+                Some(d) if d.len() >= MIN_DIGITS => Vec::new(),
+                _ => text_ids(store, &n.folded, Digits::Phones)?.0,
+            };
             if let Some(d) = n.digits.as_deref() {
                 ids.extend(phone_digit_ids(store, d)?);
                 let rest = d.strip_prefix("00").or_else(|| d.strip_prefix('0'));
@@ -360,19 +492,45 @@ impl Query {
         }
     }
 
-    /// Every match of a plain `q` of two words ([`words::pair_needle`]), in
-    /// RelateCRM's default order (folded first name, then id), from the
-    /// first names its entries carry: no document is read.
-    pub fn pair_in_first_name_order<S: Store + ?Sized>(&self, store: &S) -> Option<Ids> {
-        let pair = words::pair_needle(self.plain_needle()?)?;
-        let mut named: Vec<(String, u64)> = pair_hits(store, pair, Place::First)
-            .into_iter()
-            .filter_map(|(key, id)| Some((words::pair_first_name(&key)?.to_owned(), id)))
+    /// One page of the matches of a plain `q` that the index answers
+    /// exactly (one run of letters, or two words: [`words::pair_needle`]),
+    /// in RelateCRM's default order (folded first name, then id), and their
+    /// number, from the first names their entries carry: no document is read.
+    pub fn in_first_name_order<S: Store + ?Sized>(
+        &self,
+        store: &S,
+        offset: usize,
+        size: usize,
+    ) -> Option<(Ids, u64)> {
+        let needle = self.plain_needle()?;
+        let (hits, first_name): (_, fn(&str) -> Option<&str>) = if is_one_run(needle) {
+            (
+                token_hits(store, needle, Place::Only),
+                words::token_first_name,
+            )
+        } else {
+            let pair = words::pair_needle(needle)?;
+            let prefixes = pair_ranges(store, pair, Place::First)?;
+            (pair_hits(store, &prefixes), words::pair_first_name)
+        };
+        let mut named: Vec<(&str, u64)> = hits
+            .iter()
+            .filter_map(|(key, id)| Some((first_name(key)?, *id)))
             .collect();
-        // One contact may hold the pair in several fields: same name, same id.
+        // One contact may hold the needle in several words or fields (same
+        // name, same id): counted once.
+        named.sort_unstable_by_key(|&(_, id)| id);
+        named.dedup_by_key(|&mut (_, id)| id);
+        let total = named.len() as u64;
+        // Only the page is put in order.
+        let end = offset.saturating_add(size).min(named.len());
+        if end == 0 || offset >= end {
+            return Some((Vec::new(), total));
+        }
+        named.select_nth_unstable(end - 1);
+        named.truncate(end);
         named.sort_unstable();
-        named.dedup();
-        Some(named.into_iter().map(|(_, id)| id).collect())
+        Some((named[offset..].iter().map(|&(_, id)| id).collect(), total))
     }
 
     /// The contacts this query may match, from the indexes (see the module).
@@ -384,7 +542,8 @@ impl Query {
         // read them once.
         if let Some(folded) = self.exact_needle() {
             return match text_ids(store, folded, Digits::Text) {
-                Some(ids) => Candidates::Exact(ids),
+                Some((ids, true)) => Candidates::Exact(ids),
+                Some((ids, false)) => Candidates::Among(ids),
                 None => Candidates::All,
             };
         }

@@ -262,6 +262,14 @@ pub fn token_prefix(token: &str) -> String {
     format!("w:{token}{SEP}")
 }
 
+/// The folded first name a letter token's key carries.
+pub fn token_first_name(key: &str) -> Option<&str> {
+    // Tokens never hold `SEP`; the first name may.
+    key.strip_prefix("w:")?
+        .split_once(SEP)
+        .map(|(_, first_name)| first_name)
+}
+
 /// The key of a numeric field's value: `u` user, `o` source, `c` country.
 pub fn number_key(kind: &str, n: i128) -> String {
     format!("{kind}:{n}")
@@ -380,6 +388,8 @@ mod tests {
         let key = pair_key(&pairs("jean martin")[0], "jean\u{1f}x");
         assert!(key.starts_with(&pair_prefix("jean", " ", "mar")));
         assert_eq!(pair_first_name(&key), Some("jean\u{1f}x"));
+        let key = format!("{}jean\u{1f}x", token_prefix("martin"));
+        assert_eq!(token_first_name(&key), Some("jean\u{1f}x"));
     }
 
     #[test]

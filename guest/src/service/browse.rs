@@ -290,16 +290,15 @@ impl<S: Store + ?Sized, D: Directory + ?Sized> Engine<'_, S, D> {
             };
             return Ok((self.in_order(&ids)?, total));
         }
-        // Two words in the default order: ordered from their entries' keys.
+        // A run of letters that several words hold, or two words, in the
+        // default order: ordered from their entries' keys.
         if q.sort_index() == Some((index::BY_SORT_FIRST, false))
-            && let Some(ordered) = q.pair_in_first_name_order(self.store)
+            && let Some((page, total)) = q.in_first_name_order(
+                self.store,
+                usize::try_from(offset).unwrap_or(usize::MAX),
+                size as usize,
+            )
         {
-            let total = ordered.len() as u64;
-            let page: Vec<u64> = ordered
-                .into_iter()
-                .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-                .take(size as usize)
-                .collect();
             return Ok((self.in_order(&page)?, total));
         }
         let ids: Vec<u64> = match q.candidates(self.store) {
@@ -616,6 +615,16 @@ mod tests {
             "250",
             "0612",
             "06 12",
+            "06 12 34 56",
+            "06.12.34.56.0",
+            "+33 1 23 45 67",
+            "1 23 45",
+            "34 56 1",
+            "0 12",
+            "12 rue de",
+            "25 0",
+            "x17@company0",
+            "10 ru",
             "612345678",
             "+33612345678",
             "0033612",
@@ -677,6 +686,62 @@ mod tests {
         }
         // Most of them never walk.
         assert!(from_index > 1000, "{from_index}");
+    }
+
+    /// `a.gross`: every word ending in `a` could start the pair, more than a
+    /// lookup reads; the other pieces find the candidates, each checked.
+    #[test]
+    fn a_pair_that_many_words_could_start_is_found_by_its_other_pieces() {
+        let settings = Settings::default();
+        let store = MemoryStore::new();
+        let directory = MemoryDirectory::default();
+        let engine = Engine::new(&settings, &store, &directory);
+        let cx = crm();
+        let letters = "bcdfghjklmnpqrstvz";
+        for (i, c) in letters.chars().cycle().take(40).enumerate() {
+            // Forty words ending in `a`: `Bba`, `Cba`, … `Bca`, …
+            let second = letters.chars().nth(i / letters.len()).unwrap();
+            let first = format!("{}{second}a", c.to_ascii_uppercase());
+            let tail = match i % 3 {
+                0 => String::new(),
+                1 => i.to_string(),
+                _ => "i".to_owned(),
+            };
+            let email = format!("{}.gross{tail}@example.fr", first.to_lowercase());
+            let patch = ContactPatch {
+                first_name: Some(Some(first)),
+                last_name: Some(Some(if i % 4 == 0 { "Gross" } else { "Klein" }.into())),
+                email: Some(Some(email)),
+                ..ContactPatch::default()
+            };
+            engine.create(&cx, None, patch).expect("create");
+        }
+        let all = engine
+            .load_many(&store.ids(index::CONTACTS, None, 1000))
+            .unwrap();
+        for text in [
+            "a.gross",
+            "a.gross1",
+            "A.GROSS@",
+            "ba.gross",
+            "a gross",
+            "a.grossi@",
+        ] {
+            let params = QueryParams {
+                q: Some(text.to_owned()),
+                per_page: Some("5".to_owned()),
+                ..QueryParams::default()
+            };
+            let q = query::parse_with_region(&params, "FR").expect("parse");
+            if text == "a.gross" {
+                assert!(matches!(q.candidates(&store), Candidates::Among(_)));
+            }
+            let page = engine.query(&cx, &params).expect("query");
+            let got: Vec<u64> = page.items.iter().map(|v| v.contact.id).collect();
+            let want = by_walking(&all, &q, 0, 5);
+            assert!(want.1 > 0, "{text}");
+            assert_eq!((got, page.total), want, "q={text}");
+        }
     }
 
     /// A RelateCRM search of plain text in no given order puts the search
@@ -777,11 +842,19 @@ mod tests {
         assert_eq!(kind("luc le", None), "exact 1");
         assert_eq!(kind("dupont-aignan", None), "exact 0");
         assert_eq!(kind("dupont aignan", None), "exact 0");
-        assert_eq!(kind("e de", None), "exact 5");
+        assert_eq!(kind("rue de", None), "exact 4");
+        // A first piece of one or two letters would end thousands of words
+        // in a large store: the other pieces find the candidates.
+        assert_eq!(kind("e de", None), "among");
         assert_eq!(kind("jean martin", Some("last_name")), "among");
         assert_eq!(kind("rue de la", None), "among");
         assert_eq!(kind("artin", Some("last_name")), "among");
         assert_eq!(kind("0612", None), "among");
+        // Runs of one or two digits: a whole token between others, or the
+        // start of one at the end; the phones by all the needle's digits.
+        assert_eq!(kind("06 12 34 56", None), "among");
+        assert_eq!(kind("06 12", None), "among");
+        assert_eq!(kind("1 2", Some("phones.number")), "all");
         // No letter and no digit; a lone short digit run; `like` on a number.
         assert_eq!(kind("@", None), "all");
         assert_eq!(kind("12", None), "all");
