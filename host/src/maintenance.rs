@@ -65,6 +65,14 @@ pub fn reindex_if_stale(runtime: &Runtime, meta: &dyn Meta) -> Result<bool> {
     Ok(reindexed)
 }
 
+/// Records the component's index version as the one the database's
+/// entries were written under (after [`reindex`] rebuilt them all), so that
+/// the next start does not rebuild them again.
+pub fn record_index_version(runtime: &Runtime, meta: &dyn Meta) -> Result<()> {
+    let version = runtime.call(|api, s| api.call_index_version(s))?;
+    meta.set(INDEX_VERSION_KEY, &version.to_string())
+}
+
 /// Recomputes the index entries of every document; returns how many steps
 /// it took. Each document's commit replaces the entries it held, so lookups
 /// beside a running server (or replica) keep answering while it runs.

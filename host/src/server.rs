@@ -124,6 +124,7 @@ pub fn assemble(cfg: &Config) -> Result<Assembled> {
     let runtime = Runtime::new(engine, &component, caps, settings, cfg.limits.clone())?;
     if cfg.reindex {
         maintenance::reindex(&runtime)?;
+        maintenance::record_index_version(&runtime, backend.meta.as_ref())?;
     } else {
         maintenance::reindex_if_stale(&runtime, backend.meta.as_ref())?;
     }
