@@ -24,7 +24,9 @@ use crate::search;
 /// between them, so a `q` of two words is answered without reading documents.
 /// 8: `r:` terms start with the word's first letter (`crate::search::terms::ending_key`), so a
 /// typo lookup lists only the words that start as the query word does.
-pub const VERSION: u32 = 8;
+/// 9: `q:` entries in the `word` index: each `p:` pair read from its second token
+/// (`crate::query::words`), so that a pair whose first piece ends many words is a few scans.
+pub const VERSION: u32 = 9;
 
 pub const CONTACTS: &str = "contacts";
 pub const NOTES: &str = "notes";

@@ -216,28 +216,66 @@ fn answerable(piece: &str, class: Class, place: Place, digits: Digits) -> Option
     }
 }
 
-/// The `p:` ranges of the contacts holding the pair `p`: a first token that
-/// holds `p.first` as `place` says, then `p.sep`, then a token starting with
-/// `p.second`. None when the first piece must end a token and is shorter
-/// than [`words::MIN_SUFFIX`] (`a.gross`): finding the words that end so
-/// walks the dictionary, and thousands do, a range each, which costs more
-/// than checking what the other pieces find.
+/// The ranges of the contacts holding the pair `p`: a first token that
+/// holds `p.first` as `first` says (ends with it, or is it), then `p.sep`,
+/// then a token that holds `p.second` as `second` says (starts with it, or
+/// is it). Read from the first token (`p:`, a range per word that ends with
+/// the first piece) or from the second (`q:`, a range per word that starts
+/// with the second), whichever takes fewer ranges. None when neither can be
+/// listed without walking the dictionary: a piece of one or two letters
+/// that a word must end (or start) with, on each side.
 fn pair_ranges<S: Store + ?Sized>(
     store: &S,
     p: words::Pair<'_>,
-    place: Place,
+    first: Place,
+    second: Place,
 ) -> Option<Vec<String>> {
-    let firsts = match place {
-        Place::Middle => vec![p.first.to_owned()],
-        _ if p.first.chars().count() < words::MIN_SUFFIX => return None,
-        _ => words_holding(store, p.first, place),
+    let short = |piece: &str| piece.chars().count() < words::MIN_SUFFIX;
+    let forward = match first {
+        Place::Middle => Some(vec![p.first.to_owned()]),
+        _ if short(p.first) => None,
+        _ => Some(words_holding(store, p.first, first)),
     };
-    Some(
-        firsts
-            .iter()
-            .map(|first| words::pair_prefix(first, p.sep, p.second))
-            .collect(),
-    )
+    // A short list of first words is read as it is.
+    if let Some(firsts) = &forward
+        && firsts.len() <= 1
+    {
+        return Some(forward_prefixes(p, firsts));
+    }
+    let backward = match second {
+        Place::Middle => Some(vec![p.second.to_owned()]),
+        _ if short(p.second) => None,
+        _ => Some(words_holding(store, p.second, second)),
+    };
+    match (forward, backward) {
+        (Some(firsts), Some(seconds)) if seconds.len() < firsts.len() => {
+            Some(backward_prefixes(p, first, &seconds))
+        }
+        (Some(firsts), _) => Some(forward_prefixes(p, &firsts)),
+        (None, Some(seconds)) => Some(backward_prefixes(p, first, &seconds)),
+        (None, None) => None,
+    }
+}
+
+/// `p:` ranges: each first word, the separator, then the second piece.
+fn forward_prefixes(p: words::Pair<'_>, firsts: &[String]) -> Vec<String> {
+    firsts
+        .iter()
+        .map(|w| words::pair_prefix(w, p.sep, p.second))
+        .collect()
+}
+
+/// `q:` ranges: each second word, the separator, then the first piece
+/// reversed (and its end, when it is a whole token).
+fn backward_prefixes(p: words::Pair<'_>, first: Place, seconds: &[String]) -> Vec<String> {
+    let mut tail = words::reversed(p.first);
+    if first == Place::Middle {
+        tail.push(words::SEP);
+    }
+    seconds
+        .iter()
+        .map(|w| words::reversed_pair_prefix(w, p.sep, &tail))
+        .collect()
 }
 
 /// The entries of the ranges of [`pair_ranges`].
@@ -294,18 +332,25 @@ fn worth_reading(entries: Option<u64>, ranges: usize, candidates: usize) -> bool
 /// next narrow ones ([`answerable`]).
 fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Option<(Ids, bool)> {
     let pairs = words::pairs(folded);
+    let pieces_count = words::tokens(folded).len();
     // Each pair's ranges, and how many entries they hold when that is worth
     // asking: only to choose among several pairs, and only for a pair of a
     // few ranges (a count costs a call, as reading a small range does).
     let mut plans: Vec<(Option<u64>, Vec<String>)> = Vec::new();
     for pair in &pairs {
         // The first piece of the needle ends its token; any later one is whole.
-        let place = if pair.at == 0 {
+        let first = if pair.at == 0 {
             Place::First
         } else {
             Place::Middle
         };
-        if let Some(prefixes) = pair_ranges(store, *pair, place) {
+        // The second piece starts its token when it ends the needle.
+        let second = if pair.at + 2 == pieces_count {
+            Place::Last
+        } else {
+            Place::Middle
+        };
+        if let Some(prefixes) = pair_ranges(store, *pair, first, second) {
             plans.push((None, prefixes));
         }
     }
@@ -529,7 +574,7 @@ impl Query {
             )
         } else {
             let pair = words::pair_needle(needle)?;
-            let prefixes = pair_ranges(store, pair, Place::First)?;
+            let prefixes = pair_ranges(store, pair, Place::First, Place::Last)?;
             (pair_hits(store, &prefixes), words::pair_first_name)
         };
         let mut named: Vec<(&str, u64)> = hits

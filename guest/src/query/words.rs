@@ -27,6 +27,10 @@
 //!   words, `jean martin` or `jean.martin`, is then exactly the contacts of a
 //!   few prefix scans, without reading a document (see [`pair_needle`]), and
 //!   the first name lets those keys alone put them in RelateCRM's default order;
+//! - `q:{b}␟{separator}␟{a reversed}␟{first name}` for each such pair too,
+//!   read from its second token: a needle whose first piece ends thousands
+//!   of words (`s.wagner`, `l.weber@`) is then a prefix scan per word that
+//!   starts with its second piece;
 //! - `u:`, `o:`, `c:` and the decimal `user_id`, `source_id`, `country_id`.
 //!
 //! Letter tokens repeat across contacts (names, streets, cities), so finding
@@ -56,7 +60,7 @@ pub const BY_SUFFIX: &str = "suffix";
 pub const MIN_SUFFIX: usize = 3;
 /// Separates a suffix from its word in `x:` keys, and the parts of `p:`
 /// keys; tokens never hold it, and a pair whose separator does is not kept.
-const SEP: char = '\u{1f}';
+pub const SEP: char = '\u{1f}';
 /// The longest text between two tokens that a pair entry holds, in characters.
 pub const MAX_SEP: usize = 3;
 
@@ -154,15 +158,35 @@ pub fn pair_prefix(first: &str, sep: &str, second: &str) -> String {
     format!("p:{first}{SEP}{sep}{SEP}{second}")
 }
 
-/// A pair's entry: its range, then the contact's folded first name.
-fn pair_key(p: &Pair<'_>, first_name: &str) -> String {
-    format!("{}{SEP}{first_name}", pair_prefix(p.first, p.sep, p.second))
+/// The range of the contacts holding `second` after `sep` after a token
+/// that ends with the reverse of `first_reversed`.
+pub fn reversed_pair_prefix(second: &str, sep: &str, first_reversed: &str) -> String {
+    format!("q:{second}{SEP}{sep}{SEP}{first_reversed}")
 }
 
-/// The folded first name a `p:` key carries.
+/// The characters of `token` in reverse order.
+pub fn reversed(token: &str) -> String {
+    token.chars().rev().collect()
+}
+
+/// A pair's entries: its range, then the contact's folded first name; and
+/// the same read from its second token (`q:`), the first reversed, so that
+/// a needle whose first piece ends thousands of words (`s.wagner`) is read
+/// from the few words that start with its second.
+fn pair_keys(p: &Pair<'_>, first_name: &str) -> [String; 2] {
+    [
+        format!("{}{SEP}{first_name}", pair_prefix(p.first, p.sep, p.second)),
+        format!(
+            "{}{SEP}{first_name}",
+            reversed_pair_prefix(p.second, p.sep, &reversed(p.first))
+        ),
+    ]
+}
+
+/// The folded first name a `p:` or `q:` key carries.
 pub fn pair_first_name(key: &str) -> Option<&str> {
     // Tokens and separators never hold `SEP`; the first name may.
-    let rest = key.strip_prefix("p:")?;
+    let rest = key.strip_prefix("p:").or_else(|| key.strip_prefix("q:"))?;
     let (_token, rest) = rest.split_once(SEP)?;
     let (_sep, rest) = rest.split_once(SEP)?;
     let (_token, first_name) = rest.split_once(SEP)?;
@@ -246,7 +270,7 @@ pub fn entries(c: &Contact) -> BTreeSet<String> {
     }
     for text in fields.iter().chain([&full_name(c)]) {
         for p in pairs(text) {
-            out.insert(pair_key(&p, &first));
+            out.extend(pair_keys(&p, &first));
         }
     }
     for (kind, n) in [("u", c.user_id), ("o", c.source_id), ("c", c.country_id)] {
@@ -385,9 +409,11 @@ mod tests {
         assert_eq!(pairs("jean-luc")[0].at, 0);
         assert_eq!(pairs("a b c")[1].at, 1);
         assert!(pairs("a\u{1f}b").is_empty());
-        let key = pair_key(&pairs("jean martin")[0], "jean\u{1f}x");
+        let [key, back] = pair_keys(&pairs("jean martin")[0], "jean\u{1f}x");
         assert!(key.starts_with(&pair_prefix("jean", " ", "mar")));
         assert_eq!(pair_first_name(&key), Some("jean\u{1f}x"));
+        assert!(back.starts_with(&reversed_pair_prefix("martin", " ", "na")));
+        assert_eq!(pair_first_name(&back), Some("jean\u{1f}x"));
         let key = format!("{}jean\u{1f}x", token_prefix("martin"));
         assert_eq!(token_first_name(&key), Some("jean\u{1f}x"));
     }
