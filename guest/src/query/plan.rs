@@ -64,6 +64,11 @@ fn ids_in<S: Store + ?Sized>(store: &S, collection: &str, mut range: Range) -> V
     }
 }
 
+/// The ids of range entries, sorted and without repeats.
+fn ids_of(hits: Vec<(String, u64)>) -> Ids {
+    normal(hits.into_iter().map(|(_, id)| id).collect())
+}
+
 /// Where a piece sits in its needle, which says how a token must hold it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -174,21 +179,9 @@ fn piece_ids<S: Store + ?Sized>(
     place: Place,
     digits: Digits,
 ) -> Option<Ids> {
-    let found = |range: Range| {
-        normal(
-            ids_in(store, index::CONTACTS, range)
-                .into_iter()
-                .map(|(_, id)| id)
-                .collect(),
-        )
-    };
+    let found = |range: Range| ids_of(ids_in(store, index::CONTACTS, range));
     match (class, digits) {
-        (Class::Letter, _) => Some(normal(
-            token_hits(store, piece, place)
-                .into_iter()
-                .map(|(_, id)| id)
-                .collect(),
-        )),
+        (Class::Letter, _) => Some(ids_of(token_hits(store, piece, place))),
         (Class::Digit, Digits::Text) => match text_digit_lookup(piece, place)? {
             (key, true) => Some(normal(store.find(index::CONTACTS, BY_WORD, &key))),
             (key, false) => Some(found(Range::prefix(BY_WORD, &key, 0))),
@@ -303,15 +296,6 @@ fn entries_in<S: Store + ?Sized>(store: &S, prefixes: &[String]) -> u64 {
         .sum()
 }
 
-fn pair_ids<S: Store + ?Sized>(store: &S, prefixes: &[String]) -> Ids {
-    normal(
-        pair_hits(store, prefixes)
-            .into_iter()
-            .map(|(_, id)| id)
-            .collect(),
-    )
-}
-
 /// Whether reading a pair's ranges to narrow `candidates` costs less than
 /// checking their documents: `entries` when counted, else by its number of
 /// ranges (a range read costs about as much as [`RANGE_IN_CHECKS`]
@@ -332,7 +316,8 @@ fn worth_reading(entries: Option<u64>, ranges: usize, candidates: usize) -> bool
 /// next narrow ones ([`answerable`]).
 fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Option<(Ids, bool)> {
     let pairs = words::pairs(folded);
-    let pieces_count = words::tokens(folded).len();
+    let pieces = words::tokens(folded);
+    let count = pieces.len();
     // Each pair's ranges, and how many entries they hold when that is worth
     // asking: only to choose among several pairs, and only for a pair of a
     // few ranges (a count costs a call, as reading a small range does).
@@ -345,7 +330,7 @@ fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Optio
             Place::Middle
         };
         // The second piece starts its token when it ends the needle.
-        let second = if pair.at + 2 == pieces_count {
+        let second = if pair.at + 2 == count {
             Place::Last
         } else {
             Place::Middle
@@ -363,13 +348,12 @@ fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Optio
     }
     // Counted ones first, smallest first; then by how many ranges.
     plans.sort_by_key(|(n, prefixes)| (n.is_none(), *n, prefixes.len()));
-    let every_pair = plans.len() == pairs.len();
     let mut by_pairs: Option<Ids> = None;
     for (n, prefixes) in &plans {
         let ids = match by_pairs {
-            None => pair_ids(store, prefixes),
+            None => ids_of(pair_hits(store, prefixes)),
             Some(known) if worth_reading(*n, prefixes.len(), known.len()) => {
-                common(known, &pair_ids(store, prefixes))
+                common(known, &ids_of(pair_hits(store, prefixes)))
             }
             Some(known) => {
                 by_pairs = Some(known);
@@ -379,10 +363,9 @@ fn text_ids<S: Store + ?Sized>(store: &S, folded: &str, digits: Digits) -> Optio
         by_pairs = Some(ids);
     }
     if let Some(ids) = by_pairs {
-        return Some((ids, every_pair && pairs.len() == 1));
+        // One pair, read: exactly the contacts that hold it.
+        return Some((ids, pairs.len() == 1));
     }
-    let pieces = words::tokens(folded);
-    let count = pieces.len();
     let mut usable: Vec<(usize, &str, Class, bool)> = pieces
         .iter()
         .enumerate()
@@ -602,14 +585,27 @@ impl Query {
         if self.clauses.is_empty() {
             return Candidates::All;
         }
-        // A needle of letters gives every text field the same candidates:
-        // read them once.
-        if let Some(folded) = self.exact_needle() {
-            return match text_ids(store, folded, Digits::Text) {
-                Some((ids, true)) => Candidates::Exact(ids),
-                Some((ids, false)) => Candidates::Among(ids),
-                None => Candidates::All,
+        // A plain `q` gives every text field the same candidates: read them
+        // once. A needle of letters is found in phones by the same tokens;
+        // one with digits adds the phone field's own lookups.
+        if let Some(folded) = self.plain_needle() {
+            let Some((mut ids, exact)) = text_ids(store, folded, Digits::Text) else {
+                return Candidates::All;
             };
+            if self.exact_needle().is_some() {
+                return if exact {
+                    Candidates::Exact(ids)
+                } else {
+                    Candidates::Among(ids)
+                };
+            }
+            for phone in self.clauses.iter().filter(|c| c.field == Field::Phone) {
+                let Some(more) = clause_ids(store, phone) else {
+                    return Candidates::All;
+                };
+                ids.extend(more);
+            }
+            return Candidates::Among(normal(ids));
         }
         let sets: Vec<Option<Ids>> = self.clauses.iter().map(|c| clause_ids(store, c)).collect();
         if self.conjunctive_many() {
